@@ -1,0 +1,42 @@
+# heli: `make demo` installs and runs the demo; `make test` installs and runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_ENV := var/demo.env
+
+.PHONY: demo test install messages clean
+
+$(BIN)/heli: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Compile the translation catalogues (Babel: no system gettext needed).
+messages: $(BIN)/heli
+	$(BIN)/pybabel compile -q -d heli/locale -D django
+
+install: $(BIN)/heli node_modules/.installed messages
+
+$(DEMO_ENV):
+	mkdir -p var
+	$(BIN)/python scripts/demo_env.py > $@
+
+demo: install $(DEMO_ENV)
+	set -a && . ./$(DEMO_ENV) && set +a && \
+	$(BIN)/heli migrate --noinput -v0 && \
+	$(BIN)/heli collectstatic --noinput -v0 && \
+	$(BIN)/heli demo --if-empty && \
+	echo "Open http://127.0.0.1:8000/ and log in with an account above." && \
+	$(BIN)/heli runserver 127.0.0.1:8000
+
+test: install
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/test.sh
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,1 @@
+"""合力 heli: a platform for grid-based community party-building."""

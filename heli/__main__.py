@@ -1,0 +1,3 @@
+from heli.cli import main
+
+main()

@@ -1,0 +1,67 @@
+"""Staff accounts, each bound to one party organization with one role."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from heli.accounts.roles import Right, Role, rights_of
+from heli.core.scoping import Scope, ScopedManager
+from heli.orgs.models import PartyOrg
+
+
+class ScopedUserManager(ScopedManager, UserManager):
+    pass
+
+
+class User(AbstractUser):
+    org = models.ForeignKey(
+        PartyOrg,
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    # Authentication must find any account by name, so the default manager is the plain one;
+    # staff pages list accounts only through `in_scope`.
+    objects = UserManager()
+    in_scope = ScopedUserManager()
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        full = f"{self.last_name}{self.first_name}".strip()
+        return f"{full} ({self.username})" if full else self.username
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.last_name}{self.first_name}".strip() or self.username
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> models.Q:
+        return scope.org_q("org__path")
+
+    def scope(self) -> Scope:
+        """The subtrees this user sees: their organization's, and the region it governs."""
+        if not self.is_active or self.org_id is None or not self.role:
+            return Scope.nothing()
+        org = self.org
+        region_path = org.region.path if org.governs_region else None
+        return Scope(org_path=org.path, region_path=region_path)
+
+    @property
+    def rights(self) -> frozenset[Right]:
+        if not self.is_active or self.org_id is None:
+            return frozenset()
+        return rights_of(self.role)
+
+    def can(self, right: Right) -> bool:
+        return right in self.rights

@@ -1,0 +1,53 @@
+"""Roles of staff users and what each may do. The one table of rights in heli."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DISTRICT_ADMIN = "district_admin", _("District administrator")
+    TOWN_ADMIN = "town_admin", _("Town administrator")
+    BRANCH_SECRETARY = "branch_secretary", _("Branch secretary")
+    GRID_WORKER = "grid_worker", _("Grid worker / liaison officer")
+    SERVICE_STAFF = "service_staff", _("Service-centre staff")
+    DEPARTMENT_LIAISON = "department_liaison", _("Department liaison")
+    AUDITOR = "auditor", _("Read-only auditor")
+
+
+class Right(StrEnum):
+    VIEW = "view"
+    EDIT_STRUCTURE = "edit_structure"  # regions and party organizations
+    EDIT_STATIONS = "edit_stations"
+    EDIT_EXTERNAL = "edit_external"  # the shared directory of organizations outside the zone
+    MANAGE_ACCOUNTS = "manage_accounts"
+    VIEW_AUDIT = "view_audit"
+
+
+RIGHTS: dict[str, frozenset[Right]] = {
+    Role.DISTRICT_ADMIN: frozenset(Right),
+    Role.TOWN_ADMIN: frozenset(
+        {Right.VIEW, Right.EDIT_STRUCTURE, Right.EDIT_STATIONS, Right.MANAGE_ACCOUNTS}
+    ),
+    Role.BRANCH_SECRETARY: frozenset({Right.VIEW, Right.EDIT_STATIONS}),
+    Role.GRID_WORKER: frozenset({Right.VIEW}),
+    Role.SERVICE_STAFF: frozenset({Right.VIEW, Right.EDIT_STATIONS}),
+    Role.DEPARTMENT_LIAISON: frozenset({Right.VIEW}),
+    Role.AUDITOR: frozenset({Right.VIEW, Right.VIEW_AUDIT}),
+}
+
+
+def rights_of(role: str) -> frozenset[Right]:
+    return RIGHTS.get(role, frozenset())
+
+
+def assignable_roles(role: str) -> list[str]:
+    """Roles an account manager may hand out: never one above their own."""
+    if role == Role.DISTRICT_ADMIN:
+        return list(Role.values)
+    if role == Role.TOWN_ADMIN:
+        return [r for r in Role.values if r not in (Role.DISTRICT_ADMIN, Role.AUDITOR)]
+    return []

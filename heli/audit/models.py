@@ -1,0 +1,90 @@
+"""The append-only audit log (审计日志)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from heli.core.scoping import Scope, ScopedManager
+from heli.core.tree import STEP_WIDTH
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("audit entries are never changed")
+
+    def delete(self):
+        raise AppendOnlyError("audit entries are never deleted")
+
+
+class ScopedAuditManager(ScopedManager.from_queryset(AuditQuerySet)):
+    pass
+
+
+class AuditEntry(models.Model):
+    """Who did what to which object, when, from where, and whether it succeeded.
+
+    Written only by `heli.audit.services.record`, called from the service functions that
+    change data and from the login signals. Rows are never updated or deleted: the model
+    refuses it and database triggers (see migration 0002) refuse it too.
+    """
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        # No constraint and no cascade: history keeps the id and name of a removed account.
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    org_path = models.CharField(max_length=255, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object ID"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=255, blank=True)
+    ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    success = models.BooleanField(_("success"), default=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = ScopedAuditManager()
+    unscoped = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnlyError("audit entries are never changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("audit entries are never deleted")
+
+    @property
+    def action_label(self) -> str:
+        from heli.audit.actions import label
+
+        return label(self.action)
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> models.Q:
+        # Entries of actors outside any organization (the system, failed logins of unknown
+        # names) belong to the whole zone: users of a top organization see them.
+        zone_wide = scope.org_path is not None and len(scope.org_path) <= STEP_WIDTH
+        return scope.org_q("org_path") | (
+            models.Q(org_path="") if zone_wide else models.Q(pk__in=[])
+        )

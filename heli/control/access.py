@@ -1,0 +1,45 @@
+"""Access checks of the staff pages: login, then the role's right (403 when missing).
+
+Which objects exist for a user is decided by the scope (heli.core.scoping), never here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+
+from heli.accounts.roles import Right
+
+
+def requires(right: Right) -> Callable:
+    def decorate(view: Callable) -> Callable:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if not request.user.can(right):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapper.required_right = right
+        return wrapper
+
+    return decorate
+
+
+def paginate(request: HttpRequest, queryset, per_page: int | None = None) -> Page:
+    from django.conf import settings
+
+    paginator = Paginator(queryset, per_page or settings.HELI_PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def query_without_page(request: HttpRequest) -> str:
+    """The current filters as a query string, for pagination links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()

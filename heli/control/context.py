@@ -1,0 +1,41 @@
+"""Navigation and rights for the staff pages' templates, filtered by the user's role."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from heli.accounts.roles import Right
+
+MENU = [
+    ("control:dashboard", _("Dashboard"), Right.VIEW, "dashboard"),
+    ("control:region_tree", _("Region tree"), Right.VIEW, "region"),
+    ("control:org_tree", _("Party organizations"), Right.VIEW, "org"),
+    ("control:station_list", _("Stations"), Right.VIEW, "station"),
+    ("control:invariant", _("One grid, one branch, one station"), Right.VIEW, "invariant"),
+    ("control:account_list", _("Accounts"), Right.MANAGE_ACCOUNTS, "account"),
+    ("control:audit_log", _("Audit log"), Right.VIEW_AUDIT, "audit"),
+]
+
+
+def _section(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    name = match.url_name if match is not None and match.url_name else ""
+    if name.startswith("external_org"):
+        return "org"
+    return name.split("_")[0]
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"menu": [], "can": {}}
+    return {
+        "menu": [
+            {"url": url, "label": label, "section": section}
+            for url, label, right, section in MENU
+            if user.can(right)
+        ],
+        "can": {right.value: True for right in user.rights},
+        "nav_section": _section(request),
+    }

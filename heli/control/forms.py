@@ -1,0 +1,207 @@
+"""Staff forms. Querysets are set per request (inside the user's scope), never at import."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from heli.accounts.models import User
+from heli.accounts.roles import Role, assignable_roles
+from heli.control.widgets import NodeLookup
+from heli.orgs.geo import validate_boundary
+from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg, Region, RegionKind
+from heli.stations.models import Station
+
+
+class StyledForm:
+    """Bootstrap classes on every widget, so templates render fields plainly."""
+
+    def style(self) -> None:
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, NodeLookup):
+                continue
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def lookup_field(queryset, lookup: str, label, required: bool = True, filters=None):
+    return forms.ModelChoiceField(
+        queryset=queryset,
+        widget=NodeLookup(lookup, filters),
+        label=label,
+        required=required,
+    )
+
+
+class BoundaryField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 4, "class": "font-monospace"})
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            data = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValidationError(_("The boundary is not valid JSON.")) from exc
+        validate_boundary(data)
+        return data
+
+    def prepare_value(self, value):
+        if isinstance(value, dict):
+            return json.dumps(value, ensure_ascii=False)
+        return value
+
+
+class RegionForm(StyledForm, forms.ModelForm):
+    boundary = BoundaryField(label=_("boundary (GeoJSON)"), required=False)
+
+    class Meta:
+        model = Region
+        fields = ["name", "kind", "code", "boundary"]
+
+    def __init__(self, *args, movable: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if movable:
+            self.fields["parent"] = lookup_field(
+                Region.objects.exclude(kind=RegionKind.GRID), "regions", _("parent region")
+            )
+            self.initial.setdefault("parent", self.instance.parent_id)
+            self.order_fields(["parent"])
+        self.style()
+
+
+class PartyOrgForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = PartyOrg
+        fields = ["name", "level", "category", "secretary", "phone", "external_place"]
+
+    def __init__(self, *args, movable: bool = False, allow_external: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"] = lookup_field(
+            Region.objects.all(), "regions", _("region served"), required=False
+        )
+        self.initial.setdefault("region", self.instance.region_id)
+        self.order_fields([*self.Meta.fields[:3], "region"])
+        if not allow_external:
+            self.fields["category"].choices = [
+                c for c in OrgCategory.choices if c[0] != OrgCategory.EXTERNAL
+            ]
+        if movable:
+            self.fields["parent"] = lookup_field(
+                PartyOrg.objects.exclude(category=OrgCategory.EXTERNAL),
+                "orgs",
+                _("parent organization"),
+            )
+            self.initial.setdefault("parent", self.instance.parent_id)
+            self.order_fields(["parent"])
+        self.style()
+
+    def clean(self):
+        data = super().clean()
+        external = data.get("category") == OrgCategory.EXTERNAL
+        if data.get("category") == OrgCategory.REGIONAL and not data.get("region"):
+            self.add_error("region", _("A regional organization must name the region it serves."))
+        if external and data.get("region"):
+            self.add_error("region", _("An organization outside the zone serves no region here."))
+        if data.get("level") == OrgLevel.WORKING_COMMITTEE and external:
+            self.add_error("level", _("Choose the level the outside organization has."))
+        return data
+
+
+class StationForm(StyledForm, forms.ModelForm):
+    class Meta:
+        model = Station
+        fields = [
+            "kind",
+            "name",
+            "address",
+            "latitude",
+            "longitude",
+            "opening_hours",
+            "services",
+            "contact_name",
+            "contact_phone",
+        ]
+        widgets = {"services": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"] = lookup_field(
+            Region.objects.filter(kind=RegionKind.GRID),
+            "regions",
+            _("grid"),
+            filters={"kind": RegionKind.GRID},
+        )
+        self.fields["org"] = lookup_field(
+            PartyOrg.objects.exclude(category=OrgCategory.EXTERNAL),
+            "orgs",
+            _("party organization in charge"),
+            required=False,
+        )
+        self.initial.setdefault("grid", self.instance.grid_id)
+        self.initial.setdefault("org", self.instance.org_id)
+        self.order_fields(["kind", "name", "grid", "org"])
+        self.style()
+
+    def clean_latitude(self):
+        value = self.cleaned_data.get("latitude")
+        if value is not None and not -90 <= value <= 90:
+            raise ValidationError(_("Latitude must lie between -90 and 90."))
+        return value
+
+    def clean_longitude(self):
+        value = self.cleaned_data.get("longitude")
+        if value is not None and not -180 <= value <= 180:
+            raise ValidationError(_("Longitude must lie between -180 and 180."))
+        return value
+
+
+class AccountForm(StyledForm, forms.ModelForm):
+    new_password = forms.CharField(
+        label=_("initial password"), widget=forms.PasswordInput, required=False, strip=False
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "last_name", "first_name", "phone", "role", "is_active"]
+
+    def __init__(self, *args, manager: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"] = lookup_field(
+            PartyOrg.objects.exclude(category=OrgCategory.EXTERNAL), "orgs", _("organization")
+        )
+        self.initial.setdefault("org", self.instance.org_id)
+        self.order_fields(["username", "last_name", "first_name", "phone", "role", "org"])
+        allowed = assignable_roles(manager.role)
+        self.fields["role"].choices = [(r, label) for r, label in Role.choices if r in allowed]
+        self.fields["role"].required = True
+        if self.instance.pk is None:
+            self.fields["new_password"].required = True
+        else:
+            self.fields["new_password"].help_text = _("Leave empty to keep the current password.")
+        self.style()
+
+    def clean_new_password(self):
+        from django.contrib.auth import password_validation
+
+        password = self.cleaned_data.get("new_password")
+        if password:
+            password_validation.validate_password(password, self.instance)
+        return password

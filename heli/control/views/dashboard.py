@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from heli.accounts.roles import Right
+from heli.control.access import paginate, requires
+from heli.orgs import stats
+
+
+@requires(Right.VIEW)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    levels = stats.level_counts()
+    chart = {
+        "levels": [{"key": key, "value": value} for key, value in levels.items()],
+        "stations": [{"name": n, "value": v} for n, v in stats.station_counts()],
+        "towns": stats.towns_overview(),
+        "orgs": [{"name": n, "value": v} for n, v in stats.org_counts()],
+    }
+    return render(
+        request,
+        "control/dashboard.html",
+        {
+            "levels": levels,
+            "station_counts": stats.station_counts(),
+            "org_counts": stats.org_counts(),
+            "chart": chart,
+            "missing": stats.grids_missing_branch_or_station().count(),
+        },
+    )
+
+
+@requires(Right.VIEW)
+def invariant(request: HttpRequest) -> HttpResponse:
+    """一网格一支部一阵地: grids that lack a branch or a station."""
+    grids = stats.grids_missing_branch_or_station().select_related("parent")
+    return render(request, "control/invariant.html", {"page": paginate(request, grids)})

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from heli.accounts.roles import Right
+from heli.audit.services import Actor
+from heli.control.access import paginate, query_without_page, requires
+from heli.control.forms import PartyOrgForm
+from heli.control.views.tree import (
+    breadcrumbs,
+    org_scope_path,
+    run_service,
+    saved_message,
+    visible_roots,
+)
+from heli.core.scoping import get_scoped_or_404
+from heli.orgs import services, stats
+from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg
+from heli.stations.models import Station
+
+
+def _check_external_right(request: HttpRequest, org: PartyOrg | None, category: str) -> None:
+    """Organizations outside the zone are a shared directory: only district admins edit it."""
+    touches_external = (org is not None and org.is_external) or category == OrgCategory.EXTERNAL
+    if touches_external and not request.user.can(Right.EDIT_EXTERNAL):
+        raise PermissionDenied
+
+
+@requires(Right.VIEW)
+def org_tree(request: HttpRequest) -> HttpResponse:
+    roots = [r for r in visible_roots(PartyOrg, org_scope_path()) if not r.is_external]
+    if len(roots) == 1:
+        return redirect("control:org_detail", pk=roots[0].pk)
+    return render(request, "control/org_roots.html", {"roots": roots})
+
+
+@requires(Right.VIEW)
+def org_list(request: HttpRequest) -> HttpResponse:
+    orgs = PartyOrg.objects.select_related("parent", "region").order_by("path")
+    term = request.GET.get("q", "").strip()
+    if term:
+        orgs = orgs.filter(Q(name__icontains=term) | Q(secretary__icontains=term))
+    level = request.GET.get("level", "")
+    if level in OrgLevel.values:
+        orgs = orgs.filter(level=level)
+    category = request.GET.get("category", "")
+    if category in OrgCategory.values:
+        orgs = orgs.filter(category=category)
+    return render(
+        request,
+        "control/org_list.html",
+        {
+            "page": paginate(request, orgs),
+            "levels": OrgLevel.choices,
+            "categories": OrgCategory.choices,
+            "q": term,
+            "level": level,
+            "category": category,
+            "query": query_without_page(request),
+        },
+    )
+
+
+@requires(Right.VIEW)
+def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_scoped_or_404(PartyOrg.objects.select_related("parent", "region"), pk=pk)
+    children = stats.org_children(org)
+    return render(
+        request,
+        "control/org_detail.html",
+        {
+            "org": org,
+            "crumbs": [] if org.is_external else breadcrumbs(org, org_scope_path()),
+            "children": children,
+            "stations": Station.objects.filter(org=org).select_related("grid"),
+        },
+    )
+
+
+@requires(Right.EDIT_STRUCTURE)
+def org_create(request: HttpRequest, parent_pk: int) -> HttpResponse:
+    parent = get_scoped_or_404(PartyOrg, pk=parent_pk)
+    if parent.is_external:
+        raise PermissionDenied
+    form = PartyOrgForm(request.POST or None, initial={"region": parent.region_id})
+    if request.method == "POST" and form.is_valid():
+        org = run_service(
+            request,
+            form,
+            lambda: services.create_org(Actor.from_request(request), parent, form.cleaned_data),
+            saved_message(form.cleaned_data["name"]),
+        )
+        if org is not None:
+            return redirect("control:org_detail", pk=org.pk)
+    return render(
+        request,
+        "control/form.html",
+        {"form": form, "parent": parent, "title_object": PartyOrg._meta.verbose_name},
+    )
+
+
+@requires(Right.EDIT_EXTERNAL)
+def external_org_create(request: HttpRequest) -> HttpResponse:
+    form = PartyOrgForm(
+        request.POST or None, allow_external=True, initial={"category": OrgCategory.EXTERNAL}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {**form.cleaned_data, "category": OrgCategory.EXTERNAL, "region": None}
+        org = run_service(
+            request,
+            form,
+            lambda: services.create_org(Actor.from_request(request), None, data),
+            saved_message(data["name"]),
+        )
+        if org is not None:
+            return redirect("control:org_detail", pk=org.pk)
+    return render(
+        request, "control/form.html", {"form": form, "title_object": PartyOrg._meta.verbose_name}
+    )
+
+
+@requires(Right.EDIT_STRUCTURE)
+def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    org = get_scoped_or_404(PartyOrg, pk=pk)
+    _check_external_right(request, org, request.POST.get("category", ""))
+    movable = not org.is_external and org.parent_id is not None and org.path != org_scope_path()
+    form = PartyOrgForm(
+        request.POST or None, instance=org, movable=movable, allow_external=org.is_external
+    )
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "parent"}
+        saved = run_service(
+            request,
+            form,
+            lambda: services.update_org(
+                Actor.from_request(request), org, data, form.cleaned_data.get("parent")
+            ),
+            saved_message(org),
+        )
+        if saved is not None:
+            return redirect("control:org_detail", pk=saved.pk)
+    return render(request, "control/form.html", {"form": form, "object": org})

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from heli.accounts.roles import Right
+from heli.audit.services import Actor
+from heli.control.access import paginate, query_without_page, requires
+from heli.control.forms import RegionForm
+from heli.control.views.tree import (
+    breadcrumbs,
+    region_scope_path,
+    run_service,
+    saved_message,
+    visible_roots,
+)
+from heli.core.scoping import get_scoped_or_404
+from heli.orgs import services, stats
+from heli.orgs.geo import feature_collection
+from heli.orgs.models import OrgLevel, PartyOrg, Region, RegionKind
+from heli.stations.models import Station
+
+
+@requires(Right.VIEW)
+def region_tree(request: HttpRequest) -> HttpResponse:
+    roots = visible_roots(Region, region_scope_path())
+    if len(roots) == 1:
+        return redirect("control:region_detail", pk=roots[0].pk)
+    return render(request, "control/region_roots.html", {"roots": roots})
+
+
+@requires(Right.VIEW)
+def region_list(request: HttpRequest) -> HttpResponse:
+    regions = Region.objects.select_related("parent").order_by("path")
+    term = request.GET.get("q", "").strip()
+    if term:
+        regions = regions.filter(Q(name__icontains=term) | Q(code__icontains=term))
+    kind = request.GET.get("kind", "")
+    if kind in RegionKind.values:
+        regions = regions.filter(kind=kind)
+    return render(
+        request,
+        "control/region_list.html",
+        {
+            "page": paginate(request, regions),
+            "kinds": RegionKind.choices,
+            "q": term,
+            "kind": kind,
+            "query": query_without_page(request),
+        },
+    )
+
+
+@requires(Right.VIEW)
+def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    region = get_scoped_or_404(Region.objects.select_related("parent"), pk=pk)
+    children = stats.region_children(region)
+    context = {
+        "region": region,
+        "crumbs": breadcrumbs(region, region_scope_path()),
+        "children": children,
+        "orgs": PartyOrg.objects.filter(region=region).order_by("path"),
+        "stations": Station.objects.filter(grid=region) if region.is_grid else None,
+        "map": feature_collection([region] if region.is_grid else [c.node for c in children]),
+        "totals": {
+            "grids": sum(c.grids for c in children),
+            "branches": sum(c.branches for c in children),
+            "stations": sum(c.stations for c in children),
+        },
+        "branch": PartyOrg.objects.filter(region=region, level=OrgLevel.BRANCH).first()
+        if region.is_grid
+        else None,
+    }
+    return render(request, "control/region_detail.html", context)
+
+
+@requires(Right.EDIT_STRUCTURE)
+def region_create(request: HttpRequest, parent_pk: int) -> HttpResponse:
+    parent = get_scoped_or_404(Region, pk=parent_pk)
+    form = RegionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        region = run_service(
+            request,
+            form,
+            lambda: services.create_region(Actor.from_request(request), parent, form.cleaned_data),
+            saved_message(form.cleaned_data["name"]),
+        )
+        if region is not None:
+            return redirect("control:region_detail", pk=region.pk)
+    return render(
+        request,
+        "control/form.html",
+        {"form": form, "parent": parent, "title_object": Region._meta.verbose_name},
+    )
+
+
+@requires(Right.EDIT_STRUCTURE)
+def region_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    region = get_scoped_or_404(Region, pk=pk)
+    movable = region.parent_id is not None and region.path != region_scope_path()
+    form = RegionForm(request.POST or None, instance=region, movable=movable)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "parent"}
+        saved = run_service(
+            request,
+            form,
+            lambda: services.update_region(
+                Actor.from_request(request), region, data, form.cleaned_data.get("parent")
+            ),
+            saved_message(region),
+        )
+        if saved is not None:
+            return redirect("control:region_detail", pk=saved.pk)
+    return render(request, "control/form.html", {"form": form, "object": region})

@@ -1,0 +1,47 @@
+"""`heli demo`: build the demo zone (deterministic from --seed) and print the logins."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+
+from heli.core.scoping import Scope, activate
+from heli.demo import zone as demo
+
+
+class Command(BaseCommand):
+    help = "Build the demo zone modeled on 常州经开区 and print one login per role."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2024)
+        parser.add_argument(
+            "--reset", action="store_true", help="Delete the existing zone first (demo only)."
+        )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when a zone already exists."
+        )
+
+    def handle(self, *args, seed: int, reset: bool, if_empty: bool, **options):
+        with activate(Scope.everything()):
+            if demo.zone_exists():
+                if if_empty:
+                    self.stdout.write("演示数据已存在 / the demo zone already exists.")
+                    self.print_logins()
+                    return
+                if not reset:
+                    raise CommandError("A zone already exists; use --reset to rebuild it.")
+                demo.clear_zone()
+            built = demo.build_zone(seed)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo zone built: {len(built.regions)} regions ({len(built.grids)} grids), "
+                f"{len(built.orgs)} party organizations, {len(built.stations)} stations."
+            )
+        )
+        self.print_logins()
+
+    def print_logins(self) -> None:
+        from heli.accounts.models import User
+
+        self.stdout.write(f"\n登录账号 / logins (password for all: {demo.DEMO_PASSWORD})")
+        for user in User.objects.filter(org__isnull=False).select_related("org").order_by("id"):
+            self.stdout.write(f"  {user.username:<10} {user.get_role_display()}  · {user.org}")

@@ -1,0 +1,131 @@
+"""Counts of the zone within the active scope (dashboard, tree browser, invariant report)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from heli.core.tree import STEP_WIDTH, counts_by_child
+from heli.orgs.models import (
+    TOWN_LEVEL,
+    VILLAGE_LEVEL,
+    OrgCategory,
+    OrgLevel,
+    PartyOrg,
+    Region,
+    RegionKind,
+)
+from heli.stations.models import Station, StationKind
+
+
+def level_counts() -> dict[str, int]:
+    by_kind = dict(Region.objects.values_list("kind").annotate(n=Count("pk")).order_by())
+    return {
+        "towns": sum(by_kind.get(k, 0) for k in TOWN_LEVEL),
+        "villages": sum(by_kind.get(k, 0) for k in VILLAGE_LEVEL),
+        "grids": by_kind.get(RegionKind.GRID, 0),
+        "branches": PartyOrg.objects.filter(level=OrgLevel.BRANCH)
+        .exclude(category=OrgCategory.EXTERNAL)
+        .count(),
+        "stations": Station.objects.count(),
+    }
+
+
+def org_counts() -> list[tuple[str, int]]:
+    rows = dict(
+        PartyOrg.objects.exclude(category=OrgCategory.EXTERNAL)
+        .values_list("level")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [(str(label), rows.get(value, 0)) for value, label in OrgLevel.choices]
+
+
+def org_category_counts() -> list[tuple[str, int]]:
+    rows = dict(PartyOrg.objects.values_list("category").annotate(n=Count("pk")).order_by())
+    return [(str(label), rows.get(value, 0)) for value, label in OrgCategory.choices]
+
+
+def station_counts() -> list[tuple[str, int]]:
+    rows = dict(Station.objects.values_list("kind").annotate(n=Count("pk")).order_by())
+    return [(str(label), rows.get(value, 0)) for value, label in StationKind.choices]
+
+
+@dataclass
+class ChildCounts:
+    node: object
+    grids: int = 0
+    branches: int = 0
+    stations: int = 0
+    orgs: int = 0
+
+
+def region_children(region: Region) -> list[ChildCounts]:
+    children = list(Region.objects.filter(parent=region).order_by("path"))
+    grids = counts_by_child(Region.objects.filter(kind=RegionKind.GRID), "path", region.path)
+    branches = counts_by_child(
+        PartyOrg.objects.filter(level=OrgLevel.BRANCH), "region__path", region.path
+    )
+    stations = counts_by_child(Station.objects.all(), "grid__path", region.path)
+    return [
+        ChildCounts(
+            node=child,
+            grids=grids.get(child.path, 0),
+            branches=branches.get(child.path, 0),
+            stations=stations.get(child.path, 0),
+        )
+        for child in children
+    ]
+
+
+def org_children(org: PartyOrg) -> list[ChildCounts]:
+    children = list(PartyOrg.objects.filter(parent=org).select_related("region"))
+    orgs = counts_by_child(PartyOrg.objects.all(), "path", org.path)
+    branches = counts_by_child(PartyOrg.objects.filter(level=OrgLevel.BRANCH), "path", org.path)
+    stations = counts_by_child(Station.objects.all(), "org__path", org.path)
+    return [
+        ChildCounts(
+            node=child,
+            orgs=orgs.get(child.path, 0),
+            branches=branches.get(child.path, 0),
+            stations=stations.get(child.path, 0),
+        )
+        for child in children
+    ]
+
+
+def grids_missing_branch_or_station() -> QuerySet:
+    """Grids that break 一网格一支部一阵地: no party branch or no station of their own."""
+    branch = PartyOrg.unscoped.filter(region=OuterRef("pk"), level=OrgLevel.BRANCH)
+    station = Station.unscoped.filter(grid=OuterRef("pk"))
+    return (
+        Region.objects.filter(kind=RegionKind.GRID)
+        .annotate(has_branch=Exists(branch), has_station=Exists(station))
+        .filter(Q(has_branch=False) | Q(has_station=False))
+        .order_by("path")
+    )
+
+
+def towns_overview() -> list[dict]:
+    """Per town/street: grids, branches and stations (for the dashboard's stacked bars)."""
+    towns = list(Region.objects.filter(kind__in=TOWN_LEVEL).order_by("path"))
+    grids = _per_town(Region.objects.filter(kind=RegionKind.GRID), "path", towns)
+    branches = _per_town(PartyOrg.objects.filter(level=OrgLevel.BRANCH), "region__path", towns)
+    stations = _per_town(Station.objects.all(), "grid__path", towns)
+    return [
+        {
+            "name": town.name,
+            "grids": grids.get(town.path, 0),
+            "branches": branches.get(town.path, 0),
+            "stations": stations.get(town.path, 0),
+        }
+        for town in towns
+    ]
+
+
+def _per_town(queryset: QuerySet, field: str, towns: list[Region]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for parent_path in {town.path[:-STEP_WIDTH] for town in towns}:
+        counts.update(counts_by_child(queryset, field, parent_path))
+    return counts

@@ -1,0 +1,179 @@
+"""The one settings module. Everything deployment-specific comes from HELI_* variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from heli.env import envbool, envhexkey, envint, envlist, envstr
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent
+NODE_MODULES = Path(envstr("HELI_NODE_MODULES", str(PROJECT_DIR / "node_modules")))
+
+DEBUG = envbool("HELI_DEBUG", False)
+
+# Development keys are only accepted with HELI_DEBUG=1; a production start without keys fails.
+_DEV_SECRET = "heli-development-only-secret-key-do-not-use-in-production"
+SECRET_KEY = envstr("HELI_SECRET_KEY") or (_DEV_SECRET if DEBUG else None)
+if not SECRET_KEY:
+    raise ImproperlyConfigured("HELI_SECRET_KEY is required (or set HELI_DEBUG=1 for development)")
+
+# SM4 key for personal data at rest and the key of the lookup digest (used from the member
+# registry on). 16 bytes each, given as 32 hex characters.
+FIELD_ENCRYPTION_KEY = envhexkey(
+    "HELI_FIELD_KEY", 16, "00112233445566778899aabbccddeeff" if DEBUG else None
+)
+FIELD_DIGEST_KEY = envhexkey(
+    "HELI_DIGEST_KEY", 16, "ffeeddccbbaa99887766554433221100" if DEBUG else None
+)
+
+ALLOWED_HOSTS = envlist("HELI_ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = envlist("HELI_CSRF_TRUSTED_ORIGINS", "")
+PUBLIC_BASE_URL = (envstr("HELI_PUBLIC_BASE_URL", "") or "").rstrip("/")
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        envstr("HELI_DATABASE_URL", f"sqlite:///{PROJECT_DIR / 'var' / 'heli.sqlite3'}"),
+        conn_max_age=envint("HELI_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+        "PRAGMA busy_timeout=5000;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEBUG else DATABASES["default"]["CONN_MAX_AGE"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "axes",
+    "heli.core",
+    "heli.audit",
+    "heli.orgs",
+    "heli.stations",
+    "heli.accounts",
+    "heli.control",
+    "heli.public",
+    "heli.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "heli.core.scoping.ScopeMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "heli.urls"
+WSGI_APPLICATION = "heli.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "control:dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "heli.control.context.navigation",
+            ]
+        },
+    }
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "heli.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# Government-system login rules: 5 failures lock the account for 30 minutes; sessions end after
+# 30 idle minutes (every request renews the cookie) and when the browser closes.
+AXES_FAILURE_LIMIT = envint("HELI_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = envint("HELI_LOGIN_LOCKOUT_MINUTES", 30) / 60
+# Locked per account, as government systems do; locking per address would shut out a whole
+# office behind one NAT address.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_VERBOSE = False
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+SESSION_COOKIE_AGE = envint("HELI_SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = envbool("HELI_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(envstr("HELI_STATIC_ROOT", str(PROJECT_DIR / "var" / "static")))
+# Front-end libraries come from the npm registry (package.json) and are served by heli itself.
+STATICFILES_DIRS = [
+    ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
+    ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = envbool("HELI_STATIC_FROM_FINDERS", DEBUG)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("HELI_LOG_LEVEL", "WARNING")},
+}
+
+HELI_PAGE_SIZE = envint("HELI_PAGE_SIZE", 50)

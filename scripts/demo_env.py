@@ -1,0 +1,7 @@
+"""Print fresh keys for the local demo (written once to var/demo.env by `make demo`)."""
+
+import secrets
+
+print(f"HELI_SECRET_KEY={secrets.token_urlsafe(50)}")
+print(f"HELI_FIELD_KEY={secrets.token_hex(16)}")
+print(f"HELI_DIGEST_KEY={secrets.token_hex(16)}")

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Every check and the whole test suite, on SQLite and then on PostgreSQL, browser tests included.
+# Needs: a PostgreSQL server reachable at $HELI_TEST_POSTGRES_URL and Chromium at
+# $HELI_CHROMIUM (default /usr/bin/chromium). Fails, rather than skips, when either is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export HELI_SECRET_KEY="${HELI_SECRET_KEY:-test-only-secret-key}"
+export HELI_FIELD_KEY="${HELI_FIELD_KEY:-0123456789abcdef0123456789abcdef}"
+export HELI_DIGEST_KEY="${HELI_DIGEST_KEY:-fedcba9876543210fedcba9876543210}"
+export HELI_CHROMIUM="${HELI_CHROMIUM:-/usr/bin/chromium}"
+PG_URL="${HELI_TEST_POSTGRES_URL:-postgres://heli:heli@127.0.0.1:5432/heli}"
+
+if [ ! -x "$HELI_CHROMIUM" ]; then
+  echo "Chromium not found at $HELI_CHROMIUM (install Debian's chromium): browser tests cannot run." >&2
+  exit 1
+fi
+if ! python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=5).close()" "$PG_URL"; then
+  echo "PostgreSQL is not reachable at $PG_URL (set HELI_TEST_POSTGRES_URL): cannot run the suite on it." >&2
+  exit 1
+fi
+
+echo "== ruff"
+ruff check .
+ruff format --check .
+echo "== migrations"
+HELI_DATABASE_URL="sqlite:///:memory:" heli makemigrations --check --dry-run
+
+echo "== tests on SQLite"
+HELI_DATABASE_URL="sqlite:///$(pwd)/var/test.sqlite3" pytest "$@"
+
+echo "== tests on PostgreSQL"
+HELI_DATABASE_URL="$PG_URL" pytest "$@"

@@ -1,0 +1,72 @@
+"""Factories that build valid trees (paths allocated as the services do)."""
+
+from __future__ import annotations
+
+import factory
+
+from heli.accounts.models import User
+from heli.accounts.roles import Role
+from heli.core.tree import allocate_child_path
+from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg, Region, RegionKind
+from heli.stations.models import Station, StationKind
+
+
+class TreeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        abstract = True
+
+    parent = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        node = model_class(*args, **kwargs)
+        node.path, node.depth = allocate_child_path(model_class, node.parent)
+        node.save()
+        return node
+
+
+class RegionFactory(TreeFactory):
+    class Meta:
+        model = Region
+
+    name = factory.Sequence(lambda n: f"区域{n}")
+    kind = RegionKind.GRID
+
+
+class PartyOrgFactory(TreeFactory):
+    class Meta:
+        model = PartyOrg
+
+    name = factory.Sequence(lambda n: f"党组织{n}")
+    level = OrgLevel.BRANCH
+    category = OrgCategory.REGIONAL
+
+
+class StationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Station
+
+    name = factory.Sequence(lambda n: f"阵地{n}")
+    kind = StationKind.GRID_STATION
+    opening_hours = "周一至周五 8:30-17:30"
+    services = "党员报到\n政策咨询"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return model_class.unscoped.create(*args, **kwargs)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    last_name = factory.Sequence(lambda n: f"用户{n}")
+    role = Role.GRID_WORKER
+    password = factory.PostGenerationMethodCall("set_password", "Test#2026pass")
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        if create:
+            instance.save()

@@ -1,0 +1,48 @@
+import pytest
+
+from heli.core.tree import STEP_WIDTH, counts_by_child, next_prefix, subtree_q
+from heli.orgs.models import Region, RegionKind
+from tests.factories import RegionFactory
+
+
+def test_next_prefix_is_the_first_path_after_a_subtree():
+    assert next_prefix("00001") == "00002"
+    assert next_prefix("0000100009") == "0000100010"
+    assert next_prefix("00001") > "00001" + "99999"
+
+
+@pytest.mark.django_db
+def test_children_get_consecutive_paths_below_their_parent():
+    district = RegionFactory(kind=RegionKind.DISTRICT)
+    first = RegionFactory(parent=district, kind=RegionKind.TOWN)
+    second = RegionFactory(parent=district, kind=RegionKind.TOWN)
+    assert first.path == district.path + "00001"
+    assert second.path == district.path + "00002"
+    assert second.depth == district.depth + 1 == 1
+    assert len(second.path) == 2 * STEP_WIDTH
+
+
+@pytest.mark.django_db
+def test_a_subtree_query_finds_descendants_and_nothing_else(world):
+    in_town_a = set(Region.unscoped.filter(subtree_q("path", world.town_a.path)))
+    assert in_town_a == {world.town_a, world.village_a, world.grid_a, world.grid_a2}
+
+
+@pytest.mark.django_db
+def test_a_subtree_query_is_an_index_range_on_the_path(world, django_assert_num_queries):
+    sql = str(Region.unscoped.filter(subtree_q("path", world.town_a.path)).query)
+    assert "LIKE" not in sql.upper()
+    assert ">=" in sql and "<" in sql
+
+
+@pytest.mark.django_db
+def test_counts_by_child_groups_a_whole_subtree_in_one_query(world, django_assert_num_queries):
+    grids = Region.unscoped.filter(kind=RegionKind.GRID)
+    with django_assert_num_queries(1):
+        counts = counts_by_child(grids, "path", world.district.path)
+    assert counts == {world.town_a.path: 2, world.town_b.path: 1}
+
+
+@pytest.mark.django_db
+def test_ancestors_run_from_the_root_down(world):
+    assert list(world.grid_a.ancestors()) == [world.district, world.town_a, world.village_a]

@@ -1,0 +1,195 @@
+"""Every named URL, requested as every role, with this organization's and other organizations'
+object IDs. A URL added without a row here fails `test_every_url_is_in_the_matrix`.
+
+Expected answers: anonymous → login redirect; a role without the right → 403; an object outside
+the user's subtree → 404 (as if it did not exist); otherwise 200.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from heli.accounts.roles import Right
+from tests.world import ROLES
+
+DISTRICT = {"district_admin", "department_liaison", "auditor"}
+TOWN_A = DISTRICT | {"town_admin", "service_staff"}
+GRID_A = TOWN_A | {"branch_secretary", "grid_worker"}
+TOWN_B = DISTRICT | {"outsider"}
+EVERYONE = set(ROLES)
+
+RIGHTS = {
+    "district_admin": set(Right),
+    "town_admin": {Right.VIEW, Right.EDIT_STRUCTURE, Right.EDIT_STATIONS, Right.MANAGE_ACCOUNTS},
+    "branch_secretary": {Right.VIEW, Right.EDIT_STATIONS},
+    "grid_worker": {Right.VIEW},
+    "service_staff": {Right.VIEW, Right.EDIT_STATIONS},
+    "department_liaison": {Right.VIEW},
+    "auditor": {Right.VIEW, Right.VIEW_AUDIT},
+    "outsider": {Right.VIEW, Right.EDIT_STRUCTURE, Right.EDIT_STATIONS, Right.MANAGE_ACCOUNTS},
+}
+
+
+@dataclass
+class Target:
+    """An object of the world given as URL argument, and which roles can see it."""
+
+    attr: str
+    visible_to: set[str]
+    kwarg: str = "pk"
+
+
+@dataclass
+class Route:
+    right: Right
+    targets: list[Target] = field(default_factory=list)
+    query: str = ""
+    ok: int = 200  # what a permitted request answers (tree roots redirect to the user's root)
+
+
+REGION_TARGETS = [
+    Target("grid_a", GRID_A),
+    Target("village_a", TOWN_A),
+    Target("grid_b", TOWN_B),
+    Target("town_b", TOWN_B),
+]
+ORG_TARGETS = [
+    Target("branch_a", GRID_A),
+    Target("enterprise_a", TOWN_A),
+    Target("branch_b", TOWN_B),
+    Target("external", EVERYONE),
+]
+STATION_TARGETS = [
+    Target("station_a", GRID_A),
+    Target("station_a2", TOWN_A),
+    Target("station_b", TOWN_B),
+]
+# Accounts: the grid worker of town A and the town admin of town B, as seen by account managers.
+ACCOUNT_TARGETS = [
+    Target("user:grid_worker", TOWN_A),
+    Target("user:outsider", TOWN_B),
+]
+
+MATRIX: dict[str, Route] = {
+    "control:dashboard": Route(Right.VIEW),
+    "control:invariant": Route(Right.VIEW),
+    "control:lookup": Route(Right.VIEW, [Target("regions", EVERYONE, "kind")], "?q=网格"),
+    "control:region_list": Route(Right.VIEW, query="?q=村&kind=grid"),
+    "control:region_tree": Route(Right.VIEW, ok=302),
+    "control:region_detail": Route(Right.VIEW, REGION_TARGETS),
+    "control:region_edit": Route(Right.EDIT_STRUCTURE, REGION_TARGETS),
+    "control:region_create": Route(
+        Right.EDIT_STRUCTURE,
+        [Target("village_a", TOWN_A, "parent_pk"), Target("village_b", TOWN_B, "parent_pk")],
+    ),
+    "control:org_list": Route(Right.VIEW, query="?q=支部&level=branch"),
+    "control:org_tree": Route(Right.VIEW, ok=302),
+    "control:external_org_create": Route(Right.EDIT_EXTERNAL),
+    "control:org_detail": Route(Right.VIEW, ORG_TARGETS),
+    "control:org_edit": Route(Right.EDIT_STRUCTURE, ORG_TARGETS[:3]),
+    "control:org_create": Route(
+        Right.EDIT_STRUCTURE,
+        [Target("branch_a", GRID_A, "parent_pk"), Target("branch_b", TOWN_B, "parent_pk")],
+    ),
+    "control:station_list": Route(Right.VIEW, query="?q=网格&kind=grid_station"),
+    "control:station_create": Route(Right.EDIT_STATIONS),
+    "control:station_detail": Route(Right.VIEW, STATION_TARGETS),
+    "control:station_edit": Route(Right.EDIT_STATIONS, STATION_TARGETS),
+    "control:station_poster": Route(Right.VIEW, STATION_TARGETS),
+    "control:station_poster_svg": Route(Right.VIEW, STATION_TARGETS),
+    "control:station_poster_pdf": Route(Right.VIEW, STATION_TARGETS),
+    "control:audit_log": Route(Right.VIEW_AUDIT, query="?success=0"),
+    "control:account_list": Route(Right.MANAGE_ACCOUNTS),
+    "control:account_create": Route(Right.MANAGE_ACCOUNTS),
+    "control:account_edit": Route(Right.MANAGE_ACCOUNTS, ACCOUNT_TARGETS),
+}
+
+# URLs outside the staff matrix, each tested in its own module.
+TESTED_ELSEWHERE = {
+    "login": "test_auth.py",
+    "logout": "test_auth.py",
+    "set_language": "test_i18n.py",
+    "javascript-catalog": "test_i18n.py",
+    "public:station": "test_public_station.py",
+}
+
+
+def all_url_names(resolver=None, namespace: str = "") -> set[str]:
+    resolver = resolver or get_resolver()
+    names = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= all_url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(namespace + pattern.name)
+    return names
+
+
+def test_every_url_is_in_the_matrix():
+    untested = all_url_names() - set(MATRIX) - set(TESTED_ELSEWHERE)
+    assert not untested, f"add these URLs to the scoping matrix: {sorted(untested)}"
+    assert not set(MATRIX) - all_url_names(), "the matrix names URLs that no longer exist"
+
+
+def _resolve(world, target: Target):
+    if target.attr.startswith("user:"):
+        return world.users[target.attr.split(":", 1)[1]].pk
+    if target.kwarg == "kind":
+        return target.attr
+    return getattr(world, target.attr).pk
+
+
+def _expected(role: str, route: Route, target: Target | None) -> int:
+    if route.right not in RIGHTS[role]:
+        return 403
+    if target is not None and role not in target.visible_to:
+        return 404
+    return route.ok
+
+
+def _cases(name: str, route: Route):
+    if not route.targets:
+        yield None
+    yield from route.targets
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_role_gets_what_its_rights_and_subtree_allow(name, world, client):
+    route = MATRIX[name]
+    failures = []
+    for target in _cases(name, route):
+        kwargs = {target.kwarg: _resolve(world, target)} if target else {}
+        url = reverse(name, kwargs=kwargs) + route.query
+        client.logout()
+        anonymous = client.get(url)
+        if anonymous.status_code != 302 or "/login/" not in anonymous["Location"]:
+            failures.append(f"anonymous {url}: {anonymous.status_code}")
+        for role in ROLES:
+            client.force_login(world.users[role])
+            status = client.get(url).status_code
+            expected = _expected(role, route, target)
+            if status != expected:
+                failures.append(f"{role} {url} ({target and target.attr}): {status} != {expected}")
+    assert not failures, "\n".join(failures)
+
+
+EDIT_POSTS = {
+    "control:region_edit": ("grid_b", {"name": "改名", "kind": "grid"}),
+    "control:org_edit": ("branch_b", {"name": "改名", "level": "branch", "category": "regional"}),
+    "control:station_edit": ("station_b", {"name": "改名", "kind": "grid_station"}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDIT_POSTS))
+def test_posting_to_another_towns_object_answers_404_and_changes_nothing(name, world, client):
+    attr, data = EDIT_POSTS[name]
+    obj = getattr(world, attr)
+    client.force_login(world.users["town_admin"])
+    response = client.post(reverse(name, kwargs={"pk": obj.pk}), data)
+    assert response.status_code == 404
+    obj.refresh_from_db()
+    assert obj.name != "改名"

@@ -1,0 +1,109 @@
+"""A small zone with two towns, used by the tests as owner, colleague and outsider.
+
+District 常州经开区 (党工委)
+├── town A 横林镇 (党委)                 ← town_admin, service_staff
+│   ├── village A1 崔桥村 (党总支)
+│   │   ├── grid A1-1 (branch, station)  ← branch_secretary, grid_worker
+│   │   └── grid A1-2 (branch, station)
+│   └── enterprise branch of town A (not regional)
+└── town B 遥观镇 (党委)                 ← outsider (town admin of B)
+    └── village B1 剑湖村 (党总支)
+        └── grid B1-1 (branch, station)
+External organization (outside the zone): visible to every staff user.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from heli.accounts.roles import Role
+from heli.orgs.models import OrgCategory, OrgLevel, RegionKind
+from tests.factories import PartyOrgFactory, RegionFactory, StationFactory, UserFactory
+
+# Roles of the matrix, with where each account sits.
+ROLES = [
+    "district_admin",
+    "town_admin",
+    "branch_secretary",
+    "grid_worker",
+    "service_staff",
+    "department_liaison",
+    "auditor",
+    "outsider",
+]
+
+
+def build_world() -> SimpleNamespace:
+    w = SimpleNamespace()
+    w.district = RegionFactory(name="常州经开区", kind=RegionKind.DISTRICT)
+    w.root_org = PartyOrgFactory(
+        name="常州经开区党工委", level=OrgLevel.WORKING_COMMITTEE, region=w.district
+    )
+    w.town_a = RegionFactory(name="横林镇", kind=RegionKind.TOWN, parent=w.district)
+    w.town_b = RegionFactory(name="遥观镇", kind=RegionKind.TOWN, parent=w.district)
+    w.town_a_org = PartyOrgFactory(
+        name="横林镇党委", level=OrgLevel.COMMITTEE, region=w.town_a, parent=w.root_org
+    )
+    w.town_b_org = PartyOrgFactory(
+        name="遥观镇党委", level=OrgLevel.COMMITTEE, region=w.town_b, parent=w.root_org
+    )
+    w.village_a = RegionFactory(name="崔桥村", kind=RegionKind.VILLAGE, parent=w.town_a)
+    w.village_b = RegionFactory(name="剑湖村", kind=RegionKind.VILLAGE, parent=w.town_b)
+    w.village_a_org = PartyOrgFactory(
+        name="崔桥村党总支",
+        level=OrgLevel.GENERAL_BRANCH,
+        region=w.village_a,
+        parent=w.town_a_org,
+    )
+    w.village_b_org = PartyOrgFactory(
+        name="剑湖村党总支",
+        level=OrgLevel.GENERAL_BRANCH,
+        region=w.village_b,
+        parent=w.town_b_org,
+    )
+    w.grid_a = RegionFactory(name="崔桥村第1网格", parent=w.village_a)
+    w.grid_a2 = RegionFactory(name="崔桥村第2网格", parent=w.village_a)
+    w.grid_b = RegionFactory(name="剑湖村第1网格", parent=w.village_b)
+    w.branch_a = PartyOrgFactory(
+        name="崔桥村第1网格党支部", region=w.grid_a, parent=w.village_a_org
+    )
+    w.branch_a2 = PartyOrgFactory(
+        name="崔桥村第2网格党支部", region=w.grid_a2, parent=w.village_a_org
+    )
+    w.branch_b = PartyOrgFactory(
+        name="剑湖村第1网格党支部", region=w.grid_b, parent=w.village_b_org
+    )
+    w.enterprise_a = PartyOrgFactory(
+        name="横林家居企业党支部",
+        category=OrgCategory.ENTERPRISE,
+        region=w.town_a,
+        parent=w.town_a_org,
+    )
+    w.external = PartyOrgFactory(
+        name="三都县石板村党支部",
+        category=OrgCategory.EXTERNAL,
+        external_place="贵州省三都水族自治县",
+    )
+    w.station_a = StationFactory(name="崔桥村第1网格党群直通站", grid=w.grid_a, org=w.branch_a)
+    w.station_a2 = StationFactory(name="崔桥村第2网格党群直通站", grid=w.grid_a2, org=w.branch_a2)
+    w.station_b = StationFactory(name="剑湖村第1网格党群直通站", grid=w.grid_b, org=w.branch_b)
+
+    w.users = {
+        "district_admin": UserFactory(
+            username="district", role=Role.DISTRICT_ADMIN, org=w.root_org
+        ),
+        "town_admin": UserFactory(username="town_a", role=Role.TOWN_ADMIN, org=w.town_a_org),
+        "branch_secretary": UserFactory(
+            username="secretary_a", role=Role.BRANCH_SECRETARY, org=w.branch_a
+        ),
+        "grid_worker": UserFactory(username="worker_a", role=Role.GRID_WORKER, org=w.branch_a),
+        "service_staff": UserFactory(
+            username="service_a", role=Role.SERVICE_STAFF, org=w.town_a_org
+        ),
+        "department_liaison": UserFactory(
+            username="liaison", role=Role.DEPARTMENT_LIAISON, org=w.root_org
+        ),
+        "auditor": UserFactory(username="auditor", role=Role.AUDITOR, org=w.root_org),
+        "outsider": UserFactory(username="town_b", role=Role.TOWN_ADMIN, org=w.town_b_org),
+    }
+    return w
