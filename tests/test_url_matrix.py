@@ -112,7 +112,6 @@ TESTED_ELSEWHERE = {
     "login": "test_auth.py",
     "logout": "test_auth.py",
     "set_language": "test_i18n.py",
-    "javascript-catalog": "test_i18n.py",
     "public:station": "test_public_station.py",
 }
 

@@ -327,17 +327,17 @@ def build_accounts(zone: Zone) -> None:
     town = zone.town_orgs[places.INDUSTRY_CHAIN_TOWN]
     centre = zone.town_orgs[places.SERVICE_CENTRE[1]]
     accounts = [
-        ("district", "区级管理员", Role.DISTRICT_ADMIN, root),
-        ("town", "横林镇管理员", Role.TOWN_ADMIN, town),
-        ("secretary", "东方社区网格支部书记", Role.BRANCH_SECRETARY, branch),
-        ("grid", "东方社区网格员", Role.GRID_WORKER, branch),
-        ("service", "红石榴服务中心工作人员", Role.SERVICE_STAFF, centre),
-        ("liaison", "人社部门联络员", Role.DEPARTMENT_LIAISON, root),
-        ("auditor", "审计员", Role.AUDITOR, root),
+        ("district", Role.DISTRICT_ADMIN, root),
+        ("town", Role.TOWN_ADMIN, town),
+        ("secretary", Role.BRANCH_SECRETARY, branch),
+        ("grid", Role.GRID_WORKER, branch),
+        ("service", Role.SERVICE_STAFF, centre),
+        ("liaison", Role.DEPARTMENT_LIAISON, root),
+        ("auditor", Role.AUDITOR, root),
     ]
     users = []
-    for username, name, role, org in accounts:
-        user = User(username=username, last_name=name, role=role, org=org)
+    for username, role, org in accounts:
+        user = User(username=username, last_name=zone.person(), role=role, org=org)
         user.set_password(DEMO_PASSWORD)
         users.append(user)
         zone.accounts.append((username, str(Role(role).label), org.name))

@@ -24,7 +24,9 @@ def pdf_pages(data: bytes) -> pdfium.PdfDocument:
     return pdfium.PdfDocument(data)
 
 
-def test_a_district_admin_finds_a_station_and_prints_its_qr_poster(page, zone, live_server, settings):
+def test_a_district_admin_finds_a_station_and_prints_its_qr_poster(
+    page, zone, live_server, settings
+):
     settings.PUBLIC_BASE_URL = ""  # the poster points at the address it was opened from
     station = Station.unscoped.get(name=STATION)
     expected = f"{live_server.url}/s/{station.token}/"
@@ -57,6 +59,47 @@ def test_a_district_admin_finds_a_station_and_prints_its_qr_poster(page, zone, l
     assert page.evaluate("window.__printCalls") == 1
     assert len(pdf_pages(page.pdf(format="A4"))) == 1
 
-    with page.expect_download() as download_info:
-        page.get_by_test_id("poster-pdf").click()
-    print(download_info.value)
+    # The PDF is served inline (Chromium opens its viewer rather than downloading), so fetch
+    # the link's target through the context's request API, with the same session cookie.
+    href = page.get_by_test_id("poster-pdf").get_attribute("href")
+    assert href == f"/stations/{station.pk}/poster.pdf"
+    response = page.request.get(live_server.url + href)
+    assert response.ok
+    assert response.headers["content-type"] == "application/pdf"
+    pdf = pdf_pages(response.body())
+    assert len(pdf) == 1
+    width, height = pdf[0].get_size()  # points
+    assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (210, 297)
+    assert decode_qr(pdf[0].render(scale=2).to_pil()) == [expected]
+
+
+def test_a_phone_scans_the_poster_and_sees_the_station_without_logging_in(
+    new_context, zone, live_server, settings
+):
+    settings.PUBLIC_BASE_URL = ""
+    station = Station.unscoped.select_related("org").get(name=STATION)
+    desk = new_context().new_page()
+    login(desk, "district")
+    desk.goto(f"/stations/{station.pk}/")
+    [url] = decode_qr(desk.get_by_test_id("station-qr").screenshot())
+    assert url == f"{live_server.url}/s/{station.token}/"
+
+    phone = new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        device_scale_factor=3,
+    ).new_page()
+    response = phone.goto(url)
+    assert response.status == 200
+    assert phone.url == url  # no detour through the login page
+    expect(phone.get_by_test_id("station-name")).to_have_text(STATION)
+    services = phone.locator(".service-list li")
+    assert station.service_list
+    expect(services).to_have_text(station.service_list)
+    expect(phone.locator("main")).to_contain_text(station.opening_hours)
+    expect(phone.locator("main")).to_contain_text(station.org.name)
+    # Nothing of the staff pages, and the page fits the phone's width.
+    expect(phone.get_by_test_id("logout")).to_have_count(0)
+    expect(phone.locator("#sidenav")).to_have_count(0)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
