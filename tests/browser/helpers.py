@@ -7,13 +7,14 @@ import io
 from heli.demo.zone import DEMO_PASSWORD
 
 
-def login(page, username: str, password: str = DEMO_PASSWORD) -> None:
-    """Log in through the real login form, as a person would, and wait for the next page."""
+def login(page, username: str, password: str = DEMO_PASSWORD):
+    """Log in through the real login form, as a person would; the response to the form."""
     page.goto("/login/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
-    with page.expect_navigation():
+    with page.expect_navigation() as navigation:
         page.locator("form button[type=submit]").click()
+    return navigation.value
 
 
 def decode_qr(image) -> list[str]:

@@ -1,0 +1,29 @@
+"""`heli bench tree [--nodes N]`: subtree queries at scale, as ratios against a baseline."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+
+from heli.core.bench import bench_tree
+from heli.core.scoping import Scope, activate
+
+
+class Command(BaseCommand):
+    help = "Benchmarks (nothing is kept: the data is rolled back)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("what", choices=["tree"])
+        parser.add_argument("--nodes", type=int, default=100_000)
+        parser.add_argument("--runs", type=int, default=5)
+
+    def handle(self, *args, what: str, nodes: int, runs: int, **options):
+        with activate(Scope.everything()):
+            results = bench_tree(nodes, runs, self.stdout.write)
+        self.stdout.write(f"{'query':<58}{'ms':>9}{'baseline ms':>13}{'ratio':>8}")
+        for r in results:
+            self.stdout.write(
+                f"{r.label:<58}{r.seconds * 1000:>9.2f}{r.baseline * 1000:>13.2f}{r.ratio:>8.2f}"
+            )
+        self.stdout.write(
+            "baseline: an indexed primary-key range scan over as many rows, same database, same run"
+        )
