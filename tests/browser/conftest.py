@@ -56,19 +56,21 @@ def browser():
 def new_context(browser, live_server):
     """Open browser contexts for this test (closed at its end); keyword arguments go to
     Playwright's `new_context` (a phone's viewport, say)."""
-    opened = []
+    opened, script_errors = [], []
 
     def open_context(**options):
         options.setdefault("base_url", live_server.url)
         options.setdefault("locale", BROWSER_LOCALE)
         context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
+        context.on("weberror", lambda error: script_errors.append(str(error.error)))
         opened.append(context)
         return context
 
     yield open_context
     for context in opened:
         context.close()
+    assert not script_errors, f"uncaught JavaScript errors: {script_errors}"
 
 
 @pytest.fixture

@@ -127,5 +127,5 @@ def station_poster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     station = get_scoped_or_404(Station, pk=pk)
     pdf = poster.poster_pdf(station, poster.public_url(station, request))
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="station-{station.pk}-poster.pdf"'
+    response["Content-Disposition"] = f'attachment; filename="station-{station.pk}-poster.pdf"'
     return response
