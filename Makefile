@@ -19,7 +19,7 @@ node_modules/.installed: package.json package-lock.json
 
 # Compile the translation catalogues (Babel: no system gettext needed).
 messages: $(BIN)/heli
-	$(BIN)/pybabel compile -q -d heli/locale -D django
+	$(BIN)/pybabel -q compile -d heli/locale -D django
 
 install: $(BIN)/heli node_modules/.installed messages
 
