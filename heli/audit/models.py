@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from heli.audit.actions import label
 from heli.core.scoping import Scope, ScopedManager
 from heli.core.tree import STEP_WIDTH
 
@@ -76,8 +77,6 @@ class AuditEntry(models.Model):
 
     @property
     def action_label(self) -> str:
-        from heli.audit.actions import label
-
         return label(self.action)
 
     @classmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
@@ -32,8 +33,6 @@ def requires(right: Right) -> Callable:
 
 
 def paginate(request: HttpRequest, queryset, per_page: int | None = None) -> Page:
-    from django.conf import settings
-
     paginator = Paginator(queryset, per_page or settings.HELI_PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
 

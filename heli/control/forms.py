@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -199,8 +200,6 @@ class AccountForm(StyledForm, forms.ModelForm):
         self.style()
 
     def clean_new_password(self):
-        from django.contrib.auth import password_validation
-
         password = self.cleaned_data.get("new_password")
         if password:
             password_validation.validate_password(password, self.instance)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.urls import reverse
 
@@ -24,8 +26,6 @@ class NodeLookup(forms.Widget):
             label = node_label(obj) if obj is not None else ""
         url = reverse("control:lookup", kwargs={"kind": self.lookup})
         if self.filters:
-            from urllib.parse import urlencode
-
             url += "?" + urlencode(self.filters)
         context["widget"].update({"label": label, "lookup_url": url})
         return context

@@ -11,7 +11,7 @@ from heli.accounts.roles import Right, Role, assignable_roles
 from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
 from heli.control.forms import AccountForm
-from heli.control.views.tree import run_service, saved_message
+from heli.control.views.common import form_page
 from heli.core.scoping import get_scoped_or_404
 
 
@@ -43,22 +43,12 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 @requires(Right.MANAGE_ACCOUNTS)
 def account_create(request: HttpRequest) -> HttpResponse:
+    def save(data: dict) -> User:
+        fields = {k: v for k, v in data.items() if k != "new_password"}
+        return services.create_account(Actor.from_request(request), fields, data["new_password"])
+
     form = AccountForm(request.POST or None, manager=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "new_password"}
-        user = run_service(
-            request,
-            form,
-            lambda: services.create_account(
-                Actor.from_request(request), data, form.cleaned_data["new_password"]
-            ),
-            saved_message(data["username"]),
-        )
-        if user is not None:
-            return redirect("control:account_list")
-    return render(
-        request, "control/form.html", {"form": form, "title_object": User._meta.verbose_name}
-    )
+    return form_page(request, form, save, _to_list, title_object=User._meta.verbose_name)
 
 
 @requires(Right.MANAGE_ACCOUNTS)
@@ -66,17 +56,15 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = get_scoped_or_404(User.in_scope.all(), pk=pk)
     if user.role not in assignable_roles(request.user.role):
         raise PermissionDenied
+
+    def save(data: dict) -> User:
+        fields = {k: v for k, v in data.items() if k != "new_password"}
+        actor = Actor.from_request(request)
+        return services.update_account(actor, user, fields, data.get("new_password"))
+
     form = AccountForm(request.POST or None, instance=user, manager=request.user)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "new_password"}
-        saved = run_service(
-            request,
-            form,
-            lambda: services.update_account(
-                Actor.from_request(request), user, data, form.cleaned_data.get("new_password")
-            ),
-            saved_message(user.username),
-        )
-        if saved is not None:
-            return redirect("control:account_list")
-    return render(request, "control/form.html", {"form": form, "object": user})
+    return form_page(request, form, save, _to_list, object=user)
+
+
+def _to_list(user: User) -> HttpResponse:
+    return redirect("control:account_list")

@@ -9,11 +9,10 @@ from heli.accounts.roles import Right
 from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
 from heli.control.forms import PartyOrgForm
-from heli.control.views.tree import (
+from heli.control.views.common import (
     breadcrumbs,
+    form_page,
     org_scope_path,
-    run_service,
-    saved_message,
     visible_roots,
 )
 from heli.core.scoping import get_scoped_or_404
@@ -85,20 +84,13 @@ def org_create(request: HttpRequest, parent_pk: int) -> HttpResponse:
     parent = get_scoped_or_404(PartyOrg, pk=parent_pk)
     if parent.is_external:
         raise PermissionDenied
-    form = PartyOrgForm(request.POST or None, initial={"region": parent.region_id})
-    if request.method == "POST" and form.is_valid():
-        org = run_service(
-            request,
-            form,
-            lambda: services.create_org(Actor.from_request(request), parent, form.cleaned_data),
-            saved_message(form.cleaned_data["name"]),
-        )
-        if org is not None:
-            return redirect("control:org_detail", pk=org.pk)
-    return render(
+    return form_page(
         request,
-        "control/form.html",
-        {"form": form, "parent": parent, "title_object": PartyOrg._meta.verbose_name},
+        PartyOrgForm(request.POST or None, initial={"region": parent.region_id}),
+        lambda data: services.create_org(Actor.from_request(request), parent, data),
+        _to_detail,
+        parent=parent,
+        title_object=PartyOrg._meta.verbose_name,
     )
 
 
@@ -107,19 +99,12 @@ def external_org_create(request: HttpRequest) -> HttpResponse:
     form = PartyOrgForm(
         request.POST or None, allow_external=True, initial={"category": OrgCategory.EXTERNAL}
     )
-    if request.method == "POST" and form.is_valid():
-        data = {**form.cleaned_data, "category": OrgCategory.EXTERNAL, "region": None}
-        org = run_service(
-            request,
-            form,
-            lambda: services.create_org(Actor.from_request(request), None, data),
-            saved_message(data["name"]),
-        )
-        if org is not None:
-            return redirect("control:org_detail", pk=org.pk)
-    return render(
-        request, "control/form.html", {"form": form, "title_object": PartyOrg._meta.verbose_name}
-    )
+
+    def save(data: dict) -> PartyOrg:
+        data = {**data, "category": OrgCategory.EXTERNAL, "region": None}
+        return services.create_org(Actor.from_request(request), None, data)
+
+    return form_page(request, form, save, _to_detail, title_object=PartyOrg._meta.verbose_name)
 
 
 @requires(Right.EDIT_STRUCTURE)
@@ -127,19 +112,16 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
     org = get_scoped_or_404(PartyOrg, pk=pk)
     _check_external_right(request, org, request.POST.get("category", ""))
     movable = not org.is_external and org.parent_id is not None and org.path != org_scope_path()
+
+    def save(data: dict) -> PartyOrg:
+        fields = {k: v for k, v in data.items() if k != "parent"}
+        return services.update_org(Actor.from_request(request), org, fields, data.get("parent"))
+
     form = PartyOrgForm(
         request.POST or None, instance=org, movable=movable, allow_external=org.is_external
     )
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "parent"}
-        saved = run_service(
-            request,
-            form,
-            lambda: services.update_org(
-                Actor.from_request(request), org, data, form.cleaned_data.get("parent")
-            ),
-            saved_message(org),
-        )
-        if saved is not None:
-            return redirect("control:org_detail", pk=saved.pk)
-    return render(request, "control/form.html", {"form": form, "object": org})
+    return form_page(request, form, save, _to_detail, object=org)
+
+
+def _to_detail(org: PartyOrg) -> HttpResponse:
+    return redirect("control:org_detail", pk=org.pk)

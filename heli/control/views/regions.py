@@ -8,11 +8,10 @@ from heli.accounts.roles import Right
 from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
 from heli.control.forms import RegionForm
-from heli.control.views.tree import (
+from heli.control.views.common import (
     breadcrumbs,
+    form_page,
     region_scope_path,
-    run_service,
-    saved_message,
     visible_roots,
 )
 from heli.core.scoping import get_scoped_or_404
@@ -78,20 +77,13 @@ def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Right.EDIT_STRUCTURE)
 def region_create(request: HttpRequest, parent_pk: int) -> HttpResponse:
     parent = get_scoped_or_404(Region, pk=parent_pk)
-    form = RegionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        region = run_service(
-            request,
-            form,
-            lambda: services.create_region(Actor.from_request(request), parent, form.cleaned_data),
-            saved_message(form.cleaned_data["name"]),
-        )
-        if region is not None:
-            return redirect("control:region_detail", pk=region.pk)
-    return render(
+    return form_page(
         request,
-        "control/form.html",
-        {"form": form, "parent": parent, "title_object": Region._meta.verbose_name},
+        RegionForm(request.POST or None),
+        lambda data: services.create_region(Actor.from_request(request), parent, data),
+        _to_detail,
+        parent=parent,
+        title_object=Region._meta.verbose_name,
     )
 
 
@@ -99,17 +91,15 @@ def region_create(request: HttpRequest, parent_pk: int) -> HttpResponse:
 def region_edit(request: HttpRequest, pk: int) -> HttpResponse:
     region = get_scoped_or_404(Region, pk=pk)
     movable = region.parent_id is not None and region.path != region_scope_path()
+
+    def save(data: dict) -> Region:
+        fields = {k: v for k, v in data.items() if k != "parent"}
+        actor = Actor.from_request(request)
+        return services.update_region(actor, region, fields, data.get("parent"))
+
     form = RegionForm(request.POST or None, instance=region, movable=movable)
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "parent"}
-        saved = run_service(
-            request,
-            form,
-            lambda: services.update_region(
-                Actor.from_request(request), region, data, form.cleaned_data.get("parent")
-            ),
-            saved_message(region),
-        )
-        if saved is not None:
-            return redirect("control:region_detail", pk=saved.pk)
-    return render(request, "control/form.html", {"form": form, "object": region})
+    return form_page(request, form, save, _to_detail, object=region)
+
+
+def _to_detail(region: Region) -> HttpResponse:
+    return redirect("control:region_detail", pk=region.pk)

@@ -8,7 +8,7 @@ from heli.accounts.roles import Right
 from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
 from heli.control.forms import StationForm
-from heli.control.views.tree import run_service, saved_message
+from heli.control.views.common import form_page
 from heli.core.scoping import get_scoped_or_404
 from heli.core.tree import subtree_q
 from heli.orgs.models import TOWN_LEVEL, Region, RegionKind
@@ -68,37 +68,29 @@ def station_create(request: HttpRequest) -> HttpResponse:
     if grid_pk.isdigit():
         grid = Region.objects.filter(pk=grid_pk, kind=RegionKind.GRID).first()
         initial = {"grid": grid.pk} if grid else {}
-    form = StationForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        station = run_service(
-            request,
-            form,
-            lambda: services.create_station(Actor.from_request(request), form.cleaned_data),
-            saved_message(form.cleaned_data["name"]),
-        )
-        if station is not None:
-            return redirect("control:station_detail", pk=station.pk)
-    return render(
-        request, "control/form.html", {"form": form, "title_object": Station._meta.verbose_name}
+    return form_page(
+        request,
+        StationForm(request.POST or None, initial=initial),
+        lambda data: services.create_station(Actor.from_request(request), data),
+        _to_detail,
+        title_object=Station._meta.verbose_name,
     )
 
 
 @requires(Right.EDIT_STATIONS)
 def station_edit(request: HttpRequest, pk: int) -> HttpResponse:
     station = get_scoped_or_404(Station, pk=pk)
-    form = StationForm(request.POST or None, instance=station)
-    if request.method == "POST" and form.is_valid():
-        saved = run_service(
-            request,
-            form,
-            lambda: services.update_station(
-                Actor.from_request(request), station, form.cleaned_data
-            ),
-            saved_message(station),
-        )
-        if saved is not None:
-            return redirect("control:station_detail", pk=saved.pk)
-    return render(request, "control/form.html", {"form": form, "object": station})
+    return form_page(
+        request,
+        StationForm(request.POST or None, instance=station),
+        lambda data: services.update_station(Actor.from_request(request), station, data),
+        _to_detail,
+        object=station,
+    )
+
+
+def _to_detail(station: Station) -> HttpResponse:
+    return redirect("control:station_detail", pk=station.pk)
 
 
 @requires(Right.VIEW)
@@ -115,17 +107,18 @@ def station_poster(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Right.VIEW)
 def station_poster_svg(request: HttpRequest, pk: int) -> HttpResponse:
-    station = get_scoped_or_404(Station, pk=pk)
-    svg = poster.poster_svg(station, poster.public_url(station, request))
-    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="station-{station.pk}-poster.svg"'
-    return response
+    return _poster_download(request, pk, poster.poster_svg, "image/svg+xml; charset=utf-8", "svg")
 
 
 @requires(Right.VIEW)
 def station_poster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return _poster_download(request, pk, poster.poster_pdf, "application/pdf", "pdf")
+
+
+def _poster_download(request: HttpRequest, pk: int, draw, content_type: str, ext: str):
     station = get_scoped_or_404(Station, pk=pk)
-    pdf = poster.poster_pdf(station, poster.public_url(station, request))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="station-{station.pk}-poster.pdf"'
+    response = HttpResponse(
+        draw(station, poster.public_url(station, request)), content_type=content_type
+    )
+    response["Content-Disposition"] = f'attachment; filename="station-{station.pk}-poster.{ext}"'
     return response

@@ -1,0 +1,69 @@
+"""Shared parts of the staff pages: the roots a user sees, breadcrumbs, and the form page that
+calls a service function and shows its validation errors on the form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.forms import Form
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from heli.core.scoping import current_scope
+from heli.core.tree import TreeNode
+
+
+def visible_roots(model: type[TreeNode], scope_path: str | None) -> list[TreeNode]:
+    """The topmost nodes the scope shows: the scope's own root, or every root."""
+    if scope_path is None:
+        return []
+    if scope_path == "":
+        return list(model.objects.filter(parent__isnull=True).order_by("path"))
+    return list(model.objects.filter(path=scope_path))
+
+
+def breadcrumbs(node: TreeNode, scope_path: str | None) -> list[TreeNode]:
+    """Ancestors the user may see (those inside their scope), root first."""
+    floor = len(scope_path or "")
+    return [a for a in node.ancestors() if len(a.path) >= floor]
+
+
+def form_page(
+    request: HttpRequest,
+    form: Form,
+    service: Callable[[dict[str, Any]], Model],
+    done: Callable[[Model], HttpResponse],
+    **context: Any,
+) -> HttpResponse:
+    """GET shows the form. A valid POST calls `service(cleaned_data)` (one audited transaction)
+    and answers `done(obj)`; a ValidationError the service raises lands on the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            obj = service(form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Saved “%(name)s”.") % {"name": obj})
+            return done(obj)
+    return render(request, "control/form.html", {"form": form, **context})
+
+
+def _add_errors(form: Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def region_scope_path() -> str | None:
+    return current_scope().region_path
+
+
+def org_scope_path() -> str | None:
+    return current_scope().org_path
