@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "heli.audit",
     "heli.orgs",
     "heli.stations",
+    "heli.members",
     "heli.accounts",
     "heli.control",
     "heli.public",

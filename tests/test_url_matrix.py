@@ -23,13 +23,27 @@ EVERYONE = set(ROLES)
 
 RIGHTS = {
     "district_admin": set(Right),
-    "town_admin": {Right.VIEW, Right.EDIT_STRUCTURE, Right.EDIT_STATIONS, Right.MANAGE_ACCOUNTS},
-    "branch_secretary": {Right.VIEW, Right.EDIT_STATIONS},
-    "grid_worker": {Right.VIEW},
+    "town_admin": {
+        Right.VIEW,
+        Right.EDIT_STRUCTURE,
+        Right.EDIT_STATIONS,
+        Right.MANAGE_ACCOUNTS,
+        Right.EDIT_MEMBERS,
+        Right.VIEW_SENSITIVE,
+    },
+    "branch_secretary": {Right.VIEW, Right.EDIT_STATIONS, Right.EDIT_MEMBERS, Right.VIEW_SENSITIVE},
+    "grid_worker": {Right.VIEW, Right.EDIT_MEMBERS},
     "service_staff": {Right.VIEW, Right.EDIT_STATIONS},
     "department_liaison": {Right.VIEW},
     "auditor": {Right.VIEW, Right.VIEW_AUDIT},
-    "outsider": {Right.VIEW, Right.EDIT_STRUCTURE, Right.EDIT_STATIONS, Right.MANAGE_ACCOUNTS},
+    "outsider": {
+        Right.VIEW,
+        Right.EDIT_STRUCTURE,
+        Right.EDIT_STATIONS,
+        Right.MANAGE_ACCOUNTS,
+        Right.EDIT_MEMBERS,
+        Right.VIEW_SENSITIVE,
+    },
 }
 
 

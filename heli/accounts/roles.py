@@ -25,15 +25,27 @@ class Right(StrEnum):
     EDIT_EXTERNAL = "edit_external"  # the shared directory of organizations outside the zone
     MANAGE_ACCOUNTS = "manage_accounts"
     VIEW_AUDIT = "view_audit"
+    EDIT_MEMBERS = "edit_members"
+    VIEW_SENSITIVE = "view_sensitive"  # ID numbers and phones in full (each view audited)
+    RESTORE_MEMBERS = "restore_members"
 
 
 RIGHTS: dict[str, frozenset[Right]] = {
     Role.DISTRICT_ADMIN: frozenset(Right),
     Role.TOWN_ADMIN: frozenset(
-        {Right.VIEW, Right.EDIT_STRUCTURE, Right.EDIT_STATIONS, Right.MANAGE_ACCOUNTS}
+        {
+            Right.VIEW,
+            Right.EDIT_STRUCTURE,
+            Right.EDIT_STATIONS,
+            Right.MANAGE_ACCOUNTS,
+            Right.EDIT_MEMBERS,
+            Right.VIEW_SENSITIVE,
+        }
     ),
-    Role.BRANCH_SECRETARY: frozenset({Right.VIEW, Right.EDIT_STATIONS}),
-    Role.GRID_WORKER: frozenset({Right.VIEW}),
+    Role.BRANCH_SECRETARY: frozenset(
+        {Right.VIEW, Right.EDIT_STATIONS, Right.EDIT_MEMBERS, Right.VIEW_SENSITIVE}
+    ),
+    Role.GRID_WORKER: frozenset({Right.VIEW, Right.EDIT_MEMBERS}),
     Role.SERVICE_STAFF: frozenset({Right.VIEW, Right.EDIT_STATIONS}),
     Role.DEPARTMENT_LIAISON: frozenset({Right.VIEW}),
     Role.AUDITOR: frozenset({Right.VIEW, Right.VIEW_AUDIT}),

@@ -1,0 +1,154 @@
+"""The member registry (党员信息库). ID numbers and phones are stored encrypted (SM4), found
+through keyed digests, and shown masked; see heli.core.crypto and heli.members.sensitive."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from heli.core.scoping import Scope, ScopedManager, UnscopedManager
+from heli.members.choices import (
+    ETHNICITY_CHOICES,
+    Education,
+    FloatingDirection,
+    Gender,
+    Membership,
+    MemberStatus,
+    Occupation,
+)
+from heli.orgs.models import PartyOrg, Region
+
+
+class ActiveMemberManager(ScopedManager):
+    """Members in scope that are not soft-deleted (the default everywhere)."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class Member(models.Model):
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=10, choices=ETHNICITY_CHOICES)
+    birth_date = models.DateField(_("birth date"))
+    id_cipher = models.BinaryField(editable=False)
+    id_digest = models.CharField(max_length=64, unique=True, editable=False)
+    id_mask = models.CharField(_("ID number"), max_length=18, editable=False)
+    phone_cipher = models.BinaryField(null=True, editable=False)
+    phone_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_mask = models.CharField(_("phone"), max_length=11, blank=True, editable=False)
+    education = models.CharField(_("education"), max_length=16, choices=Education.choices)
+    joined_on = models.DateField(_("date joined the Party"))
+    membership = models.CharField(
+        _("membership"), max_length=16, choices=Membership.choices, default=Membership.FULL
+    )
+    full_on = models.DateField(_("date became a full member"), null=True, blank=True)
+    org = models.ForeignKey(
+        PartyOrg,
+        verbose_name=_("organization holding the relationship"),
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    residence_grid = models.ForeignKey(
+        Region,
+        verbose_name=_("residence grid"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="residents",
+    )
+    employer = models.CharField(_("employer"), max_length=150, blank=True)
+    industry_chain = models.ForeignKey(
+        PartyOrg,
+        verbose_name=_("industry chain"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="chain_members",
+    )
+    occupation = models.CharField(
+        _("occupation"), max_length=16, choices=Occupation.choices, default=Occupation.OTHER
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.NORMAL
+    )
+    reported_to = models.ForeignKey(
+        Region,
+        verbose_name=_("community reported to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reported_members",
+        help_text=_("For members employed elsewhere who report where they live (在职党员报到)."),
+    )
+    reported_on = models.DateField(_("date reported"), null=True, blank=True)
+    floating_direction = models.CharField(
+        _("floating direction"), max_length=3, choices=FloatingDirection.choices, blank=True
+    )
+    floating_place = models.CharField(_("floating to / from"), max_length=150, blank=True)
+    floating_since = models.DateField(_("floating since"), null=True, blank=True)
+    floating_until = models.DateField(_("floating until"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_reason = models.CharField(_("reason for deletion"), max_length=255, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ActiveMemberManager()
+    with_deleted = ScopedManager()
+    unscoped = UnscopedManager()
+
+    class Meta:
+        verbose_name = _("party member")
+        verbose_name_plural = _("party members")
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["status", "floating_direction"]),
+            models.Index(fields=["name"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> models.Q:
+        """Visible through the organization holding the relationship, or through the place
+        where the member lives or has reported (a community sees its 在职 and 流入 members)."""
+        return (
+            scope.org_q("org__path")
+            | scope.region_q("residence_grid__path")
+            | scope.region_q("reported_to__path")
+        )
+
+    @property
+    def is_floating(self) -> bool:
+        return self.status == MemberStatus.FLOATING
+
+
+class MemberChange(models.Model):
+    """The history of one member (append-only, written by the member services)."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=32)
+    fields = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
