@@ -13,6 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from heli.accounts.roles import Right
+from tests.import_matrix import IMPORT_MATRIX
 from tests.world import ROLES
 
 DISTRICT = {"district_admin", "department_liaison", "auditor"}
@@ -120,6 +121,8 @@ MATRIX: dict[str, Route] = {
     "control:account_create": Route(Right.MANAGE_ACCOUNTS),
     "control:account_edit": Route(Right.MANAGE_ACCOUNTS, ACCOUNT_TARGETS),
 }
+
+MATRIX.update(IMPORT_MATRIX)
 
 # URLs outside the staff matrix, each tested in its own module.
 TESTED_ELSEWHERE = {

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from heli.control import urls_member_import
 from heli.control.views import accounts, audit, dashboard, lookup, orgs, regions, stations
 
 app_name = "control"
@@ -30,4 +31,5 @@ urlpatterns = [
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/new/", accounts.account_create, name="account_create"),
     path("accounts/<int:pk>/edit/", accounts.account_edit, name="account_edit"),
+    *urls_member_import.urlpatterns,
 ]

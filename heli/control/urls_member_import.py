@@ -1,0 +1,3 @@
+"""URLs of the member import pages (included in the control namespace)."""
+
+urlpatterns: list = []
