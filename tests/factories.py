@@ -70,3 +70,40 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _after_postgeneration(cls, instance, create, results=None):
         if create:
             instance.save()
+
+
+_id_sequence = iter(range(1, 10**6))
+
+
+def make_id_number(born=None) -> str:
+    import datetime as dt
+
+    from heli.members import idcard
+
+    born = born or dt.date(1985, 6, 15)
+    n = next(_id_sequence)
+    return idcard.make(f"3204{n // 1000 % 100:02d}", born, n % 1000)
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    """Members with valid, encrypted ID numbers (pass `id_number=` to choose one)."""
+
+    class Meta:
+        model = "members.Member"
+
+    name = factory.Sequence(lambda n: f"党员{n}")
+    gender = "M"
+    ethnicity = "汉族"
+    birth_date = factory.LazyFunction(lambda: __import__("datetime").date(1985, 6, 15))
+    education = "bachelor"
+    joined_on = factory.LazyFunction(lambda: __import__("datetime").date(2010, 7, 1))
+
+    @classmethod
+    def _create(cls, model_class, *args, id_number=None, phone="13812345678", **kwargs):
+        from heli.members import sensitive
+
+        member = model_class(*args, **kwargs)
+        sensitive.set_id_number(member, id_number or make_id_number(member.birth_date))
+        sensitive.set_phone(member, phone)
+        member.save()
+        return member

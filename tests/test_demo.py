@@ -1,13 +1,32 @@
+"""The demo zone reproduces the article's figures from its records. Built once per module
+(committed), each test then runs in its own rolled-back transaction."""
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import override_settings
 from django.urls import reverse
 
 from heli.core.scoping import Scope, activate
-from heli.demo.zone import DEMO_PASSWORD, build_zone
+from heli.demo.zone import DEMO_PASSWORD, build_zone, clear_zone
+from heli.members.choices import FloatingDirection, MemberStatus
+from heli.members.models import Member
 from heli.orgs import stats
 from heli.orgs.models import OrgCategory, PartyOrg, Region, RegionKind
 from heli.stations.models import Station, StationKind
+from tests.conftest import FAST_HASHERS
+
+SEED = 2024
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    fast = override_settings(PASSWORD_HASHERS=FAST_HASHERS)
+    with django_db_blocker.unblock(), activate(Scope.everything()), fast:
+        build_zone(seed=SEED)
+    yield
+    with django_db_blocker.unblock(), activate(Scope.everything()):
+        clear_zone()
 
 
 def _login(client, username):
@@ -15,13 +34,21 @@ def _login(client, username):
     assert response.status_code == 302, username
 
 
-@pytest.fixture
-def demo(db):
+def _fingerprint():
     with activate(Scope.everything()):
-        return build_zone(seed=2024)
+        return (
+            list(Region.objects.values_list("path", "name")),
+            list(PartyOrg.objects.values_list("path", "name", "secretary")),
+            list(Station.objects.order_by("name").values_list("name", "address", "grid__path")),
+            list(
+                Member.unscoped.order_by("id_mask", "name").values_list(
+                    "name", "id_mask", "org__path"
+                )
+            ),
+        )
 
 
-def test_the_demo_zone_has_the_articles_counts(demo):
+def test_the_demo_zone_has_the_articles_places(demo, db):
     with activate(Scope.everything()):
         towns = Region.objects.filter(kind__in=[RegionKind.TOWN, RegionKind.STREET])
         assert sorted(towns.values_list("name", flat=True)) == sorted(
@@ -41,10 +68,6 @@ def test_the_demo_zone_has_the_articles_counts(demo):
         chain = PartyOrg.objects.get(name="绿色家居产业链党委")
         assert chain.category == OrgCategory.INDUSTRY_CHAIN and chain.region.name == "横林镇"
         assert chain.children.get().category == OrgCategory.FLOATING
-
-
-def test_every_demo_grid_has_one_branch_and_one_direct_station(demo):
-    with activate(Scope.everything()):
         assert not stats.grids_missing_branch_or_station().exists()
         for grid in Region.objects.filter(kind=RegionKind.GRID)[:50]:
             assert grid.party_orgs.filter(level="branch").count() == 1
@@ -52,48 +75,52 @@ def test_every_demo_grid_has_one_branch_and_one_direct_station(demo):
             assert grid.boundary["type"] == "Polygon"
 
 
-def test_the_demo_is_the_same_for_the_same_seed(db):
-    def fingerprint():
-        with activate(Scope.everything()):
-            return (
-                list(Region.objects.values_list("path", "name")),
-                list(PartyOrg.objects.values_list("path", "name", "secretary")),
-                list(Station.objects.order_by("name").values_list("name", "address", "grid__path")),
-            )
-
+def test_the_demo_members_give_581_floating_and_3_4_percent(demo, db):
     with activate(Scope.everything()):
-        build_zone(seed=7)
-    first = fingerprint()
-    call_command("demo", "--reset", "--seed", "7")
-    assert fingerprint() == first
+        active = Member.objects.filter(status__in=[MemberStatus.NORMAL, MemberStatus.FLOATING])
+        floating = active.filter(status=MemberStatus.FLOATING)
+        assert active.count() == 17_100
+        assert floating.filter(floating_direction=FloatingDirection.OUT).count() == 149
+        assert floating.filter(floating_direction=FloatingDirection.IN).count() == 432
+        assert floating.count() == 581
+        assert round(floating.count() / active.count() * 100, 1) == 3.4
+        assert Member.objects.filter(occupation="rider").exists()
+        assert Member.objects.filter(industry_chain__name="绿色家居产业链党委").count() > 100
+        assert Member.objects.filter(reported_to__isnull=False).count() > 500
+        assert Member.objects.get(name="潘永贤").ethnicity == "水族"
 
 
-def test_the_demo_command_refuses_to_overwrite_a_zone(demo):
-    with pytest.raises(CommandError):
-        call_command("demo")
-    call_command("demo", "--if-empty")  # leaves the zone as it is
-
-
-def test_the_dashboard_shows_the_demo_counts_from_the_data(demo, client):
+def test_the_dashboard_shows_581_floating_members_and_3_4_percent(demo, db, client):
     _login(client, "district")
     response = client.get(reverse("control:dashboard"))
-    levels = response.context["levels"]
-    assert levels["towns"] == 6 and levels["grids"] == 337 and levels["stations"] == 398
-    chart = response.context["chart"]
-    assert sum(t["grids"] for t in chart["towns"]) == 337
+    assert response.context["levels"]["grids"] == 337
+    assert response.context["floating"].floating == 581
+    assert response.context["floating_percent"] == 3.4
+    html = response.content.decode()
+    assert "581" in html and "3.4%" in html
+    assert sum(t["grids"] for t in response.context["chart"]["towns"]) == 337
 
 
-def test_each_demo_role_can_log_in(demo, client):
+def test_each_demo_role_logs_in_and_a_town_admin_sees_only_the_town(demo, db, client):
     for username in ("district", "town", "secretary", "grid", "service", "liaison", "auditor"):
         _login(client, username)
         assert client.get(reverse("control:dashboard")).status_code == 200
-        client.logout()
-
-
-def test_the_town_admin_dashboard_counts_only_their_town(demo, client):
+        client.post(reverse("logout"))
     _login(client, "town")
     levels = client.get(reverse("control:dashboard")).context["levels"]
     with activate(Scope.everything()):
         town = Region.objects.get(name="横林镇")
         grids = Region.objects.filter(kind=RegionKind.GRID, path__startswith=town.path).count()
     assert levels["towns"] == 1 and levels["grids"] == grids < 337
+
+
+def test_the_same_seed_builds_the_same_zone(demo, db):
+    first = _fingerprint()
+    call_command("demo", "--reset", "--seed", str(SEED))
+    assert _fingerprint() == first
+
+
+def test_the_demo_command_refuses_to_overwrite_a_zone(demo, db):
+    with pytest.raises(CommandError):
+        call_command("demo")
+    call_command("demo", "--if-empty")  # leaves the zone as it is

@@ -55,6 +55,7 @@ class Target:
     attr: str
     visible_to: set[str]
     kwarg: str = "pk"
+    extra: dict = field(default_factory=dict)  # further URL arguments
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Route:
     targets: list[Target] = field(default_factory=list)
     query: str = ""
     ok: int = 200  # what a permitted request answers (tree roots redirect to the user's root)
+    method: str = "get"  # POST-only actions are requested by POST
 
 
 REGION_TARGETS = [
@@ -82,6 +84,18 @@ STATION_TARGETS = [
     Target("station_a2", TOWN_A),
     Target("station_b", TOWN_B),
 ]
+MEMBER_TARGETS = [
+    Target("member_a", GRID_A),
+    Target("inflow_a", GRID_A),  # relationship outside the zone, visible where she lives
+    Target("in_service_a", TOWN_A),  # reported to village A; relationship at the district
+    Target("member_b", TOWN_B),
+]
+LEDGER_TARGETS = [
+    Target("grid_a", GRID_A, extra={"kind": "affiliated"}),
+    Target("village_a", TOWN_A, extra={"kind": "in_service"}),
+    Target("grid_b", TOWN_B, extra={"kind": "floating"}),
+]
+
 # Accounts: the grid worker of town A and the town admin of town B, as seen by account managers.
 ACCOUNT_TARGETS = [
     Target("user:grid_worker", TOWN_A),
@@ -120,6 +134,19 @@ MATRIX: dict[str, Route] = {
     "control:account_list": Route(Right.MANAGE_ACCOUNTS),
     "control:account_create": Route(Right.MANAGE_ACCOUNTS),
     "control:account_edit": Route(Right.MANAGE_ACCOUNTS, ACCOUNT_TARGETS),
+    "control:member_list": Route(Right.VIEW, query="?q=张&status=normal"),
+    "control:member_export": Route(Right.VIEW, query="?status=floating"),
+    "control:member_create": Route(Right.EDIT_MEMBERS),
+    "control:member_deleted_list": Route(Right.RESTORE_MEMBERS),
+    "control:member_detail": Route(Right.VIEW, MEMBER_TARGETS),
+    "control:member_edit": Route(Right.EDIT_MEMBERS, MEMBER_TARGETS),
+    "control:member_delete": Route(Right.EDIT_MEMBERS, MEMBER_TARGETS),
+    "control:member_reveal": Route(Right.VIEW_SENSITIVE, MEMBER_TARGETS, method="post"),
+    "control:member_restore": Route(
+        Right.RESTORE_MEMBERS, [Target("deleted_a", GRID_A)], method="post", ok=302
+    ),
+    "control:ledger": Route(Right.VIEW, LEDGER_TARGETS),
+    "control:ledger_export": Route(Right.VIEW, LEDGER_TARGETS),
 }
 
 MATRIX.update(IMPORT_MATRIX)
@@ -178,15 +205,16 @@ def test_each_role_gets_what_its_rights_and_subtree_allow(name, world, client):
     route = MATRIX[name]
     failures = []
     for target in _cases(name, route):
-        kwargs = {target.kwarg: _resolve(world, target)} if target else {}
+        kwargs = {target.kwarg: _resolve(world, target), **target.extra} if target else {}
         url = reverse(name, kwargs=kwargs) + route.query
+        request = getattr(client, route.method)
         client.logout()
-        anonymous = client.get(url)
+        anonymous = request(url)
         if anonymous.status_code != 302 or "/login/" not in anonymous["Location"]:
             failures.append(f"anonymous {url}: {anonymous.status_code}")
         for role in ROLES:
             client.force_login(world.users[role])
-            status = client.get(url).status_code
+            status = request(url).status_code
             expected = _expected(role, route, target)
             if status != expected:
                 failures.append(f"{role} {url} ({target and target.attr}): {status} != {expected}")

@@ -18,7 +18,13 @@ from types import SimpleNamespace
 
 from heli.accounts.roles import Role
 from heli.orgs.models import OrgCategory, OrgLevel, RegionKind
-from tests.factories import PartyOrgFactory, RegionFactory, StationFactory, UserFactory
+from tests.factories import (
+    MemberFactory,
+    PartyOrgFactory,
+    RegionFactory,
+    StationFactory,
+    UserFactory,
+)
 
 # Roles of the matrix, with where each account sits.
 ROLES = [
@@ -88,6 +94,33 @@ def build_world() -> SimpleNamespace:
     w.station_a2 = StationFactory(name="崔桥村第2网格党群直通站", grid=w.grid_a2, org=w.branch_a2)
     w.station_b = StationFactory(name="剑湖村第1网格党群直通站", grid=w.grid_b, org=w.branch_b)
 
+    # Members: one of each ledger around grid A, and one member of town B.
+    w.member_a = MemberFactory(name="张伟", org=w.branch_a, residence_grid=w.grid_a)
+    w.member_b = MemberFactory(name="李娜", org=w.branch_b, residence_grid=w.grid_b)
+    w.outflow_a = MemberFactory(
+        name="王强",
+        org=w.branch_a,
+        residence_grid=w.grid_a,
+        status="floating",
+        floating_direction="out",
+        floating_place="上海市浦东新区",
+    )
+    w.inflow_a = MemberFactory(
+        name="潘永贤",
+        org=w.external,
+        residence_grid=w.grid_a,
+        status="floating",
+        floating_direction="in",
+        floating_place="贵州省三都水族自治县",
+        ethnicity="水族",
+    )
+    w.in_service_a = MemberFactory(
+        name="赵敏",
+        org=w.root_org,
+        residence_grid=w.grid_a2,
+        reported_to=w.village_a,
+    )
+    w.deleted_a = MemberFactory(name="钱进", org=w.branch_a, residence_grid=w.grid_a)
     w.users = {
         "district_admin": UserFactory(
             username="district", role=Role.DISTRICT_ADMIN, org=w.root_org
@@ -106,4 +139,9 @@ def build_world() -> SimpleNamespace:
         "auditor": UserFactory(username="auditor", role=Role.AUDITOR, org=w.root_org),
         "outsider": UserFactory(username="town_b", role=Role.TOWN_ADMIN, org=w.town_b_org),
     }
+    from django.utils import timezone
+
+    w.deleted_a.deleted_at = timezone.now()
+    w.deleted_a.deleted_reason = "重复录入"
+    w.deleted_a.save()
     return w

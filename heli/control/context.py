@@ -12,6 +12,7 @@ MENU = [
     ("control:region_tree", _("Region tree"), Right.VIEW, "region"),
     ("control:org_tree", _("Party organizations"), Right.VIEW, "org"),
     ("control:station_list", _("Stations"), Right.VIEW, "station"),
+    ("control:member_list", _("Member registry"), Right.VIEW, "member"),
     ("control:invariant", _("One grid, one branch, one station"), Right.VIEW, "invariant"),
     ("control:account_list", _("Accounts"), Right.MANAGE_ACCOUNTS, "account"),
     ("control:audit_log", _("Audit log"), Right.VIEW_AUDIT, "audit"),
@@ -23,6 +24,8 @@ def _section(request: HttpRequest) -> str:
     name = match.url_name if match is not None and match.url_name else ""
     if name.startswith("external_org"):
         return "org"
+    if name.startswith("ledger"):
+        return "region"
     return name.split("_")[0]
 
 

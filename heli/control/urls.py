@@ -1,7 +1,17 @@
 from django.urls import path
 
 from heli.control import urls_member_import
-from heli.control.views import accounts, audit, dashboard, lookup, orgs, regions, stations
+from heli.control.views import (
+    accounts,
+    audit,
+    dashboard,
+    ledgers,
+    lookup,
+    members,
+    orgs,
+    regions,
+    stations,
+)
 
 app_name = "control"
 
@@ -31,5 +41,20 @@ urlpatterns = [
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/new/", accounts.account_create, name="account_create"),
     path("accounts/<int:pk>/edit/", accounts.account_edit, name="account_edit"),
+    path("members/", members.member_list, name="member_list"),
+    path("members/export.xlsx", members.member_export, name="member_export"),
+    path("members/new/", members.member_create, name="member_create"),
+    path("members/deleted/", members.member_deleted_list, name="member_deleted_list"),
+    path("members/<int:pk>/", members.member_detail, name="member_detail"),
+    path("members/<int:pk>/reveal/", members.member_reveal, name="member_reveal"),
+    path("members/<int:pk>/edit/", members.member_edit, name="member_edit"),
+    path("members/<int:pk>/delete/", members.member_delete, name="member_delete"),
+    path("members/<int:pk>/restore/", members.member_restore, name="member_restore"),
+    path("regions/<int:pk>/ledgers/<slug:kind>/", ledgers.ledger, name="ledger"),
+    path(
+        "regions/<int:pk>/ledgers/<slug:kind>/export.xlsx",
+        ledgers.ledger_export,
+        name="ledger_export",
+    ),
     *urls_member_import.urlpatterns,
 ]

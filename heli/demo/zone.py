@@ -18,6 +18,8 @@ from heli.accounts.roles import Role
 from heli.audit.services import Actor, record
 from heli.core.tree import STEP_WIDTH, step_string
 from heli.demo import places
+from heli.demo.people import build_members
+from heli.members.models import Member, MemberChange
 from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg, Region, RegionKind
 from heli.stations.models import Station, StationKind
 
@@ -38,6 +40,7 @@ class Zone:
     grid_branches: dict[int, PartyOrg] = field(default_factory=dict)
     named_orgs: dict[str, PartyOrg] = field(default_factory=dict)
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
+    members: int = 0
     _children: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def _path(self, tree: str, parent_path: str) -> str:
@@ -360,7 +363,8 @@ STEPS: list[Callable[[Zone], None]] = [
     build_special_orgs,
     build_stations,
 ]
-ACCOUNT_STEPS: list[Callable[[Zone], None]] = [build_accounts]
+# Steps that need the trees saved first (accounts, members, ...).
+AFTER_SAVE_STEPS: list[Callable[[Zone], None]] = [build_accounts, build_members]
 
 
 def zone_exists() -> bool:
@@ -369,6 +373,8 @@ def zone_exists() -> bool:
 
 @transaction.atomic
 def clear_zone() -> None:
+    MemberChange.objects.all().delete()
+    Member.unscoped.all().delete()
     User.objects.filter(org__isnull=False).delete()
     Station.unscoped.all().delete()
     for model in (PartyOrg, Region):
@@ -384,7 +390,7 @@ def build_zone(seed: int = 2024) -> Zone:
     for step in STEPS:
         step(zone)
     _save_trees(zone)
-    for step in ACCOUNT_STEPS:
+    for step in AFTER_SAVE_STEPS:
         step(zone)
     record(Actor.system("demo"), "demo.build", detail={"seed": seed, "grids": len(zone.grids)})
     assert all(len(r.path) % STEP_WIDTH == 0 for r in zone.regions)

@@ -49,7 +49,7 @@ def validate(raw: str, *, today: dt.date | None = None) -> str:
         )
     born = birth_date(number)
     today = today or dt.date.today()
-    if born is None or born > today or born.year < 1900:
+    if born is None or born > today or born.year < 1850:
         raise ValidationError(
             _("The birth date inside the ID number (%(digits)s) is not a real date.")
             % {"digits": number[6:14]},

@@ -59,6 +59,7 @@ class ChildCounts:
     branches: int = 0
     stations: int = 0
     orgs: int = 0
+    ledgers: object = None
 
 
 def region_children(region: Region) -> list[ChildCounts]:

@@ -5,17 +5,20 @@ from django.shortcuts import render
 
 from heli.accounts.roles import Right
 from heli.control.access import paginate, requires
+from heli.members import ledgers
 from heli.orgs import stats
 
 
 @requires(Right.VIEW)
 def dashboard(request: HttpRequest) -> HttpResponse:
     levels = stats.level_counts()
+    floating = ledgers.floating_share()
     chart = {
         "levels": [{"key": key, "value": value} for key, value in levels.items()],
         "stations": [{"name": n, "value": v} for n, v in stats.station_counts()],
         "towns": stats.towns_overview(),
         "orgs": [{"name": n, "value": v} for n, v in stats.org_counts()],
+        "floating": {"outflow": floating.outflow, "inflow": floating.inflow},
     }
     return render(
         request,
@@ -26,6 +29,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "org_counts": stats.org_counts(),
             "chart": chart,
             "missing": stats.grids_missing_branch_or_station().count(),
+            "floating": floating,
+            "floating_percent": round(floating.share * 100, 1),
         },
     )
 

@@ -15,6 +15,7 @@ from heli.control.views.common import (
     visible_roots,
 )
 from heli.core.scoping import get_scoped_or_404
+from heli.members import ledgers
 from heli.orgs import services, stats
 from heli.orgs.geo import feature_collection
 from heli.orgs.models import OrgLevel, PartyOrg, Region, RegionKind
@@ -55,7 +56,11 @@ def region_list(request: HttpRequest) -> HttpResponse:
 def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
     region = get_scoped_or_404(Region.objects.select_related("parent"), pk=pk)
     children = stats.region_children(region)
+    ledger_children = ledgers.counts_by_child_region(region)
+    for child in children:
+        child.ledgers = ledger_children.get(child.node.path, ledgers.LedgerCounts())
     context = {
+        "ledgers": ledgers.counts_for(region),
         "region": region,
         "crumbs": breadcrumbs(region, region_scope_path()),
         "children": children,

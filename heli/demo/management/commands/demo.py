@@ -34,7 +34,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo zone built: {len(built.regions)} regions ({len(built.grids)} grids), "
-                f"{len(built.orgs)} party organizations, {len(built.stations)} stations."
+                f"{len(built.orgs)} party organizations, {len(built.stations)} stations, "
+                f"{built.members} party members."
             )
         )
         self.print_logins()
