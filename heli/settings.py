@@ -48,6 +48,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "PRAGMA busy_timeout=5000;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEBUG else DATABASES["default"]["CONN_MAX_AGE"]
+    # A file, not Django's in-memory default, so that a worker thread or process sees the
+    # same test database as the test and the live server.
+    DATABASES["default"]["TEST"] = {"NAME": str(PROJECT_DIR / "var" / "test-heli.sqlite3")}
 
 INSTALLED_APPS = [
     "django.contrib.auth",

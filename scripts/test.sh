@@ -20,6 +20,7 @@ if ! python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeou
   exit 1
 fi
 
+mkdir -p var
 echo "== ruff"
 ruff check .
 ruff format --check .
