@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from heli.accounts.models import User
@@ -339,10 +340,11 @@ def build_accounts(zone: Zone) -> None:
         ("auditor", Role.AUDITOR, root),
     ]
     users = []
+    password = make_password(DEMO_PASSWORD)  # hashing is slow on purpose: do it once
     for username, role, org in accounts:
-        user = User(username=username, last_name=zone.person(), role=role, org=org)
-        user.set_password(DEMO_PASSWORD)
-        users.append(user)
+        users.append(
+            User(username=username, last_name=zone.person(), role=role, org=org, password=password)
+        )
         zone.accounts.append((username, str(Role(role).label), org.name))
     User.objects.bulk_create(users)
 
