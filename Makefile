@@ -33,7 +33,8 @@ demo: install $(DEMO_ENV)
 	$(BIN)/heli collectstatic --noinput -v0 && \
 	$(BIN)/heli demo --if-empty && \
 	echo "Open http://127.0.0.1:8000/ and log in with an account above." && \
-	$(BIN)/heli runserver 127.0.0.1:8000
+	{ $(BIN)/heli worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/heli runserver 127.0.0.1:8000; }
 
 test: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/test.sh

@@ -39,11 +39,14 @@ def _fingerprint():
         return (
             list(Region.objects.values_list("path", "name")),
             list(PartyOrg.objects.values_list("path", "name", "secretary")),
-            list(Station.objects.order_by("name").values_list("name", "address", "grid__path")),
             list(
-                Member.unscoped.order_by("id_mask", "name").values_list(
-                    "name", "id_mask", "org__path"
+                Station.objects.order_by("name", "address").values_list(
+                    "name", "address", "grid__path"
                 )
+            ),
+            # The digest is unique, so the order is total on every database.
+            list(
+                Member.unscoped.order_by("id_digest").values_list("id_digest", "name", "org__path")
             ),
         )
 

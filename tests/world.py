@@ -25,6 +25,7 @@ from tests.factories import (
     StationFactory,
     UserFactory,
 )
+from tests.import_matrix import add_import_jobs
 
 # Roles of the matrix, with where each account sits.
 ROLES = [
@@ -144,4 +145,5 @@ def build_world() -> SimpleNamespace:
     w.deleted_a.deleted_at = timezone.now()
     w.deleted_a.deleted_reason = "重复录入"
     w.deleted_a.save()
+    add_import_jobs(w)
     return w

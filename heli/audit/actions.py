@@ -17,6 +17,7 @@ LABELS = {
     "station.create": _("Created station"),
     "station.update": _("Changed station"),
     "demo.build": _("Built demo zone"),
+    "member.import": _("Imported members"),
 }
 
 

@@ -1,5 +1,7 @@
 """Benchmarks printed as ratios against a baseline measured in the same run.
 
+`heli bench import`: see heli.members.imports.bench (the import against its floor).
+
 `heli bench tree`: a region tree of N nodes (default 100,000) is inserted inside a transaction
 that is rolled back at the end, then the queries the pages run on it are timed against a
 baseline on the same rows: an indexed primary-key range scan returning as many rows (all rows
@@ -16,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Count
 
 from heli.core.tree import counts_by_child, step_string, subtree_q
+from heli.members.imports import bench as import_bench
 from heli.orgs.models import Region, RegionKind
 
 
@@ -163,3 +166,8 @@ def bench_tree(nodes: int, runs: int, out: Callable[[str], None]) -> list[Timing
     except Rollback:
         pass
     return results
+
+
+def bench_import(rows: int, out: Callable[[str], None]) -> None:
+    """Time the member import and its floor, and print both with their ratio."""
+    import_bench.report(import_bench.bench_import(rows, out), out)

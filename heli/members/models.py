@@ -152,3 +152,6 @@ class MemberChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+
+from heli.members.import_models import ImportJob  # noqa: E402,F401

@@ -1,0 +1,130 @@
+"""Member import pages: upload a file, follow its check, read the problems or confirm the save.
+The work happens in `heli worker` (heli.members.imports.jobs); these views only queue it and
+show where it stands."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from heli.accounts.roles import Right
+from heli.audit.services import Actor
+from heli.control.access import paginate, requires
+from heli.control.forms import StyledForm
+from heli.core.scoping import get_scoped_or_404
+from heli.members.import_models import ImportJob, JobStatus
+from heli.members.imports import files, jobs
+from heli.members.imports.columns import COLUMNS
+from heli.members.imports.problems import ERROR_LIMIT
+from heli.members.imports.reader import MAX_ROWS
+from heli.members.imports.report import ErrorReport
+from heli.members.imports.template import FILENAME, template_xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RECENT_JOBS = 20
+
+
+class UploadForm(StyledForm, forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Excel or CSV file"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style()
+
+
+def _jobs():
+    return ImportJob.objects.select_related("created_by")
+
+
+# The upload handler must be in place before anything reads the request body, and the CSRF
+# middleware reads it for POST views: so the outer view is exempt and the inner one checks.
+@csrf_exempt
+@requires(Right.EDIT_MEMBERS)
+def member_import(request: HttpRequest) -> HttpResponse:
+    request.upload_handlers.insert(0, files.SizeLimitedUpload(request))
+    return _member_import(request)
+
+
+@csrf_protect
+def _member_import(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    refusal = ""
+    if request.method == "POST":
+        if getattr(request, "import_too_large", False):
+            refusal = str(files.too_large())
+        elif form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                job = jobs.create_job(
+                    request.user, upload.chunks(), upload.name, request.LANGUAGE_CODE
+                )
+            except files.FileRefused as exc:
+                refusal = str(exc)
+            else:
+                return redirect("control:member_import_job", pk=job.pk)
+    return render(
+        request,
+        "control/member_import.html",
+        {
+            "form": form,
+            "refusal": refusal,
+            "required_columns": "、".join(c.header for c in COLUMNS if c.required),
+            "max_rows": MAX_ROWS,
+            "max_mb": files.max_bytes() // (1024 * 1024),
+            "recent": _jobs()[:RECENT_JOBS],
+        },
+    )
+
+
+@requires(Right.EDIT_MEMBERS)
+def member_import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(template_xlsx(), content_type=XLSX)
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"member-import-template.xlsx\"; filename*=UTF-8''{quote(FILENAME)}"
+    )
+    return response
+
+
+@requires(Right.EDIT_MEMBERS)
+def member_import_job(request: HttpRequest, pk) -> HttpResponse:
+    job = get_scoped_or_404(_jobs(), pk=pk)
+    context = {"job": job, "statuses": JobStatus, "error_limit": ERROR_LIMIT}
+    if job.errors:
+        context["page"] = paginate(request, job.errors)
+    return render(request, "control/member_import_job.html", context)
+
+
+@requires(Right.EDIT_MEMBERS)
+def member_import_status(request: HttpRequest, pk) -> JsonResponse:
+    """Polled by the job page while a worker is on the job."""
+    return JsonResponse(jobs.status_of(get_scoped_or_404(ImportJob, pk=pk)))
+
+
+@requires(Right.EDIT_MEMBERS)
+def member_import_errors(request: HttpRequest, pk) -> HttpResponse:
+    job = get_scoped_or_404(ImportJob, pk=pk)
+    response = HttpResponse(ErrorReport(job).to_xlsx(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="import-errors-{job.pk}.xlsx"'
+    return response
+
+
+@requires(Right.EDIT_MEMBERS)
+@require_POST
+def member_import_save(request: HttpRequest, pk) -> HttpResponse:
+    job = get_scoped_or_404(ImportJob, pk=pk)
+    if jobs.confirm(job, Actor.from_request(request)):
+        messages.success(request, _("The import is queued; the page follows its progress."))
+    else:
+        messages.info(request, _("This file is not waiting for confirmation."))
+    return redirect("control:member_import_job", pk=job.pk)

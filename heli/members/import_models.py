@@ -1,0 +1,102 @@
+"""Member import jobs (党员信息导入). One job is one uploaded file on its way through a check
+(dry run) and, when every row is valid and a user confirms, a save. A background worker
+(`heli worker`) runs both phases; pages poll the job's progress fields."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from heli.core.scoping import Scope, ScopedManager, UnscopedManager
+
+
+class JobStatus(models.TextChoices):
+    QUEUED_CHECK = "queued_check", _("Waiting to be checked")
+    CHECKING = "checking", _("Checking")
+    CHECKED = "checked", _("Ready to import")
+    INVALID = "invalid", _("Errors found")
+    QUEUED_SAVE = "queued_save", _("Waiting to be imported")
+    SAVING = "saving", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+# States a worker still has to act on (the page keeps polling while the job is in one of them).
+RUNNING = (JobStatus.QUEUED_CHECK, JobStatus.CHECKING, JobStatus.QUEUED_SAVE, JobStatus.SAVING)
+QUEUED = (JobStatus.QUEUED_CHECK, JobStatus.QUEUED_SAVE)
+FINISHED = (JobStatus.INVALID, JobStatus.DONE, JobStatus.FAILED)
+
+
+class ImportJob(models.Model):
+    """Owned by the uploader's organization: `org_path` is copied from it at upload, so the job
+    is visible to that organization's subtree (and its ancestors), like audit entries."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Jobs are working records (the audit log keeps who imported what): they go with their
+    # account, so removing accounts (the demo's reset) is never blocked by old uploads.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    language = models.CharField(max_length=16, default="zh-hans", editable=False)
+    filename = models.CharField(_("file"), max_length=255)
+    size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(
+        _("status"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED_CHECK
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # [[row, column, value, message], ...]: the first ERROR_LIMIT problems, row 0 = whole file.
+    errors = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    confirmed_ip = models.GenericIPAddressField(null=True, blank=True)
+    imported_rows = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # Touched by every progress write: a running job whose heartbeat stops belongs to a dead
+    # worker and is queued again (see imports.jobs.requeue_stale).
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager()
+    unscoped = UnscopedManager()
+
+    class Meta:
+        verbose_name = _("member import")
+        verbose_name_plural = _("member imports")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> models.Q:
+        return scope.org_q("org_path")
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING
+
+    @property
+    def percent(self) -> int:
+        # A save is one short transaction whose progress no other connection can see: the
+        # bar shows it full (and animated) rather than stuck at 0.
+        if self.status in (JobStatus.CHECKED, JobStatus.SAVING, JobStatus.DONE):
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, self.processed_rows * 100 // self.total_rows)

@@ -1,0 +1,21 @@
+"""Importing party members from Excel or CSV (党员信息导入), all or nothing.
+
+The way through, module by module:
+
+- `files`: refuse what is not a spreadsheet (by name and content), too large, or a zip bomb;
+  where uploads are kept.
+- `reader`: rows of cells from .xlsx (python-calamine) or .csv (UTF-8 or GB18030).
+- `columns` and `cells`: the template's columns, matched by header text, and cell parsing
+  (dates in every usual spelling, Excel serial numbers, choice labels).
+- `lookups`: organization and region names visible in the importer's scope, resolved once.
+- `validate`: every row checked with the registry's own rules; problems in Chinese with the
+  row number as Excel shows it.
+- `writer`: rows encrypted, digested and masked, then all inserted in one transaction through
+  the database's fastest path (executemany on SQLite, COPY on PostgreSQL).
+- `staging`: a valid file's rows, encrypted, kept between the check and the save (the
+  clear-text upload is deleted as soon as the check passes).
+- `pipeline`: the check (dry run) and the save, as plain functions.
+- `jobs`: the ImportJob lifecycle run by `heli worker`, with progress.
+- `template` and `report`: the downloadable template and error report.
+- `bench`: `heli bench import`.
+"""

@@ -1,0 +1,258 @@
+"""The life of an ImportJob: created by an upload, checked by a worker, confirmed by a user,
+saved by a worker. Workers claim a job with a conditional UPDATE (status = the queued state),
+so two workers never run the same job; PostgreSQL first skips rows another worker has locked.
+
+A worker runs a job in the uploader's scope and language: it sees exactly the organizations
+and places the uploader sees, and writes its problems in the uploader's language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterable
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from heli.audit.services import Actor
+from heli.core.scoping import activate
+from heli.members.import_models import QUEUED, ImportJob, JobStatus
+from heli.members.imports import files, pipeline
+from heli.members.imports.files import FileRefused
+from heli.members.imports.problems import Problems
+from heli.members.imports.staging import StageError
+
+log = logging.getLogger(__name__)
+
+# A running job whose progress has not moved for this long lost its worker.
+STALE_AFTER = dt.timedelta(minutes=15)
+# A checked file nobody confirmed is dropped (it holds ID numbers in clear).
+UNCONFIRMED_FOR = dt.timedelta(days=7)
+NEXT_STATE = {JobStatus.QUEUED_CHECK: JobStatus.CHECKING, JobStatus.QUEUED_SAVE: JobStatus.SAVING}
+
+
+def create_job(user, chunks: Iterable[bytes], filename: str, language: str) -> ImportJob:
+    """Store an upload and queue its check. FileRefused (nothing kept) when the file is not an
+    .xlsx/.csv by name and content, too large, or a zip bomb."""
+    files.kind_by_name(filename)
+    job_id = uuid.uuid4()
+    path = files.store_upload(chunks, job_id)
+    try:
+        files.inspect(path, filename)
+        return ImportJob.unscoped.create(
+            id=job_id,
+            created_by=user,
+            org_path=user.org.path,
+            filename=filename[-255:],
+            size=path.stat().st_size,
+            language=language or "zh-hans",
+        )
+    except BaseException:
+        files.remove_upload(job_id)
+        raise
+
+
+def confirm(job: ImportJob, actor: Actor) -> bool:
+    """Queue a checked job for saving; False when it is not (or no longer) waiting."""
+    return _move(
+        job,
+        JobStatus.CHECKED,
+        JobStatus.QUEUED_SAVE,
+        confirmed_by=actor.user,
+        confirmed_ip=actor.ip_address,
+        processed_rows=0,
+    )
+
+
+def _move(job: ImportJob, old: str, new: str, **fields) -> bool:
+    """The conditional UPDATE every state change goes through: only one caller wins."""
+    moved = ImportJob.unscoped.filter(pk=job.pk, status=old).update(
+        status=new, updated_at=timezone.now(), **fields
+    )
+    if moved:
+        job.status = new
+        for name, value in fields.items():
+            setattr(job, name, value)
+    return moved == 1
+
+
+def claim(job: ImportJob) -> bool:
+    """Take a queued job for this worker."""
+    new = NEXT_STATE.get(job.status)
+    return new is not None and _move(job, job.status, new, processed_rows=0)
+
+
+def claim_next() -> ImportJob | None:
+    """The oldest queued job, claimed; None when there is nothing to do."""
+    queued = ImportJob.unscoped.filter(status__in=QUEUED).order_by("created_at")
+    if connection.features.has_select_for_update_skip_locked:
+        with transaction.atomic():
+            job = queued.select_for_update(skip_locked=True).first()
+            return job if job is not None and claim(job) else None
+    for job in queued[:20]:  # another worker may win a job between the read and the update
+        if claim(job):
+            return job
+    return None
+
+
+def run_next_job() -> ImportJob | None:
+    job = claim_next()
+    return run_job(job) if job is not None else None
+
+
+def run_job(job: ImportJob) -> ImportJob:
+    """Run the job's current phase to its end (claiming it first if it is still queued)."""
+    if job.status in QUEUED and not claim(job):
+        job.refresh_from_db()
+        return job
+    scope = job.created_by.scope()
+    with activate(scope), translation.override(job.language):
+        if scope.org_path is None:  # the account was disabled or lost its organization
+            _finish(
+                job,
+                JobStatus.FAILED,
+                message=_(
+                    "The account that uploaded this file can no longer import; upload it again."
+                ),
+            )
+            return job
+        try:
+            if job.status == JobStatus.CHECKING:
+                _check(job)
+            elif job.status == JobStatus.SAVING:
+                _save(job)
+        except FileRefused as exc:
+            _finish(job, JobStatus.FAILED, message=str(exc))
+        except Exception:
+            log.exception("import job %s failed", job.pk)
+            _finish(
+                job,
+                JobStatus.FAILED,
+                message=_(
+                    "The import stopped on an unexpected error and nothing was imported. Try "
+                    "again, or tell the administrator."
+                ),
+            )
+    return job
+
+
+def _progress(job: ImportJob):
+    def report(done: int, total: int) -> None:
+        job.processed_rows, job.total_rows = done, total
+        ImportJob.unscoped.filter(pk=job.pk).update(
+            processed_rows=done, total_rows=total, updated_at=timezone.now()
+        )
+
+    return report
+
+
+def _check(job: ImportJob) -> None:
+    path = files.upload_path(job.pk)
+    kind = files.inspect(path, job.filename)
+    stage = files.stage_path(job.pk)
+    outcome = pipeline.check(path, kind, progress=_progress(job), stage=stage)
+    _finish(
+        job,
+        JobStatus.INVALID if outcome.problems else JobStatus.CHECKED,
+        total_rows=outcome.rows,
+        processed_rows=outcome.rows,
+        **_problem_fields(outcome.problems),
+    )
+    # Valid: the encrypted stage is all the save needs; the clear-text upload goes now.
+    files.remove_upload(job.pk)
+
+
+def _save(job: ImportJob) -> None:
+    actor = Actor(user=job.confirmed_by or job.created_by, ip_address=job.confirmed_ip)
+    try:
+        outcome = pipeline.save(
+            files.stage_path(job.pk),
+            actor,
+            job_id=str(job.pk),
+            filename=job.filename,
+            progress=_progress(job),
+        )
+    except StageError:
+        log.exception("import job %s: stage file unusable", job.pk)
+        _finish(
+            job,
+            JobStatus.FAILED,
+            message=_("The checked rows of this file are no longer available; upload it again."),
+        )
+        return
+    except pipeline.ZoneChanged as exc:
+        _finish(job, JobStatus.INVALID, **_problem_fields(exc.problems))
+        return
+    except IntegrityError:
+        _finish(
+            job,
+            JobStatus.FAILED,
+            message=_(
+                "While the file was being imported, someone registered one of its members or "
+                "removed one of its organizations or places. Nothing was imported; upload the "
+                "file again to check it."
+            ),
+        )
+        return
+    _finish(job, JobStatus.DONE, imported_rows=outcome.saved, processed_rows=outcome.rows)
+
+
+def _problem_fields(problems: Problems) -> dict:
+    return {"error_count": problems.count, "errors": problems.as_json()}
+
+
+def _finish(job: ImportJob, status: str, **fields) -> None:
+    fields.setdefault("message", "")
+    if status in (JobStatus.DONE, JobStatus.INVALID, JobStatus.FAILED):
+        fields["finished_at"] = timezone.now()
+        # The upload holds ID numbers in clear: it goes as soon as no phase needs it.
+        files.remove_all(job.pk)
+    ImportJob.unscoped.filter(pk=job.pk).update(status=status, updated_at=timezone.now(), **fields)
+    job.status = status
+    for name, value in fields.items():
+        setattr(job, name, value)
+
+
+def requeue_stale(now: dt.datetime | None = None) -> int:
+    """Queue again the jobs of workers that died mid-phase (a save that died rolled back)."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    moved = 0
+    pairs = (
+        (JobStatus.CHECKING, JobStatus.QUEUED_CHECK),
+        (JobStatus.SAVING, JobStatus.QUEUED_SAVE),
+    )
+    for running, queued in pairs:
+        moved += ImportJob.unscoped.filter(status=running, updated_at__lt=cutoff).update(
+            status=queued, processed_rows=0, updated_at=timezone.now()
+        )
+    return moved
+
+
+def expire_unconfirmed(now: dt.datetime | None = None) -> int:
+    cutoff = (now or timezone.now()) - UNCONFIRMED_FOR
+    expired = 0
+    for job in ImportJob.unscoped.filter(status=JobStatus.CHECKED, updated_at__lt=cutoff):
+        with translation.override(job.language):
+            message = _("Nobody confirmed the import within 7 days; upload the file again.")
+        stamp = timezone.now()
+        if _move(job, JobStatus.CHECKED, JobStatus.FAILED, message=message, finished_at=stamp):
+            files.remove_all(job.pk)
+            expired += 1
+    return expired
+
+
+def status_of(job: ImportJob) -> dict:
+    """What the job page polls."""
+    return {
+        "status": job.status,
+        "label": job.get_status_display(),
+        "running": job.is_running,
+        "total": job.total_rows,
+        "processed": job.processed_rows,
+        "percent": job.percent,
+        "errors": job.error_count,
+        "message": job.message,
+    }

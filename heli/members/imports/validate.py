@@ -1,0 +1,400 @@
+"""Checking rows of a file with the registry's own rules.
+
+The rules are those of the member form and services: ID numbers through `idcard.validate`,
+phones through `phones`' pattern, cross-field rules through `services.check_consistency`
+(called with the row itself, which has the attributes it reads). On top come what only a file
+can get wrong: unknown or ambiguous names, dates in odd spellings, the same person twice.
+
+This is the hot path of an import: no ORM and no translation per valid row, names resolved
+once per file, dates parsed once per distinct text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from heli.core import crypto
+from heli.members import idcard, phones
+from heli.members.choices import Membership, MemberStatus, Occupation
+from heli.members.imports.cells import DateReader, text
+from heli.members.imports.columns import BY_KEY, HEADER_OF, MAX_LENGTHS, allowed_text, choice_maps
+from heli.members.imports.lookups import UNKNOWN, Lookups, NameIndex
+from heli.members.imports.problems import Problems, shown
+from heli.members.models import Member
+from heli.members.sensitive import ID_PURPOSE
+from heli.members.services import check_consistency
+
+# An ID number Excel turned into a number (3.20411E+17 in a CSV): its last digits are lost.
+SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+?\d+")
+LOOKUP_MESSAGES = {
+    "org": (
+        gettext_noop(
+            "Unknown organization “%(name)s”: no party organization of this name is in your "
+            "area or in the directory of organizations outside the zone."
+        ),
+        gettext_noop(
+            "Several party organizations are named “%(name)s”. Write the unique name: add the "
+            "name of a higher organization and a slash before it, e.g. “%(example)s”."
+        ),
+    ),
+    "residence_grid": (
+        gettext_noop("Unknown grid “%(name)s”: no grid of this name is in your area."),
+        gettext_noop(
+            "Several grids are named “%(name)s”. Write the unique name: add the village or "
+            "community and a slash before it, e.g. “%(example)s”."
+        ),
+    ),
+    "reported_to": (
+        gettext_noop(
+            "Unknown community “%(name)s”: no village or community of this name is in your area."
+        ),
+        gettext_noop(
+            "Several villages or communities are named “%(name)s”. Write the unique name: add "
+            "the town or street and a slash before it, e.g. “%(example)s”."
+        ),
+    ),
+    "industry_chain": (
+        gettext_noop(
+            "Unknown industry chain “%(name)s”: no industry-chain party organization of this "
+            "name is in your area."
+        ),
+        gettext_noop(
+            "Several industry-chain party organizations are named “%(name)s”. Write the "
+            "unique name, e.g. “%(example)s”."
+        ),
+    ),
+}
+
+
+@dataclass(slots=True)
+class Row:
+    """One valid row in Member terms (also what `check_consistency` reads)."""
+
+    number: int
+    name: str = ""
+    gender: str = ""
+    ethnicity: str = ""
+    birth_date: dt.date | None = None
+    id_number: str = ""
+    id_digest: str = ""
+    phone: str = ""
+    education: str = ""
+    joined_on: dt.date | None = None
+    membership: str = ""
+    full_on: dt.date | None = None
+    org_id: int | None = None
+    residence_grid_id: int | None = None
+    employer: str = ""
+    industry_chain_id: int | None = None
+    occupation: str = ""
+    status: str = ""
+    reported_to_id: int | None = None
+    reported_on: dt.date | None = None
+    floating_direction: str = ""
+    floating_place: str = ""
+    floating_since: dt.date | None = None
+    notes: str = ""
+
+
+# Columns in the order __call__ unpacks them: text columns, then date columns.
+TEXT_KEYS = (
+    "name", "gender", "ethnicity", "id_number", "phone", "education", "membership", "org",
+    "residence_grid", "employer", "industry_chain", "occupation", "status", "reported_to",
+    "floating_direction", "floating_place", "notes",
+)  # fmt: skip
+DATE_KEYS = ("birth_date", "joined_on", "full_on", "reported_on", "floating_since")
+CHOICE_KEYS = (
+    "gender", "ethnicity", "education", "membership", "occupation", "status",
+    "floating_direction",
+)  # fmt: skip
+# What an empty optional choice cell means (the model's defaults; plain str, as staged rows
+# hold only marshal's types).
+CHOICE_DEFAULTS = {
+    "gender": "",
+    "membership": Membership.FULL.value,
+    "occupation": Occupation.OTHER.value,
+    "status": MemberStatus.NORMAL.value,
+    "floating_direction": "",
+}
+NOT_SEEN = -3
+
+
+class RowValidator:
+    """Call it with (row number, cells) for every row, then `finish()` once.
+
+    `__call__` is written for the valid row: each cell is tested with one dict lookup or
+    comparison, and only a cell that fails it goes through the slower `_…_problem` methods,
+    which tell a blank optional cell from a real problem and record it.
+    """
+
+    def __init__(self, positions: dict[str, int], lookups: Lookups, problems: Problems):
+        # A column missing from the file points at index -1: the empty cell __call__ appends.
+        self.index_of = {key: positions.get(key, -1) for key in BY_KEY}
+        self.text_at = tuple(self.index_of[key] for key in TEXT_KEYS)
+        self.date_at = tuple(self.index_of[key] for key in DATE_KEYS)
+        self.id_at = self.index_of["id_number"]
+        self.date_plan = tuple((key, self.index_of[key], BY_KEY[key].required) for key in DATE_KEYS)
+        self.lookups = lookups
+        self.problems = problems
+        self.dates = DateReader()
+        self.choices = {
+            key: {**accepted, **({"": CHOICE_DEFAULTS[key]} if key in CHOICE_DEFAULTS else {})}
+            for key, accepted in choice_maps().items()
+        }
+        self.choice_plan = tuple((key, self.choices[key]) for key in CHOICE_KEYS)
+        self.ids = {key: {"": None} for key in ("residence_grid", "industry_chain", "reported_to")}
+        self.ids["org"] = {}
+        self.today = dt.date.today()
+        self.first_row_of: dict[str, int] = {}
+        self.digests: list[tuple[int, str, str]] = []  # (row, digest, ID number)
+        self._bad: set[str] = set()  # columns of the current row that already have a problem
+
+    # The slow path: blank optional cells, and problems -------------------------------------
+
+    def _problem(self, number: int, key: str, value: str, message: str) -> None:
+        self._bad.add(key)
+        self.problems.add(number, HEADER_OF[key], shown(key, value), message)
+
+    def _missing(self, number: int, key: str) -> None:
+        self._problem(number, key, "", _("This column is required."))
+
+    def _text_problem(self, number: int, key: str, value: str) -> str:
+        if not value:
+            if BY_KEY[key].required:
+                self._missing(number, key)
+        elif len(value) > MAX_LENGTHS.get(key, len(value)):
+            self._problem(
+                number,
+                key,
+                value,
+                _("At most %(max)d characters; this has %(n)d.")
+                % {"max": MAX_LENGTHS[key], "n": len(value)},
+            )
+        return value
+
+    def _choice_problem(self, number: int, key: str, value: str) -> str:
+        code = self.choices[key].get(value.lower())
+        if code is not None:
+            return code
+        if not value:
+            self._missing(number, key)
+        else:
+            self._problem(
+                number,
+                key,
+                value,
+                _("“%(value)s” is not an allowed value; use %(allowed)s.")
+                % {"value": value, "allowed": allowed_text(key)},
+            )
+        return CHOICE_DEFAULTS.get(key, "")
+
+    def _date_problem(self, number: int, key: str, value: object) -> None:
+        if value == "" or value is None:
+            if BY_KEY[key].required:
+                self._missing(number, key)
+            return
+        shown_text = text(value)
+        self._problem(
+            number,
+            key,
+            shown_text,
+            _("“%(value)s” is not a date; write it like 2024-07-01.") % {"value": shown_text},
+        )
+
+    def _lookup(self, number: int, key: str, value: str, index: NameIndex) -> int | None:
+        if not value:
+            self._missing(number, key)  # only required columns get here blank
+            return None
+        pk = index.resolve(value)
+        if pk >= 0:
+            self.ids[key][value] = pk
+            return pk
+        unknown, ambiguous = LOOKUP_MESSAGES[key]
+        message = _(unknown) if pk == UNKNOWN else _(ambiguous)
+        self._problem(
+            number, key, value, message % {"name": value, "example": index.example(value)}
+        )
+        return None
+
+    def _id_number(self, number: int, value: str, raw: object) -> str:
+        if not value:
+            self._missing(number, "id_number")
+            return ""
+        if type(raw) is float or SCIENTIFIC.fullmatch(value):
+            self._problem(
+                number,
+                "id_number",
+                value,
+                _(
+                    "Excel stored this ID number as a number and lost its last digits. Format "
+                    "the column as text and type the number again."
+                ),
+            )
+            return ""
+        try:
+            return idcard.validate(value, today=self.today)
+        except ValidationError as exc:
+            self._problem(number, "id_number", idcard.normalize(value), exc.messages[0])
+            return ""
+
+    def _phone(self, number: int, value: str) -> str:
+        if not value:
+            return ""
+        phone = phones.normalize(value)
+        if phones.MOBILE.match(phone):
+            return phone
+        # The phones module's own message, with the number masked as in the value column.
+        self._problem(
+            number,
+            "phone",
+            phone,
+            _("“%(value)s” is not a mainland mobile number (11 digits starting with 13–19).")
+            % {"value": shown("phone", phone)},
+        )
+        return ""
+
+    # The fast path ---------------------------------------------------------------------
+
+    def __call__(self, number: int, cells: list) -> Row | None:
+        """The row in Member terms when it is valid, else None (its problems are recorded).
+        `cells` is the reader's fresh list: it gets an empty cell appended."""
+        self._bad.clear()
+        before = self.problems.count
+        cells.append("")
+        texts = [
+            v.strip() if type(v) is str else text(v) for v in map(cells.__getitem__, self.text_at)
+        ]
+        (
+            name, gender, ethnicity, id_text, phone, education, membership, org, grid,
+            employer, chain, occupation, status, reported_to, direction, place, notes,
+        ) = texts  # fmt: skip
+        dates = [self.dates(cells[i]) for i in self.date_at]
+        if None in dates:
+            for (key, i, required), day in zip(self.date_plan, dates, strict=True):
+                if day is None and (required or cells[i] != ""):
+                    self._date_problem(number, key, cells[i])
+        born, joined, full, reported, since = dates
+
+        if not name or len(name) > 50:
+            name = self._text_problem(number, "name", name)
+        if len(employer) > 150:
+            employer = self._text_problem(number, "employer", employer)
+        if len(place) > 150:
+            place = self._text_problem(number, "floating_place", place)
+
+        codes = []
+        values = (gender, ethnicity, education, membership, occupation, status, direction)
+        for (key, accepted), value in zip(self.choice_plan, values, strict=True):
+            code = accepted.get(value)
+            codes.append(code if code is not None else self._choice_problem(number, key, value))
+        gender, ethnicity, education, membership, occupation, status, direction = codes
+
+        ids = self.ids
+        lookups = self.lookups
+        if (org_id := ids["org"].get(org, NOT_SEEN)) == NOT_SEEN:
+            org_id = self._lookup(number, "org", org, lookups.orgs)
+        if (grid_id := ids["residence_grid"].get(grid, NOT_SEEN)) == NOT_SEEN:
+            grid_id = self._lookup(number, "residence_grid", grid, lookups.grids)
+        if (chain_id := ids["industry_chain"].get(chain, NOT_SEEN)) == NOT_SEEN:
+            chain_id = self._lookup(number, "industry_chain", chain, lookups.chains)
+        if (reported_id := ids["reported_to"].get(reported_to, NOT_SEEN)) == NOT_SEEN:
+            reported_id = self._lookup(number, "reported_to", reported_to, lookups.communities)
+
+        id_number = self._id_number(number, id_text, cells[self.id_at])
+        if id_number and not gender:
+            gender = idcard.gender(id_number)
+        row = Row(
+            number, name, gender, ethnicity, born, id_number, "", self._phone(number, phone),
+            education, joined, membership, full, org_id, grid_id, employer, chain_id,
+            occupation, status, reported_id, reported, direction, place, since, notes,
+        )  # fmt: skip
+        self._consistency(number, cells, row)
+        if org_id in lookups.external_orgs and not (grid_id or reported_id):
+            self._outside(number, org)
+        if id_number:
+            self._once_in_file(number, row)
+        return row if self.problems.count == before else None
+
+    def _consistency(self, number: int, cells: list, row: Row) -> None:
+        try:
+            check_consistency(row, row.id_number or None)
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                if key in self._bad:  # already explained by the cell's own problem
+                    continue
+                value = text(cells[self.index_of[key]])
+                for message in messages:
+                    self._problem(number, key, value, message)
+
+    def _outside(self, number: int, org: str) -> None:
+        """A member is seen through the organization or the place (Member.scope_q); one held
+        by an organization outside the zone must live or report in the importer's area, or
+        nobody could see the record afterwards."""
+        self._problem(
+            number,
+            "org",
+            org,
+            _(
+                "This organization is outside the zone: give the member's residence grid "
+                "or the community they reported to, or nobody could see the record."
+            ),
+        )
+
+    def _once_in_file(self, number: int, row: Row) -> None:
+        first = self.first_row_of.setdefault(row.id_number, number)
+        if first != number:
+            message = _("The same ID number is in rows %(first)d and %(row)d.") % {
+                "first": first,
+                "row": number,
+            }
+            masked = shown("id_number", row.id_number)
+            self.problems.add(first, HEADER_OF["id_number"], masked, message)
+            self._problem(number, "id_number", row.id_number, message)
+            return
+        row.id_digest = crypto.digest(ID_PURPOSE, row.id_number)
+        self.digests.append((number, row.id_digest, row.id_number))
+
+    def finish(self) -> None:
+        report_taken(self.digests, self.problems)
+
+
+def report_taken(items: list[tuple[int, str, str]], problems: Problems) -> None:
+    """Problems for the (row, ID digest, ID number or mask) already in the registry.
+
+    ID numbers are unique in the whole zone, deleted records included, so this read ignores
+    the scope (it tells only that a number is taken). A zone smaller than the file is read
+    whole in one query; a larger one is asked about the file's digests, batch by batch.
+    """
+    if not items:
+        return
+    members = Member.unscoped.order_by()
+    if members.count() <= 2 * len(items):
+        batches = [(members, items)]
+    else:
+        size = max(100, (connection.features.max_query_params or 10_000) - 10)
+        batches = [
+            (members.filter(id_digest__in=[d for _n, d, _s in items[i : i + size]]),
+             items[i : i + size])
+            for i in range(0, len(items), size)
+        ]  # fmt: skip
+    header = HEADER_OF["id_number"]
+    for queryset, batch in batches:
+        taken = dict(queryset.values_list("id_digest", "deleted_at"))
+        for number, digest, id_number in batch:
+            if digest not in taken:
+                continue
+            if taken[digest] is None:
+                message = _("A member with this ID number is already registered in the zone.")
+            else:
+                message = _(
+                    "A member with this ID number was deleted from the registry. Ask the "
+                    "district to restore that record instead of importing it again."
+                )
+            problems.add(number, header, shown("id_number", id_number), message)

@@ -1,0 +1,62 @@
+"""`heli worker`: runs queued background jobs (member imports: check, then save).
+
+Start one or more next to the web server; each claims jobs atomically, so several workers
+never run the same job. `--once` runs what is queued and exits (tests, cron, the demo).
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections, connection
+
+from heli.members.imports import jobs
+
+
+class Command(BaseCommand):
+    help = "Run queued member imports (checks and saves) until stopped."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="run what is queued, then exit")
+        parser.add_argument(
+            "--sleep", type=float, default=1.0, help="seconds between looks at an empty queue"
+        )
+
+    def handle(self, *args, once: bool, sleep: float, **options):
+        self.stopping = False
+        if not once:
+            # Finish the job at hand on SIGTERM/SIGINT instead of dying in the middle of it.
+            signal.signal(signal.SIGTERM, self._stop)
+            signal.signal(signal.SIGINT, self._stop)
+        _fresh_connections()
+        requeued = jobs.requeue_stale()
+        if requeued:
+            self.stdout.write(f"queued again {requeued} job(s) left by a stopped worker")
+        done = 0
+        while not self.stopping:
+            _fresh_connections()
+            jobs.expire_unconfirmed()
+            job = jobs.run_next_job()
+            if job is not None:
+                done += 1
+                self.stdout.write(f"{job.pk} {job.filename}: {job.status}")
+                continue
+            if once:
+                break
+            time.sleep(sleep)
+        _fresh_connections()
+        if once:
+            self.stdout.write(f"ran {done} job(s)")
+
+    def _stop(self, signum, frame) -> None:
+        self.stopping = True
+
+
+def _fresh_connections() -> None:
+    """As around a request: drop connections past their age or broken meanwhile (a long-lived
+    worker would otherwise keep one forever). Not inside a transaction (a test's): closing
+    would end it."""
+    if not connection.in_atomic_block:
+        close_old_connections()
