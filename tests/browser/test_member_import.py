@@ -1,0 +1,115 @@
+"""Importing members in the browser: a sheet with errors is refused row by row, the fixed sheet
+imports in one go, the ledger counts change, and the export comes back masked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import threading
+
+import pytest
+import xlsxwriter
+from django.db import connection
+from python_calamine import CalamineWorkbook
+
+from heli.members import idcard
+from heli.members.imports.jobs import run_next_job
+from tests.browser.helpers import login
+
+BRANCH = "东方社区第1网格党支部"
+GRID = "东方社区第1网格"
+HEADERS = ["姓名", "民族", "出生日期", "公民身份号码", "手机号码", "学历", "入党日期",
+           "组织关系所在党组织", "居住网格", "职业类别"]  # fmt: skip
+
+
+@pytest.fixture
+def worker(zone):
+    """`heli worker` in a thread: claims and runs queued import jobs until the test ends."""
+    stop = threading.Event()
+
+    def loop():
+        try:
+            while not stop.is_set():
+                if run_next_job() is None:
+                    stop.wait(0.1)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=10)
+
+
+def _sheet(rows: list[list]) -> bytes:
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADERS)
+    for r, row in enumerate(rows, start=1):
+        sheet.write_row(r, 0, row)
+    book.close()
+    return buffer.getvalue()
+
+
+def _person(n: int, **changes) -> list:
+    born = dt.date(1990, 1, 1) + dt.timedelta(days=37 * n)
+    row = {
+        "name": f"导入党员{n}", "ethnicity": "汉族", "birth": born.isoformat(),
+        "id": idcard.make("320411", born, 500 + n), "phone": f"1391234{5000 + n}",
+        "education": "大学本科", "joined": "2015-07-01", "org": BRANCH, "grid": GRID,
+        "occupation": "外卖骑手",
+    }  # fmt: skip
+    row.update(changes)
+    return list(row.values())
+
+
+def _upload(page, content: bytes, name: str) -> None:
+    page.goto("/members/import/")
+    page.locator("input[type=file]").set_input_files(
+        {"name": name, "mimeType": "application/vnd.ms-excel", "buffer": content}
+    )
+    page.get_by_test_id("import-upload").click()
+
+
+def _affiliated(page) -> int:
+    page.goto("/regions/tree/")  # a branch secretary's tree opens at the grid
+    return int(page.get_by_test_id("ledger-affiliated").locator(".num").inner_text())
+
+
+@pytest.mark.browser
+def test_a_secretary_fixes_a_bad_sheet_imports_it_and_exports_the_masked_ledger(
+    zone, worker, context
+):
+    page = context.new_page()
+    login(page, "secretary")
+    before = _affiliated(page)
+
+    bad_id = _person(2)[3][:17] + ("0" if _person(2)[3][17] != "0" else "1")
+    bad = _sheet([_person(1), _person(2, id=bad_id), _person(3, org="不存在的党支部")])
+    _upload(page, bad, "党员名册.xlsx")
+    page.get_by_test_id("import-invalid").wait_for()
+    errors = page.get_by_test_id("import-errors").inner_text()
+    assert "校验码" in errors and "不存在的党支部" in errors
+    rows = page.get_by_test_id("import-errors").locator("tbody tr td:first-child")
+    assert {cell.strip() for cell in rows.all_inner_texts()} >= {"3", "4"}
+    assert _affiliated(page) == before  # nothing was written
+
+    _upload(page, _sheet([_person(1), _person(2), _person(3)]), "党员名册-改.xlsx")
+    page.get_by_test_id("import-valid").wait_for()
+    page.get_by_test_id("import-confirm").click()
+    page.get_by_test_id("import-done").wait_for()
+    assert _affiliated(page) == before + 3
+
+    page.get_by_test_id("ledger-affiliated").click()
+    with page.expect_download() as download:
+        page.get_by_test_id("export").click()
+    sheet = CalamineWorkbook.from_path(download.value.path()).get_sheet_by_index(0).to_python()
+    header, body = sheet[0], sheet[1:]
+    id_column, phone_column = header.index("公民身份号码"), header.index("手机号码")
+    imported = [row for row in body if str(row[0]).startswith("导入党员")]
+    assert len(imported) == 3
+    for row in body:
+        assert "**********" in row[id_column]
+        assert row[phone_column] == "" or "****" in row[phone_column]
