@@ -21,6 +21,7 @@ from heli.members.choices import (
     MemberStatus,
     Occupation,
 )
+from heli.members.imports import writer
 from heli.members.models import Member
 from heli.orgs.models import OrgCategory, OrgLevel
 
@@ -284,8 +285,7 @@ def build_members(zone) -> None:
                     org=rng.choice(grid_branches), area=rng.choice(LOCAL_AREAS), status=status
                 )
             )
-    Member.unscoped.bulk_create(members, batch_size=2000)
-    zone.members = len(members)
+    zone.members = writer.write_members(members, username="demo", batch="demo")
 
 
 def _next_root_path() -> str:
