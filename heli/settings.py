@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "heli.orgs",
     "heli.stations",
     "heli.members",
+    "heli.mobility",
     "heli.accounts",
     "heli.control",
     "heli.public",
@@ -181,3 +182,8 @@ LOGGING = {
 }
 
 HELI_PAGE_SIZE = envint("HELI_PAGE_SIZE", 50)
+
+# Check-in attempts on a station's public page, per fixed window (shared by all workers).
+CHECKIN_WINDOW_SECONDS = envint("HELI_CHECKIN_WINDOW_SECONDS", 600)
+CHECKIN_LIMIT_PER_ADDRESS = envint("HELI_CHECKIN_LIMIT_PER_ADDRESS", 20)
+CHECKIN_LIMIT_PER_STATION = envint("HELI_CHECKIN_LIMIT_PER_STATION", 600)

@@ -157,6 +157,7 @@ TESTED_ELSEWHERE = {
     "logout": "test_auth.py",
     "set_language": "test_i18n.py",
     "public:station": "test_public_station.py",
+    "public:station_done": "test_check_in.py",
 }
 
 

@@ -17,6 +17,8 @@ LABELS = {
     "station.create": _("Created station"),
     "station.update": _("Changed station"),
     "demo.build": _("Built demo zone"),
+    "checkin.create": _("Checked in at a station"),
+    "checkin.pending": _("Unknown person checked in (pending)"),
     "member.import": _("Imported members"),
 }
 

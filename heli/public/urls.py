@@ -6,4 +6,5 @@ app_name = "public"
 
 urlpatterns = [
     path("s/<str:token>/", views.station, name="station"),
+    path("s/<str:token>/done/", views.station_done, name="station_done"),
 ]

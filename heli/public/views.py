@@ -2,14 +2,54 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
+from heli.audit.services import Actor, client_address
+from heli.core import ratelimit
+from heli.mobility.checkins import check_in_by_qr
+from heli.public.forms import CheckInForm
 from heli.stations.models import Station
 
 
-def station(request: HttpRequest, token: str) -> HttpResponse:
+def _station(token: str) -> Station:
     found = Station.for_public_page(token)
     if found is None:
         raise Http404
-    return render(request, "public/station.html", {"station": found})
+    return found
+
+
+def _within_limits(request: HttpRequest, station: Station) -> bool:
+    window = settings.CHECKIN_WINDOW_SECONDS
+    by_address = ratelimit.hit(
+        f"checkin:ip:{client_address(request)}", settings.CHECKIN_LIMIT_PER_ADDRESS, window
+    )
+    by_station = ratelimit.hit(
+        f"checkin:station:{station.pk}", settings.CHECKIN_LIMIT_PER_STATION, window
+    )
+    return by_address and by_station
+
+
+def station(request: HttpRequest, token: str) -> HttpResponse:
+    """The station's page; its form checks a floating member in (报到)."""
+    found = _station(token)
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST":
+        if not _within_limits(request, found):
+            return render(
+                request,
+                "public/station.html",
+                {"station": found, "form": form, "limited": True},
+                status=429,
+            )
+        if form.is_valid():
+            actor = Actor(user=None, ip_address=client_address(request), label="public")
+            check_in_by_qr(actor, form.cleaned_data["identity"], found)
+            return redirect("public:station_done", token=token)
+    return render(request, "public/station.html", {"station": found, "form": form})
+
+
+def station_done(request: HttpRequest, token: str) -> HttpResponse:
+    """The same answer for everybody: whether the person was known is not told here."""
+    return render(request, "public/station_done.html", {"station": _station(token)})

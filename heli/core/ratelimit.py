@@ -1,0 +1,37 @@
+"""Fixed-window rate limits shared by every worker process, kept in the database.
+
+One atomic upsert per hit (`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, which SQLite ≥ 3.35
+and PostgreSQL both have), so counting is exact across gunicorn workers without another service.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.db import connection
+
+from heli.core.models import RateCounter
+
+
+def hit(key: str, limit: int, seconds: int, *, now: float | None = None) -> bool:
+    """Count one hit on `key`; False once more than `limit` hits fall in the current window."""
+    moment = now if now is not None else time.time()
+    slot = int(moment // seconds) * seconds
+    quote = connection.ops.quote_name
+    table = quote(RateCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({quote('key')}, {quote('slot')}, {quote('hits')}) "
+            f"VALUES (%s, %s, 1) ON CONFLICT ({quote('key')}, {quote('slot')}) "
+            f"DO UPDATE SET {quote('hits')} = {table}.{quote('hits')} + 1 "
+            f"RETURNING {quote('hits')}",
+            [key[:200], slot],
+        )
+        (hits,) = cursor.fetchone()
+    return hits <= limit
+
+
+def forget_older_than(seconds: int, *, now: float | None = None) -> int:
+    """Delete the counters of windows that started more than `seconds` ago."""
+    moment = now if now is not None else time.time()
+    return RateCounter.objects.filter(slot__lt=moment - seconds).delete()[0]

@@ -1,0 +1,122 @@
+"""Check-in (报到) at a station: by QR code on a phone, or recorded by staff.
+
+The public flow never tells whether an ID number or phone is known to heli: a known member with
+the matching name is checked in, anybody else becomes a pending check-in for the station's
+branch to confirm, and both get the same answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from heli.audit.services import Actor, record
+from heli.core import crypto
+from heli.members import idcard, phones
+from heli.members.choices import ACTIVE_STATUSES
+from heli.members.models import Member
+from heli.members.sensitive import ID_PURPOSE, PHONE_PURPOSE
+from heli.mobility.models import CheckIn, CheckInSource, PendingCheckIn
+from heli.stations.models import Station
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a person types on the station page: a name and an ID number or a phone."""
+
+    name: str
+    id_number: str = ""
+    phone: str = ""
+
+    @classmethod
+    def parse(cls, name: str, id_or_phone: str) -> Identity:
+        """Raises ValidationError when the number is neither a valid ID number nor a phone."""
+        value = id_or_phone.strip()
+        digits = phones.normalize(value)
+        if len(digits) == 11 and digits.isdigit():
+            return cls(name=name.strip(), phone=phones.validate(value))
+        return cls(name=name.strip(), id_number=idcard.validate(value))
+
+    @property
+    def purpose(self) -> str:
+        return ID_PURPOSE if self.id_number else PHONE_PURPOSE
+
+    @property
+    def value(self) -> str:
+        return self.id_number or self.phone
+
+    @property
+    def digest(self) -> str:
+        return crypto.digest(self.purpose, self.value)
+
+    @property
+    def mask(self) -> str:
+        return crypto.mask_id(self.value) if self.id_number else crypto.mask_phone(self.value)
+
+
+def find_member(identity: Identity) -> Member | None:
+    """The active member with this ID number (or phone) and exactly this name, if any."""
+    field = "id_digest" if identity.id_number else "phone_digest"
+    candidates = Member.unscoped.filter(
+        **{field: identity.digest}, deleted_at__isnull=True, status__in=ACTIVE_STATUSES
+    )
+    name = identity.name.replace(" ", "")
+    return next((m for m in candidates if m.name.replace(" ", "") == name), None)
+
+
+def record_check_in(
+    actor: Actor,
+    member: Member,
+    station: Station,
+    *,
+    source: str = CheckInSource.QR,
+    day: dt.date | None = None,
+) -> tuple[CheckIn, bool]:
+    """The member's check-in at the station for the day, created if new (audited then).
+
+    Concurrent calls for the same member, station and day end with one row: the loser of the
+    race hits the unique constraint and reads the winner's row.
+    """
+    day = day or timezone.localdate()
+    try:
+        with transaction.atomic():
+            check_in = CheckIn.unscoped.create(
+                member=member, station=station, day=day, source=source, recorded_by=actor.user
+            )
+            record(actor, "checkin.create", check_in, detail={"source": source})
+            return check_in, True
+    except IntegrityError:
+        return CheckIn.unscoped.get(member=member, station=station, day=day), False
+
+
+def register_unknown(actor: Actor, identity: Identity, station: Station) -> PendingCheckIn:
+    day = timezone.localdate()
+    try:
+        with transaction.atomic():
+            pending = PendingCheckIn.unscoped.create(
+                station=station,
+                day=day,
+                name=identity.name,
+                identity_cipher=crypto.encrypt(identity.value),
+                identity_digest=identity.digest,
+                identity_mask=identity.mask,
+            )
+            record(actor, "checkin.pending", pending)
+            return pending
+    except IntegrityError:
+        return PendingCheckIn.unscoped.get(
+            station=station, day=day, identity_digest=identity.digest
+        )
+
+
+def check_in_by_qr(actor: Actor, identity: Identity, station: Station) -> None:
+    """The public flow: check in a known member, or leave a pending check-in. Returns nothing
+    on purpose: the caller must answer both cases alike."""
+    member = find_member(identity)
+    if member is not None:
+        record_check_in(actor, member, station)
+    else:
+        register_unknown(actor, identity, station)

@@ -1,0 +1,31 @@
+"""A floating member checks in on a phone from the station's QR code."""
+
+from __future__ import annotations
+
+import pytest
+
+from heli.core import crypto
+from heli.core.scoping import Scope, activate
+from heli.members.models import Member
+from heli.mobility.models import CheckIn
+from heli.stations.models import Station
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+@pytest.mark.browser
+def test_a_known_member_checks_in_on_a_phone_and_a_second_scan_changes_nothing(zone, new_context):
+    with activate(Scope.everything()):
+        member = Member.objects.get(name="潘永贤")
+        station = Station.objects.filter(grid=member.residence_grid).first()
+        number = crypto.decrypt(member.id_cipher)
+    phone = new_context(**PHONE).new_page()
+    for _ in range(2):
+        phone.goto(f"/s/{station.token}/")
+        phone.get_by_label("姓名").fill("潘永贤")
+        phone.get_by_label("公民身份号码或手机号码").fill(number.lower())
+        phone.get_by_test_id("check-in").click()
+        phone.get_by_test_id("check-in-done").wait_for()
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390
+    assert CheckIn.unscoped.filter(member=member, station=station).count() == 1
