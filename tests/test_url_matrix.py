@@ -90,6 +90,7 @@ MEMBER_TARGETS = [
     Target("in_service_a", TOWN_A),  # reported to village A; relationship at the district
     Target("member_b", TOWN_B),
 ]
+PENDING_TARGETS = [Target("pending_a", GRID_A), Target("pending_b", TOWN_B)]
 LEDGER_TARGETS = [
     Target("grid_a", GRID_A, extra={"kind": "affiliated"}),
     Target("village_a", TOWN_A, extra={"kind": "in_service"}),
@@ -146,6 +147,11 @@ MATRIX: dict[str, Route] = {
         Right.RESTORE_MEMBERS, [Target("deleted_a", GRID_A)], method="post", ok=302
     ),
     "control:ledger": Route(Right.VIEW, LEDGER_TARGETS),
+    "control:check_in_list": Route(Right.VIEW, query="?status=pending"),
+    "control:pending_confirm": Route(Right.EDIT_MEMBERS, PENDING_TARGETS),
+    # Without a reason nothing changes: the permitted answer is the redirect to the list.
+    "control:pending_reject": Route(Right.EDIT_MEMBERS, PENDING_TARGETS, method="post", ok=302),
+    "control:station_check_in": Route(Right.EDIT_MEMBERS, STATION_TARGETS),
     "control:ledger_export": Route(Right.VIEW, LEDGER_TARGETS),
 }
 

@@ -146,4 +146,19 @@ def build_world() -> SimpleNamespace:
     w.deleted_a.deleted_reason = "重复录入"
     w.deleted_a.save()
     add_import_jobs(w)
+    w.pending_a = _pending(w.station_a, "陌生人甲")
+    w.pending_b = _pending(w.station_b, "陌生人乙")
     return w
+
+
+def _pending(station, name):
+    from django.utils import timezone
+
+    from heli.audit.services import Actor
+    from heli.mobility.checkins import Identity, register_unknown
+    from tests.factories import make_id_number
+
+    identity = Identity(name=name, id_number=make_id_number())
+    pending = register_unknown(Actor(user=None), identity, station)
+    assert pending.day == timezone.localdate()
+    return pending

@@ -19,6 +19,9 @@ LABELS = {
     "demo.build": _("Built demo zone"),
     "checkin.create": _("Checked in at a station"),
     "checkin.pending": _("Unknown person checked in (pending)"),
+    "checkin.confirm": _("Confirmed a pending check-in"),
+    "checkin.reject": _("Rejected a pending check-in"),
+    "checkin.reveal": _("Opened a pending check-in's number in full"),
     "member.import": _("Imported members"),
 }
 

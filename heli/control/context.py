@@ -13,6 +13,7 @@ MENU = [
     ("control:org_tree", _("Party organizations"), Right.VIEW, "org"),
     ("control:station_list", _("Stations"), Right.VIEW, "station"),
     ("control:member_list", _("Member registry"), Right.VIEW, "member"),
+    ("control:check_in_list", _("Check-ins"), Right.VIEW, "check"),
     ("control:invariant", _("One grid, one branch, one station"), Right.VIEW, "invariant"),
     ("control:account_list", _("Accounts"), Right.MANAGE_ACCOUNTS, "account"),
     ("control:audit_log", _("Audit log"), Right.VIEW_AUDIT, "audit"),
@@ -26,6 +27,8 @@ def _section(request: HttpRequest) -> str:
         return "org"
     if name.startswith("ledger"):
         return "region"
+    if name.startswith("pending") or name == "station_check_in":
+        return "check"
     return name.split("_")[0]
 
 

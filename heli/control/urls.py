@@ -4,6 +4,7 @@ from heli.control import urls_member_import
 from heli.control.views import (
     accounts,
     audit,
+    checkins,
     dashboard,
     ledgers,
     lookup,
@@ -56,5 +57,9 @@ urlpatterns = [
         ledgers.ledger_export,
         name="ledger_export",
     ),
+    path("check-ins/", checkins.check_in_list, name="check_in_list"),
+    path("check-ins/pending/<int:pk>/confirm/", checkins.pending_confirm, name="pending_confirm"),
+    path("check-ins/pending/<int:pk>/reject/", checkins.pending_reject, name="pending_reject"),
+    path("stations/<int:pk>/check-in/", checkins.station_check_in, name="station_check_in"),
     *urls_member_import.urlpatterns,
 ]

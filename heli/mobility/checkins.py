@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from heli.audit.services import Actor, record
 from heli.core import crypto
@@ -19,7 +21,7 @@ from heli.members import idcard, phones
 from heli.members.choices import ACTIVE_STATUSES
 from heli.members.models import Member
 from heli.members.sensitive import ID_PURPOSE, PHONE_PURPOSE
-from heli.mobility.models import CheckIn, CheckInSource, PendingCheckIn
+from heli.mobility.models import CheckIn, CheckInSource, PendingCheckIn, PendingStatus
 from heli.stations.models import Station
 
 
@@ -120,3 +122,43 @@ def check_in_by_qr(actor: Actor, identity: Identity, station: Station) -> None:
         record_check_in(actor, member, station)
     else:
         register_unknown(actor, identity, station)
+
+
+def confirm_pending(actor: Actor, pending: PendingCheckIn, member: Member) -> CheckIn:
+    """The branch confirmed the person (now registered as `member`): their check-in counts
+    from the day they scanned."""
+    with transaction.atomic():
+        locked = PendingCheckIn.unscoped.select_for_update().get(pk=pending.pk)
+        if locked.status != PendingStatus.PENDING:
+            raise ValidationError(_("This check-in has already been decided."))
+        locked.status, locked.decided_by = PendingStatus.CONFIRMED, actor.user
+        locked.save(update_fields=["status", "decided_by"])
+        record(actor, "checkin.confirm", locked, detail={"member": member.pk})
+        check_in, _created = record_check_in(
+            actor, member, locked.station, source=CheckInSource.QR, day=locked.day
+        )
+        return check_in
+
+
+def reject_pending(actor: Actor, pending: PendingCheckIn, reason: str) -> PendingCheckIn:
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason for rejecting this check-in.")]})
+    with transaction.atomic():
+        locked = PendingCheckIn.unscoped.select_for_update().get(pk=pending.pk)
+        if locked.status != PendingStatus.PENDING:
+            raise ValidationError(_("This check-in has already been decided."))
+        locked.status, locked.decided_by = PendingStatus.REJECTED, actor.user
+        locked.save(update_fields=["status", "decided_by"])
+        record(actor, "checkin.reject", locked, detail={"reason": reason.strip()})
+        return locked
+
+
+def register_and_confirm(actor: Actor, pending: PendingCheckIn, data: dict) -> Member:
+    """Register the unknown person as a member from the branch's form, and confirm their
+    check-in, in one transaction."""
+    from heli.members.services import create_member
+
+    with transaction.atomic():
+        member = create_member(actor, data)
+        confirm_pending(actor, pending, member)
+        return member

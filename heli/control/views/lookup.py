@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from heli.accounts.roles import Right
 from heli.control.access import requires
 from heli.control.widgets import node_label
+from heli.members.models import Member
 from heli.orgs.models import OrgCategory, PartyOrg, Region
 
 LIMIT = 20
@@ -18,6 +19,14 @@ def lookup(request: HttpRequest, kind: str) -> JsonResponse:
         queryset = Region.objects.select_related("parent")
         if request.GET.get("kind"):
             queryset = queryset.filter(kind=request.GET["kind"])
+    elif kind == "members":
+        members = Member.objects.select_related("org").order_by("name", "pk")
+        if term:
+            members = members.filter(name__icontains=term)
+        results = [
+            {"id": m.pk, "label": f"{m.name} · {m.id_mask} · {m.org.name}"} for m in members[:LIMIT]
+        ]
+        return JsonResponse({"results": results})
     elif kind == "orgs":
         queryset = PartyOrg.objects.select_related("parent")
         if request.GET.get("external") != "1":

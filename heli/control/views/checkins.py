@@ -1,0 +1,118 @@
+"""Check-ins (报到) for staff: pending check-ins to confirm or reject, recent check-ins, and a
+check-in recorded by hand at a station."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from heli.accounts.roles import Right
+from heli.audit.services import Actor, record
+from heli.control.access import paginate, query_without_page, requires
+from heli.control.forms import StyledForm, lookup_field
+from heli.control.member_forms import MemberForm
+from heli.control.views.common import form_page
+from heli.core import crypto
+from heli.core.scoping import get_scoped_or_404
+from heli.members.models import Member
+from heli.mobility import checkins
+from heli.mobility.models import CheckIn, CheckInSource, PendingCheckIn, PendingStatus
+from heli.stations.models import Station
+
+
+@requires(Right.VIEW)
+def check_in_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", PendingStatus.PENDING)
+    pending = PendingCheckIn.objects.select_related("station")
+    if status in PendingStatus.values:
+        pending = pending.filter(status=status)
+    recent = CheckIn.objects.select_related("member", "station")[:20]
+    return render(
+        request,
+        "control/check_in_list.html",
+        {
+            "page": paginate(request, pending),
+            "status": status,
+            "statuses": PendingStatus.choices,
+            "recent": recent,
+            "query": query_without_page(request),
+        },
+    )
+
+
+@requires(Right.EDIT_MEMBERS)
+def pending_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Register the person as a member (the form starts with what they typed) and confirm."""
+    pending = get_scoped_or_404(PendingCheckIn.objects.filter(status=PendingStatus.PENDING), pk=pk)
+    actor = Actor.from_request(request)
+    number = crypto.decrypt(pending.identity_cipher)
+    initial = {"name": pending.name, "status": "floating", "floating_direction": "in"}
+    initial["phone" if len(number) == 11 else "id_number"] = number
+    if request.method == "GET":
+        record(actor, "checkin.reveal", pending)  # the form shows the number in full
+    form = MemberForm(request.POST or None, initial=initial)
+    return form_page(
+        request,
+        form,
+        lambda data: checkins.register_and_confirm(actor, pending, form.service_data()),
+        lambda member: redirect("control:member_detail", pk=member.pk),
+        title_object=_("member from a pending check-in"),
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("reason"), max_length=255)
+
+
+@requires(Right.EDIT_MEMBERS)
+@require_POST
+def pending_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    pending = get_scoped_or_404(PendingCheckIn.objects.filter(status=PendingStatus.PENDING), pk=pk)
+    form = RejectForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Give the reason for rejecting this check-in."))
+        checkins.reject_pending(Actor.from_request(request), pending, form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("Rejected the check-in of “%(name)s”.") % {"name": pending.name}
+        )
+    return redirect("control:check_in_list")
+
+
+class StaffCheckInForm(StyledForm, forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"] = lookup_field(
+            Member.objects.all(), "members", gettext_lazy("member")
+        )
+        self.style()
+
+
+@requires(Right.EDIT_MEMBERS)
+def station_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a check-in by hand (a member who came in without a phone)."""
+    station = get_scoped_or_404(Station, pk=pk)
+
+    def save(data: dict) -> CheckIn:
+        check_in, _created = checkins.record_check_in(
+            Actor.from_request(request), data["member"], station, source=CheckInSource.STAFF
+        )
+        return check_in
+
+    return form_page(
+        request,
+        StaffCheckInForm(request.POST or None),
+        save,
+        lambda check_in: redirect("control:station_detail", pk=station.pk),
+        parent=station,
+        title_object=CheckIn._meta.verbose_name,
+    )
