@@ -7,10 +7,12 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 from django.urls import reverse
 
+from heli.audit.services import Actor
 from heli.core.scoping import Scope, activate
 from heli.demo.zone import DEMO_PASSWORD, build_zone, clear_zone
 from heli.members.choices import FloatingDirection, MemberStatus
 from heli.members.models import Member
+from heli.mobility.checkins import Identity, record_check_in, register_unknown
 from heli.orgs import stats
 from heli.orgs.models import OrgCategory, PartyOrg, Region, RegionKind
 from heli.stations.models import Station, StationKind
@@ -117,8 +119,13 @@ def test_each_demo_role_logs_in_and_a_town_admin_sees_only_the_town(demo, db, cl
     assert levels["towns"] == 1 and levels["grids"] == grids < 337
 
 
-def test_the_same_seed_builds_the_same_zone(demo, db):
+def test_the_same_seed_builds_the_same_zone_even_after_use(demo, db):
     first = _fingerprint()
+    with activate(Scope.everything()):
+        member = Member.objects.get(name="潘永贤")
+        station = Station.objects.filter(grid=member.residence_grid).first()
+    record_check_in(Actor(user=None), member, station)
+    register_unknown(Actor(user=None), Identity("某人", phone="13800000000"), station)
     call_command("demo", "--reset", "--seed", str(SEED))
     assert _fingerprint() == first
 
