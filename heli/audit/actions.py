@@ -18,6 +18,8 @@ LABELS = {
     "station.update": _("Changed station"),
     "demo.build": _("Built demo zone"),
     "checkin.create": _("Checked in at a station"),
+    "floating.register": _("Registered a floating member"),
+    "floating.return": _("Registered a floating member's return"),
     "checkin.pending": _("Unknown person checked in (pending)"),
     "checkin.confirm": _("Confirmed a pending check-in"),
     "checkin.reject": _("Rejected a pending check-in"),

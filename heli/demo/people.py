@@ -286,6 +286,39 @@ def build_members(zone) -> None:
                 )
             )
     zone.members = writer.write_members(members, username="demo", batch="demo")
+    build_floating_records(rng)
+
+
+def build_floating_records(rng: random.Random) -> None:
+    """A floating record for every floating member, mirroring the member's floating fields."""
+    from heli.mobility.floating import document_for
+    from heli.mobility.models import FloatingRecord, FlowRange, FlowReason
+
+    records = []
+    floating = Member.unscoped.filter(status=MemberStatus.FLOATING).select_related("org")
+    for member in floating.order_by("pk"):
+        outflow = member.floating_direction == FloatingDirection.OUT
+        months = rng.choice([None, 3, 5, 8, 12, 24, 36])
+        certain = months is not None and rng.random() < 0.85
+        place = member.floating_place
+        records.append(
+            FloatingRecord(
+                member=member, direction=member.floating_direction,
+                outflow_org=member.org if outflow else None,
+                industry_chain_id=member.industry_chain_id, place=place,
+                since=member.floating_since, expected_months=months, place_certain=certain,
+                document=document_for(months, certain),
+                flow_range=FlowRange.PROVINCE if place.startswith("江苏") else
+                FlowRange.OTHER_PROVINCE,
+                reason=rng.choice([FlowReason.WORK] * 6 + [FlowReason.BUSINESS, FlowReason.STUDY]),
+                occupation=member.get_occupation_display(), grid=member.residence_grid,
+                last_contact_at=dt.datetime.combine(
+                    TODAY - dt.timedelta(days=rng.randrange(0, 220)), dt.time(10),
+                    tzinfo=dt.UTC,
+                ),
+            )
+        )  # fmt: skip
+    FloatingRecord.unscoped.bulk_create(records, batch_size=1000)
 
 
 def _next_root_path() -> str:

@@ -21,7 +21,7 @@ from heli.core.tree import STEP_WIDTH, step_string
 from heli.demo import places
 from heli.demo.people import build_members
 from heli.members.models import Member, MemberChange
-from heli.mobility.models import CheckIn, PendingCheckIn
+from heli.mobility.models import CheckIn, FloatingRecord, PendingCheckIn
 from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg, Region, RegionKind
 from heli.stations.models import Station, StationKind
 
@@ -378,6 +378,7 @@ def zone_exists() -> bool:
 def clear_zone() -> None:
     CheckIn.unscoped.all().delete()
     PendingCheckIn.unscoped.all().delete()
+    FloatingRecord.unscoped.all().delete()
     MemberChange.objects.all().delete()
     Member.unscoped.all().delete()
     User.objects.filter(org__isnull=False).delete()

@@ -156,3 +156,30 @@ def restore_member(actor: Actor, member: Member) -> Member:
     current.save()
     _history(actor, current, "restore", {"deleted_reason": reason})
     return current
+
+
+@transaction.atomic
+def set_floating(actor: Actor, member: Member, *, direction: str, place: str, since) -> Member:
+    """Mirror an active floating record on the member (status and floating fields)."""
+    current = Member.unscoped.select_for_update().get(pk=member.pk)
+    before = {"status": current.status, "floating_direction": current.floating_direction}
+    current.status, current.floating_direction = MemberStatus.FLOATING, direction
+    current.floating_place, current.floating_since = place, since
+    current.version += 1
+    current.save()
+    after = {"status": current.status, "floating_direction": direction}
+    _history(actor, current, "floating", changed_fields(before, after))
+    return current
+
+
+@transaction.atomic
+def clear_floating(actor: Actor, member: Member) -> Member:
+    """The member is back: normal status, floating fields cleared."""
+    current = Member.unscoped.select_for_update().get(pk=member.pk)
+    current.status = MemberStatus.NORMAL
+    current.floating_direction, current.floating_place = "", ""
+    current.floating_since = current.floating_until = None
+    current.version += 1
+    current.save()
+    _history(actor, current, "returned", {"status": [MemberStatus.FLOATING, current.status]})
+    return current

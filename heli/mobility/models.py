@@ -1,5 +1,5 @@
-"""Floating party members (流动党员): check-ins at stations (报到) and, for people heli does not
-know yet, check-ins waiting for the station's branch to confirm them."""
+"""Floating party members (流动党员): their floating records with a shared timeline, check-ins
+at stations (报到) and, for people heli does not know yet, check-ins waiting for confirmation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
+from heli.members.choices import FloatingDirection
 from heli.members.models import Member
+from heli.orgs.models import PartyOrg, Region
 from heli.stations.models import Station
 
 
@@ -117,3 +119,129 @@ class PendingCheckIn(models.Model):
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
         return scope.region_q("station__grid__path") | scope.org_q("station__org__path")
+
+
+class FlowRange(models.TextChoices):
+    CITY = "city", _("Within the city")
+    PROVINCE = "province", _("Within the province")
+    OTHER_PROVINCE = "other_province", _("Another province")
+
+
+class FlowReason(models.TextChoices):
+    WORK = "work", _("Work")
+    BUSINESS = "business", _("Business")
+    STUDY = "study", _("Study")
+    FAMILY = "family", _("Family")
+    OTHER = "other", _("Other")
+
+
+class Document(models.TextChoices):
+    """The document a floating member carries, by the Party's rules on floating members."""
+
+    TRANSFER = "transfer", _("Formal relationship transfer")
+    CERTIFICATE_LETTER = "certificate_letter", _("Certificate letter")
+    ACTIVITY_CARD = "activity_card", _("Floating member activity card")
+
+
+class RecordStatus(models.TextChoices):
+    ACTIVE = "active", _("Floating")
+    RETURNED = "returned", _("Returned")
+
+
+class FloatingRecord(models.Model):
+    """One period of floating of one member (流出 or 流入 registration), ended by a return
+    registration. The member's own floating fields mirror the active record."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.PROTECT, related_name="floating"
+    )
+    direction = models.CharField(_("direction"), max_length=3, choices=FloatingDirection.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
+    )
+    outflow_org = models.ForeignKey(
+        PartyOrg, verbose_name=_("outflow organization"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="outflow_records",
+    )  # fmt: skip
+    inflow_org = models.ForeignKey(
+        PartyOrg, verbose_name=_("inflow organization"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="inflow_records",
+    )  # fmt: skip
+    industry_chain = models.ForeignKey(
+        PartyOrg, verbose_name=_("industry chain committee"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="chain_records",
+    )  # fmt: skip
+    place = models.CharField(
+        _("place (province/city/county)"), max_length=150,
+        help_text=_("Where the member went to (outflow) or came from (inflow)."),
+    )  # fmt: skip
+    other_org_name = models.CharField(_("organization there"), max_length=150, blank=True)
+    other_contact = models.CharField(_("contact there (name, phone)"), max_length=100, blank=True)
+    since = models.DateField(_("left / arrived on"))
+    flow_range = models.CharField(_("flow range"), max_length=16, choices=FlowRange.choices)
+    reason = models.CharField(_("reason"), max_length=16, choices=FlowReason.choices)
+    expected_months = models.PositiveSmallIntegerField(
+        _("expected months away"), null=True, blank=True
+    )
+    place_certain = models.BooleanField(_("place and time are certain"), default=True)
+    document = models.CharField(_("document"), max_length=24, choices=Document.choices)
+    occupation = models.CharField(_("occupation and industry"), max_length=100, blank=True)
+    address = models.CharField(_("address there"), max_length=255, blank=True)
+    grid = models.ForeignKey(
+        Region, verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="floating_records",
+    )  # fmt: skip
+    card_number = models.CharField(_("activity card number"), max_length=50, blank=True)
+    card_issued_on = models.DateField(_("activity card issued on"), null=True, blank=True)
+    liaison = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("liaison officer"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    ended_on = models.DateField(_("returned on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager()
+    unscoped = UnscopedManager()
+
+    class Meta:
+        verbose_name = _("floating record")
+        verbose_name_plural = _("floating records")
+        ordering = ["-since", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=models.Q(status="active"),
+                name="one_active_floating_record_per_member",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.get_direction_display()}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> models.Q:
+        """三方共管: the outflow side, the inflow side (organization or grid) and the industry
+        chain committee each see the record."""
+        return (
+            scope.org_q("outflow_org__path")
+            | scope.org_q("inflow_org__path")
+            | scope.org_q("industry_chain__path")
+            | scope.region_q("grid__path")
+        )
+
+
+class FloatingEvent(models.Model):
+    """The shared timeline of a floating record (append-only, written by the services)."""
+
+    record = models.ForeignKey(FloatingRecord, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=32)
+    username = models.CharField(max_length=150, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
