@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from heli.audit.services import Actor, record
 from heli.core import crypto
 from heli.core.exporters import Exporter
 
@@ -50,3 +51,14 @@ class MemberExporter(Exporter):
                 m.reported_on, m.get_floating_direction_display(), m.floating_place,
                 m.floating_since, m.notes,
             ]  # fmt: skip
+
+
+def export_xlsx(actor: Actor, members: QuerySet, *, unmasked: bool, title: str) -> bytes:
+    """The members as .xlsx; every export is written to the audit log, masked or not."""
+    body = MemberExporter(members, unmasked=unmasked, title=title).to_xlsx()
+    record(
+        actor,
+        "member.export",
+        detail={"title": title, "rows": members.count(), "unmasked": unmasked},
+    )
+    return body

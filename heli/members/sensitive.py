@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+
 from heli.accounts.roles import Right
 from heli.audit.services import Actor, record
 from heli.core import crypto
@@ -58,14 +60,14 @@ def id_digest_of(raw: str) -> str | None:
     """The digest to search by, or None when the input is not a valid ID number."""
     try:
         return crypto.digest(ID_PURPOSE, idcard.validate(raw))
-    except Exception:
+    except ValidationError:
         return None
 
 
 def phone_digest_of(raw: str) -> str | None:
     try:
         return crypto.digest(PHONE_PURPOSE, phones.validate(raw))
-    except Exception:
+    except ValidationError:
         return None
 
 

@@ -164,3 +164,10 @@ def register_and_confirm(actor: Actor, pending: PendingCheckIn, data: dict) -> M
         member = create_member(actor, data)
         confirm_pending(actor, pending, member)
         return member
+
+
+def reveal_pending(actor: Actor, pending: PendingCheckIn) -> str:
+    """The number the person typed, in full, for the branch registering them; audited."""
+    number = crypto.decrypt(pending.identity_cipher)
+    record(actor, "checkin.reveal", pending)
+    return number

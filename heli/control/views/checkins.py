@@ -13,12 +13,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from heli.accounts.roles import Right
-from heli.audit.services import Actor, record
+from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
 from heli.control.forms import StyledForm, lookup_field
 from heli.control.member_forms import MemberForm
 from heli.control.views.common import form_page
-from heli.core import crypto
 from heli.core.scoping import get_scoped_or_404
 from heli.members.models import Member
 from heli.mobility import checkins
@@ -51,11 +50,10 @@ def pending_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Register the person as a member (the form starts with what they typed) and confirm."""
     pending = get_scoped_or_404(PendingCheckIn.objects.filter(status=PendingStatus.PENDING), pk=pk)
     actor = Actor.from_request(request)
-    number = crypto.decrypt(pending.identity_cipher)
     initial = {"name": pending.name, "status": "floating", "floating_direction": "in"}
-    initial["phone" if len(number) == 11 else "id_number"] = number
-    if request.method == "GET":
-        record(actor, "checkin.reveal", pending)  # the form shows the number in full
+    if request.method == "GET":  # the form shows the number in full: revealed (and audited)
+        number = checkins.reveal_pending(actor, pending)
+        initial["phone" if len(number) == 11 else "id_number"] = number
     form = MemberForm(request.POST or None, initial=initial)
     return form_page(
         request,

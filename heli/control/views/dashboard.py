@@ -13,11 +13,13 @@ from heli.orgs import stats
 def dashboard(request: HttpRequest) -> HttpResponse:
     levels = stats.level_counts()
     floating = ledgers.floating_share()
+    stations = stats.station_counts()
+    orgs = stats.org_counts()
     chart = {
         "levels": [{"key": key, "value": value} for key, value in levels.items()],
-        "stations": [{"name": n, "value": v} for n, v in stats.station_counts()],
+        "stations": [{"name": n, "value": v} for n, v in stations],
         "towns": stats.towns_overview(),
-        "orgs": [{"name": n, "value": v} for n, v in stats.org_counts()],
+        "orgs": [{"name": n, "value": v} for n, v in orgs],
         "floating": {"outflow": floating.outflow, "inflow": floating.inflow},
     }
     return render(
@@ -25,8 +27,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "control/dashboard.html",
         {
             "levels": levels,
-            "station_counts": stats.station_counts(),
-            "org_counts": stats.org_counts(),
+            "station_counts": stations,
+            "org_counts": orgs,
             "chart": chart,
             "missing": stats.grids_missing_branch_or_station().count(),
             "floating": floating,

@@ -9,14 +9,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heli.accounts.roles import Right
-from heli.audit.services import Actor, record
+from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
 from heli.control.member_forms import DeleteMemberForm, MemberForm
 from heli.control.views.common import form_page
 from heli.core.scoping import get_scoped_or_404
 from heli.members import sensitive, services
 from heli.members.choices import MemberStatus, Occupation
-from heli.members.exporters import MemberExporter
+from heli.members.exporters import export_xlsx
 from heli.members.models import Member
 
 
@@ -61,13 +61,7 @@ def export_response(request: HttpRequest, members, title: str) -> HttpResponse:
     unmasked = request.GET.get("unmasked") == "1"
     if unmasked and not sensitive.can_reveal(request.user):
         raise PermissionDenied
-    exporter = MemberExporter(members, unmasked=unmasked, title=title)
-    body = exporter.to_xlsx()
-    record(
-        Actor.from_request(request),
-        "member.export",
-        detail={"title": title, "rows": members.count(), "unmasked": unmasked},
-    )
+    body = export_xlsx(Actor.from_request(request), members, unmasked=unmasked, title=title)
     response = HttpResponse(
         body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

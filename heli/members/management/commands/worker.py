@@ -12,6 +12,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
+from heli.core import ratelimit
 from heli.members.imports import jobs
 
 
@@ -38,6 +39,8 @@ class Command(BaseCommand):
         while not self.stopping:
             _fresh_connections()
             jobs.expire_unconfirmed()
+            # Rate-limit windows last minutes; a day's counters are plenty to keep.
+            ratelimit.forget_older_than(24 * 3600)
             job = jobs.run_next_job()
             if job is not None:
                 done += 1
