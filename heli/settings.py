@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "heli.stations",
     "heli.members",
     "heli.mobility",
+    "heli.campaigns",
+    "heli.letters",
+    "heli.transfers",
     "heli.accounts",
     "heli.control",
     "heli.public",
@@ -187,3 +190,21 @@ HELI_PAGE_SIZE = envint("HELI_PAGE_SIZE", 50)
 CHECKIN_WINDOW_SECONDS = envint("HELI_CHECKIN_WINDOW_SECONDS", 600)
 CHECKIN_LIMIT_PER_ADDRESS = envint("HELI_CHECKIN_LIMIT_PER_ADDRESS", 20)
 CHECKIN_LIMIT_PER_STATION = envint("HELI_CHECKIN_LIMIT_PER_STATION", 600)
+
+# The lost-contact clock of floating records: days since the last contact.
+FLOATING_WARNING_DAYS = envint("HELI_FLOATING_WARNING_DAYS", 60)
+FLOATING_LOST_DAYS = envint("HELI_FLOATING_LOST_DAYS", 90)
+# Flag ahead of the six months after which the Party Constitution treats a member who has not
+# taken part in party life as having left: raised this many days after the last contact.
+FLOATING_LAPSE_FLAG_DAYS = envint("HELI_FLOATING_LAPSE_FLAG_DAYS", 150)
+
+# Reminder letters (督促报到函): an outflow member not reported anywhere after this many days
+# is due a letter; the inflow side is expected to reply within the reply period.
+LETTER_DUE_AFTER_DAYS = envint("HELI_LETTER_DUE_AFTER_DAYS", 30)
+LETTER_REPLY_DAYS = envint("HELI_LETTER_REPLY_DAYS", 30)
+
+# Relationship transfers (组织关系转接): validity of the introduction letter, and how many
+# organizations above the sending one approve (0: the sending organization alone).
+TRANSFER_VALID_DAYS_CITY = envint("HELI_TRANSFER_VALID_DAYS_CITY", 30)
+TRANSFER_VALID_DAYS_OTHER = envint("HELI_TRANSFER_VALID_DAYS_OTHER", 90)
+TRANSFER_APPROVAL_LEVELS_ABOVE = envint("HELI_TRANSFER_APPROVAL_LEVELS_ABOVE", 0)

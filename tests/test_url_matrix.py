@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from heli.accounts.roles import Right
 from tests.import_matrix import IMPORT_MATRIX
+from tests.parts import PARTS
 from tests.world import ROLES
 
 DISTRICT = {"district_admin", "department_liaison", "auditor"}
@@ -31,8 +32,16 @@ RIGHTS = {
         Right.MANAGE_ACCOUNTS,
         Right.EDIT_MEMBERS,
         Right.VIEW_SENSITIVE,
+        Right.OPEN_CAMPAIGNS,
+        Right.APPROVE_TRANSFERS,
     },
-    "branch_secretary": {Right.VIEW, Right.EDIT_STATIONS, Right.EDIT_MEMBERS, Right.VIEW_SENSITIVE},
+    "branch_secretary": {
+        Right.VIEW,
+        Right.EDIT_STATIONS,
+        Right.EDIT_MEMBERS,
+        Right.VIEW_SENSITIVE,
+        Right.APPROVE_TRANSFERS,
+    },
     "grid_worker": {Right.VIEW, Right.EDIT_MEMBERS},
     "service_staff": {Right.VIEW, Right.EDIT_STATIONS},
     "department_liaison": {Right.VIEW},
@@ -44,6 +53,8 @@ RIGHTS = {
         Right.MANAGE_ACCOUNTS,
         Right.EDIT_MEMBERS,
         Right.VIEW_SENSITIVE,
+        Right.OPEN_CAMPAIGNS,
+        Right.APPROVE_TRANSFERS,
     },
 }
 
@@ -156,6 +167,8 @@ MATRIX: dict[str, Route] = {
 }
 
 MATRIX.update(IMPORT_MATRIX)
+for _part in PARTS:
+    MATRIX.update(_part.rows())
 
 # URLs outside the staff matrix, each tested in its own module.
 TESTED_ELSEWHERE = {

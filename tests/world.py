@@ -26,6 +26,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.import_matrix import add_import_jobs
+from tests.parts import PARTS
 
 # Roles of the matrix, with where each account sits.
 ROLES = [
@@ -148,6 +149,8 @@ def build_world() -> SimpleNamespace:
     add_import_jobs(w)
     w.pending_a = _pending(w.station_a, "陌生人甲")
     w.pending_b = _pending(w.station_b, "陌生人乙")
+    for part in PARTS:
+        part.add_to_world(w)
     return w
 
 

@@ -28,6 +28,8 @@ class Right(StrEnum):
     EDIT_MEMBERS = "edit_members"
     VIEW_SENSITIVE = "view_sensitive"  # ID numbers and phones in full (each view audited)
     RESTORE_MEMBERS = "restore_members"
+    OPEN_CAMPAIGNS = "open_campaigns"  # 归队行动: open and close sweeps over one's subtree
+    APPROVE_TRANSFERS = "approve_transfers"  # 组织关系转接: approve, issue, accept, return
 
 
 RIGHTS: dict[str, frozenset[Right]] = {
@@ -40,10 +42,18 @@ RIGHTS: dict[str, frozenset[Right]] = {
             Right.MANAGE_ACCOUNTS,
             Right.EDIT_MEMBERS,
             Right.VIEW_SENSITIVE,
+            Right.OPEN_CAMPAIGNS,
+            Right.APPROVE_TRANSFERS,
         }
     ),
     Role.BRANCH_SECRETARY: frozenset(
-        {Right.VIEW, Right.EDIT_STATIONS, Right.EDIT_MEMBERS, Right.VIEW_SENSITIVE}
+        {
+            Right.VIEW,
+            Right.EDIT_STATIONS,
+            Right.EDIT_MEMBERS,
+            Right.VIEW_SENSITIVE,
+            Right.APPROVE_TRANSFERS,
+        }
     ),
     Role.GRID_WORKER: frozenset({Right.VIEW, Right.EDIT_MEMBERS}),
     Role.SERVICE_STAFF: frozenset({Right.VIEW, Right.EDIT_STATIONS}),

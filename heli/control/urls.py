@@ -1,6 +1,12 @@
 from django.urls import path
 
-from heli.control import urls_member_import
+from heli.control import (
+    urls_campaigns,
+    urls_floating,
+    urls_letters,
+    urls_member_import,
+    urls_transfers,
+)
 from heli.control.views import (
     accounts,
     audit,
@@ -62,4 +68,8 @@ urlpatterns = [
     path("check-ins/pending/<int:pk>/reject/", checkins.pending_reject, name="pending_reject"),
     path("stations/<int:pk>/check-in/", checkins.station_check_in, name="station_check_in"),
     *urls_member_import.urlpatterns,
+    *urls_floating.urlpatterns,
+    *urls_campaigns.urlpatterns,
+    *urls_letters.urlpatterns,
+    *urls_transfers.urlpatterns,
 ]

@@ -21,8 +21,14 @@ from heli.members import idcard, phones
 from heli.members.choices import ACTIVE_STATUSES
 from heli.members.models import Member
 from heli.members.sensitive import ID_PURPOSE, PHONE_PURPOSE
-from heli.mobility import floating
-from heli.mobility.models import CheckIn, CheckInSource, PendingCheckIn, PendingStatus
+from heli.mobility import floating, signals
+from heli.mobility.models import (
+    CheckIn,
+    CheckInSource,
+    ContactKind,
+    PendingCheckIn,
+    PendingStatus,
+)
 from heli.stations.models import Station
 
 
@@ -90,7 +96,10 @@ def record_check_in(
                 member=member, station=station, day=day, source=source, recorded_by=actor.user
             )
             record(actor, "checkin.create", check_in, detail={"source": source})
-            floating.touch_contact(actor, member, "checked_in", station=station.name)
+            floating.touch_contact(actor, member, ContactKind.CHECK_IN, station=station.name)
+            signals.member_checked_in.send(
+                sender=CheckIn, actor=actor, member=member, check_in=check_in
+            )
             return check_in, True
     except IntegrityError:
         return CheckIn.unscoped.get(member=member, station=station, day=day), False

@@ -148,6 +148,15 @@ class RecordStatus(models.TextChoices):
     RETURNED = "returned", _("Returned")
 
 
+class ContactKind(models.TextChoices):
+    """What restarts the lost-contact clock of a floating record."""
+
+    CHECK_IN = "checked_in", _("Check-in at a station")
+    VISIT = "visit", _("Service visit")
+    POINTS = "points", _("Points activity")
+    CALL = "call", _("Liaison call")
+
+
 class FloatingRecord(models.Model):
     """One period of floating of one member (流出 or 流入 registration), ended by a return
     registration. The member's own floating fields mirror the active record."""
@@ -197,6 +206,27 @@ class FloatingRecord(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("liaison officer"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )  # fmt: skip
+    # 三方共管: a named owner per duty, from whichever of the three parties takes it on.
+    contact_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner of contact"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    education_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner of education"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    services_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner of services"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    # The inflow side confirmed it has the member (流入地确认接收); closes reminder letters.
+    inflow_confirmed_at = models.DateTimeField(_("inflow side confirmed"), null=True, blank=True)
+    # 就近归队入列: the nearby branch the member joined for party life.
+    joined_org = models.ForeignKey(
+        PartyOrg, verbose_name=_("joined branch"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="joined_records",
+    )  # fmt: skip
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
     ended_on = models.DateField(_("returned on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -228,6 +258,7 @@ class FloatingRecord(models.Model):
             | scope.org_q("inflow_org__path")
             | scope.org_q("industry_chain__path")
             | scope.region_q("grid__path")
+            | scope.org_q("joined_org__path")
         )
 
 

@@ -91,6 +91,11 @@ class PartyOrg(TreeNode):
     )
     secretary = models.CharField(_("secretary"), max_length=50, blank=True)
     phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    temporary = models.BooleanField(
+        _("temporary branch"),
+        default=False,
+        help_text=_("Formed by three or more floating members from the same place."),
+    )
     external_place = models.CharField(_("place (province/city/county)"), max_length=150, blank=True)
 
     objects = ScopedManager()

@@ -1,0 +1,5 @@
+"""Staff URLs of the transfers pages (included by heli.control.urls)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

@@ -1,0 +1,11 @@
+"""What other areas hear from floating-member work, so they react without mobility knowing them
+(reminder letters close on these, for one)."""
+
+from django.dispatch import Signal
+
+# A member checked in at a station (a new check-in, not a repeat scan).
+# Sent with: actor, member, check_in.
+member_checked_in = Signal()
+
+# The inflow side confirmed it has the member of a floating record. Sent with: actor, record.
+inflow_confirmed = Signal()
