@@ -50,7 +50,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if DEBUG else DATABASES["default"]["CONN_MAX_AGE"]
     # A file, not Django's in-memory default, so that a worker thread or process sees the
     # same test database as the test and the live server.
-    DATABASES["default"]["TEST"] = {"NAME": str(PROJECT_DIR / "var" / "test-heli.sqlite3")}
+    # HELI_TEST_DB_NAME lets several test runs share a checkout without sharing a database.
+    test_db = envstr("HELI_TEST_DB_NAME", "test-heli.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": str(PROJECT_DIR / "var" / test_db)}
 
 INSTALLED_APPS = [
     "django.contrib.auth",
