@@ -65,7 +65,8 @@ def test_the_audit_page_filters_by_action_user_outcome_and_date(world, client, e
     client.force_login(world.users["auditor"])
     url = reverse("control:audit_log")
     assert client.get(url, {"action": "org.update"}).context["page"].paginator.count == 1
-    assert client.get(url, {"user": "town_a"}).context["page"].paginator.count == 1
+    by_town_a = client.get(url, {"user": "town_a"}).context["page"].object_list
+    assert {e.username for e in by_town_a} == {"town_a"} and entry in by_town_a
     failed = client.get(url, {"success": "0"}).context["page"].object_list
     assert [e.username for e in failed] == ["nobody"]
     assert (

@@ -134,3 +134,36 @@ def test_the_demo_command_refuses_to_overwrite_a_zone(demo, db):
     with pytest.raises(CommandError):
         call_command("demo")
     call_command("demo", "--if-empty")  # leaves the zone as it is
+
+
+def test_the_demo_sent_149_reminder_letters_one_to_each_outflow_member(demo, db, client):
+    from heli.letters.models import LetterStatus, ReminderLetter
+    from heli.letters.services import overdue_q
+
+    with activate(Scope.everything()):
+        letters = ReminderLetter.objects.all()
+        assert letters.filter(sent_on__isnull=False).count() == 149
+        outflow = Member.objects.filter(floating_direction=FloatingDirection.OUT)
+        assert set(letters.values_list("member", flat=True)) == set(
+            outflow.values_list("pk", flat=True)
+        )
+        assert letters.filter(status=LetterStatus.CLOSED).exists()
+        assert letters.filter(overdue_q()).exists()
+    _login(client, "district")
+    counts = client.get(reverse("control:letter_list")).context["counts"]
+    assert counts[LetterStatus.SENT] + counts[LetterStatus.CLOSED] == 149
+
+
+def test_the_demo_reproduces_the_articles_floating_work_figures(demo, db):
+    from heli.mobility.figures import figures
+
+    with activate(Scope.everything()):
+        result = figures()
+    assert (result.floating, result.share_percent) == (581, 3.4)
+    assert (result.outflow, result.inflow) == (149, 432)
+    assert result.check_in_points == 337  # every grid's station has had check-ins
+    assert result.letters_sent == 149  # each outflow member was sent a reminder letter
+    assert result.joined == 432  # each inflow member joined a nearby branch
+    with activate(Scope.everything()):
+        red_magnet = PartyOrg.objects.filter(category=OrgCategory.RED_MAGNET).count()
+    assert red_magnet == 8

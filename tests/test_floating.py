@@ -12,7 +12,7 @@ from heli.core.scoping import activate
 from heli.members.ledgers import counts_for
 from heli.mobility import floating
 from heli.mobility.checkins import record_check_in
-from heli.mobility.models import Document, FloatingRecord
+from heli.mobility.models import CheckIn, Document, FloatingRecord
 from tests.factories import UserFactory
 
 
@@ -79,8 +79,9 @@ def test_a_check_in_restarts_the_lost_contact_clock(world):
     assert record.last_contact_at is None
     record_check_in(Actor(user=None), world.member_a, world.station_a)
     record.refresh_from_db()
-    assert record.last_contact_at is not None
-    assert record.events.first().kind == "checked_in"
+    check_in = CheckIn.unscoped.get(member=world.member_a)
+    assert record.last_contact_at == check_in.at
+    assert floating.timeline(record)[0] == check_in  # the check-in is the newest entry
 
 
 @pytest.mark.django_db
@@ -102,3 +103,49 @@ def test_the_outflow_side_the_inflow_side_and_the_chain_each_see_the_record(worl
     ]:
         with activate(user.scope()):
             assert FloatingRecord.objects.filter(pk=record.pk).exists() is sees, user
+
+
+def _ended(world):
+    record = world.outflow_record_a
+    floating.register_return(Actor(user=None), record, record.since)
+    return record
+
+
+REFUSED_ONCE_ENDED = {
+    "return again": lambda w, r, a: floating.register_return(a, r, r.since),
+    "log a contact": lambda w, r, a: floating.log_contact(a, r, "call", ""),
+    "name owners": lambda w, r, a: floating.assign_duties(a, r, {"contact_owner": None}),
+    "confirm inflow": lambda w, r, a: floating.confirm_inflow(a, r, w.branch_a),
+    "join a branch": lambda w, r, a: floating.join_branch(a, r, w.branch_a, dt.date.today()),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", sorted(REFUSED_ONCE_ENDED))
+def test_an_ended_record_refuses_every_change(world, action):
+    record = _ended(world)
+    events = record.events.count()
+    with pytest.raises(ValidationError):
+        REFUSED_ONCE_ENDED[action](world, record, Actor(user=None))
+    assert record.events.count() == events
+
+
+@pytest.mark.django_db
+def test_an_active_record_allows_each_change_in_turn(world):
+    actor, record = Actor(user=world.users["grid_worker"]), world.inflow_record_a
+    floating.log_contact(actor, record, "visit", "上门走访")
+    floating.assign_duties(actor, record, {"contact_owner": world.users["grid_worker"]})
+    floating.confirm_inflow(actor, record, world.branch_a)
+    floating.join_branch(actor, record, world.branch_a, record.since)
+    floating.register_return(actor, record, record.since)
+    kinds = list(record.events.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["visit", "duties", "inflow_confirmed", "joined", "returned"]
+
+
+@pytest.mark.django_db
+def test_joining_before_arriving_or_outside_the_zone_is_refused(world):
+    actor, record = Actor(user=None), world.inflow_record_a
+    with pytest.raises(ValidationError):
+        floating.join_branch(actor, record, world.branch_a, record.since - dt.timedelta(days=1))
+    with pytest.raises(ValidationError):
+        floating.join_branch(actor, record, world.external, record.since)

@@ -210,15 +210,20 @@ def test_the_three_ledgers_are_derived_from_the_records(world):
         }
         by_town = ledgers.counts_by_child_region(world.district)
         assert by_town[world.town_a.path].floating == 2
-        assert by_town[world.town_b.path].affiliated == 1
+        # Town B: 李娜, and 周杰 who floated out (affiliated there, and floating).
+        assert (by_town[world.town_b.path].affiliated, by_town[world.town_b.path].floating) == (
+            2,
+            1,
+        )
 
 
 @pytest.mark.django_db
 def test_the_floating_share_counts_active_members_in_scope(world):
     with activate(world.users["district_admin"].scope()):
         share = ledgers.floating_share()
-    assert (share.members, share.floating, share.outflow, share.inflow) == (5, 2, 1, 1)
-    assert share.share == pytest.approx(0.4)
+    # 张伟, 李娜, 王强 (out), 潘永贤 (in), 赵敏 and 周杰 (out of town B); 钱进 is deleted.
+    assert (share.members, share.floating, share.outflow, share.inflow) == (6, 3, 2, 1)
+    assert share.share == pytest.approx(0.5)
 
 
 @pytest.mark.django_db

@@ -7,12 +7,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from heli.audit.actions import label
+from heli.core.models import AppendOnly, AppendOnlyError
 from heli.core.scoping import Scope, ScopedManager
 from heli.core.tree import STEP_WIDTH
-
-
-class AppendOnlyError(RuntimeError):
-    pass
 
 
 class AuditQuerySet(models.QuerySet):
@@ -27,7 +24,7 @@ class ScopedAuditManager(ScopedManager.from_queryset(AuditQuerySet)):
     pass
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AppendOnly):
     """Who did what to which object, when, from where, and whether it succeeded.
 
     Written only by `heli.audit.services.record`, called from the service functions that
@@ -66,14 +63,6 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise AppendOnlyError("audit entries are never changed")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("audit entries are never deleted")
 
     @property
     def action_label(self) -> str:

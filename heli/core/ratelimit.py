@@ -13,22 +13,30 @@ from django.db import connection
 from heli.core.models import RateCounter
 
 
-def hit(key: str, limit: int, seconds: int, *, now: float | None = None) -> bool:
-    """Count one hit on `key`; False once more than `limit` hits fall in the current window."""
+def hit_all(limits: dict[str, int], seconds: int, *, now: float | None = None) -> bool:
+    """Count one hit on each key of `limits` ({key: limit}) in one statement; False once any
+    key has more than its limit of hits in the current window."""
     moment = now if now is not None else time.time()
     slot = int(moment // seconds) * seconds
     quote = connection.ops.quote_name
     table = quote(RateCounter._meta.db_table)
+    keys = [key[:200] for key in limits]
+    rows = ", ".join(["(%s, %s, 1)"] * len(keys))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({quote('key')}, {quote('slot')}, {quote('hits')}) "
-            f"VALUES (%s, %s, 1) ON CONFLICT ({quote('key')}, {quote('slot')}) "
+            f"VALUES {rows} ON CONFLICT ({quote('key')}, {quote('slot')}) "
             f"DO UPDATE SET {quote('hits')} = {table}.{quote('hits')} + 1 "
-            f"RETURNING {quote('hits')}",
-            [key[:200], slot],
+            f"RETURNING {quote('key')}, {quote('hits')}",
+            [value for key in keys for value in (key, slot)],
         )
-        (hits,) = cursor.fetchone()
-    return hits <= limit
+        hits = dict(cursor.fetchall())
+    return all(hits[key[:200]] <= limit for key, limit in limits.items())
+
+
+def hit(key: str, limit: int, seconds: int, *, now: float | None = None) -> bool:
+    """Count one hit on `key`; False once more than `limit` hits fall in the current window."""
+    return hit_all({key: limit}, seconds, now=now)
 
 
 def forget_older_than(seconds: int, *, now: float | None = None) -> int:

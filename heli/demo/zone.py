@@ -19,9 +19,13 @@ from heli.accounts.roles import Role
 from heli.audit.services import Actor, record
 from heli.core.tree import STEP_WIDTH, step_string
 from heli.demo import places
+from heli.demo.campaigns import build_campaigns, clear_campaigns
+from heli.demo.letters import build_letters, clear_letters
+from heli.demo.mobility import build_check_ins, build_joined_branches
 from heli.demo.people import build_members
+from heli.demo.transfers import build_transfers, clear_transfers
 from heli.members.models import Member, MemberChange
-from heli.mobility.models import CheckIn, FloatingRecord, PendingCheckIn
+from heli.mobility.models import CheckIn, FloatingEvent, FloatingRecord, PendingCheckIn
 from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg, Region, RegionKind
 from heli.stations.models import Station, StationKind
 
@@ -367,7 +371,15 @@ STEPS: list[Callable[[Zone], None]] = [
     build_stations,
 ]
 # Steps that need the trees saved first (accounts, members, ...).
-AFTER_SAVE_STEPS: list[Callable[[Zone], None]] = [build_accounts, build_members]
+AFTER_SAVE_STEPS: list[Callable[[Zone], None]] = [
+    build_accounts,
+    build_members,
+    build_check_ins,
+    build_joined_branches,
+    build_campaigns,
+    build_letters,
+    build_transfers,
+]
 
 
 def zone_exists() -> bool:
@@ -376,8 +388,12 @@ def zone_exists() -> bool:
 
 @transaction.atomic
 def clear_zone() -> None:
+    clear_transfers()
+    clear_letters()
+    clear_campaigns()
     CheckIn.unscoped.all().delete()
     PendingCheckIn.unscoped.all().delete()
+    FloatingEvent.objects.all().delete()
     FloatingRecord.unscoped.all().delete()
     MemberChange.objects.all().delete()
     Member.unscoped.all().delete()

@@ -6,3 +6,18 @@ class LettersConfig(AppConfig):
     name = "heli.letters"
     label = "letters"
     verbose_name = _("Reminder letters")
+
+    def ready(self) -> None:
+        from heli.mobility import signals
+
+        from . import receivers
+
+        signals.member_checked_in.connect(
+            receivers.on_member_checked_in, dispatch_uid="letters.close_on_check_in"
+        )
+        signals.inflow_confirmed.connect(
+            receivers.on_inflow_confirmed, dispatch_uid="letters.close_on_inflow_confirmed"
+        )
+        signals.floating_returned.connect(
+            receivers.on_floating_returned, dispatch_uid="letters.close_on_return"
+        )

@@ -183,3 +183,26 @@ def clear_floating(actor: Actor, member: Member) -> Member:
     current.save()
     _history(actor, current, "returned", {"status": [MemberStatus.FLOATING, current.status]})
     return current
+
+
+@transaction.atomic
+def transfer_relationship(
+    actor: Actor, member: Member, org, *, status: str | None = None, reference: str = ""
+) -> Member:
+    """An accepted relationship transfer (组织关系转接): the member's relationship moves to
+    `org` (and the status changes, e.g. to transferred out), with a history row."""
+    current = Member.unscoped.select_for_update().get(pk=member.pk)
+    before = {"org": str(current.org), "status": current.status}
+    current.org = org
+    if status:
+        current.status = status
+    if current.status != MemberStatus.FLOATING:
+        current.floating_direction, current.floating_place = "", ""
+        current.floating_since = current.floating_until = None
+    current.version += 1
+    current.save()
+    fields = changed_fields(before, {"org": str(org), "status": current.status})
+    if reference:
+        fields["transfer"] = reference
+    _history(actor, current, "transfer", fields)
+    return current

@@ -22,13 +22,7 @@ from heli.members.choices import ACTIVE_STATUSES
 from heli.members.models import Member
 from heli.members.sensitive import ID_PURPOSE, PHONE_PURPOSE
 from heli.mobility import floating, signals
-from heli.mobility.models import (
-    CheckIn,
-    CheckInSource,
-    ContactKind,
-    PendingCheckIn,
-    PendingStatus,
-)
+from heli.mobility.models import CheckIn, CheckInSource, PendingCheckIn, PendingStatus
 from heli.stations.models import Station
 
 
@@ -71,7 +65,7 @@ def find_member(identity: Identity) -> Member | None:
     field = "id_digest" if identity.id_number else "phone_digest"
     candidates = Member.unscoped.filter(
         **{field: identity.digest}, deleted_at__isnull=True, status__in=ACTIVE_STATUSES
-    )
+    ).order_by()
     name = identity.name.replace(" ", "")
     return next((m for m in candidates if m.name.replace(" ", "") == name), None)
 
@@ -96,9 +90,9 @@ def record_check_in(
                 member=member, station=station, day=day, source=source, recorded_by=actor.user
             )
             record(actor, "checkin.create", check_in, detail={"source": source})
-            floating.touch_contact(actor, member, ContactKind.CHECK_IN, station=station.name)
+            records = floating.touch_on_check_in(member, check_in.at)
             signals.member_checked_in.send(
-                sender=CheckIn, actor=actor, member=member, check_in=check_in
+                sender=CheckIn, actor=actor, member=member, check_in=check_in, records=records
             )
             return check_in, True
     except IntegrityError:

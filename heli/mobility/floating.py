@@ -6,16 +6,20 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from heli.audit.services import Actor, record
+from heli.core import crypto
+from heli.members import phones
 from heli.members import services as member_services
 from heli.members.choices import ACTIVE_STATUSES, FloatingDirection
 from heli.members.models import Member
+from heli.members.sensitive import protect_phone
 from heli.mobility import signals
 from heli.mobility.models import (
+    CheckIn,
     ContactKind,
     Document,
     FloatingEvent,
@@ -50,8 +54,14 @@ def register(actor: Actor, member: Member, data: dict[str, Any]) -> FloatingReco
     if FloatingRecord.unscoped.filter(member=locked, status=RecordStatus.ACTIVE).exists():
         raise ValidationError(_("This member already has an active floating record."))
     fields = dict(data)
+    phone = fields.pop("contact_phone", "")
+    if phone:
+        stored = protect_phone(phones.validate(phone))
+        fields["contact_phone_cipher"], fields["contact_phone_mask"] = stored.cipher, stored.mask
     if fields.get("direction") == FloatingDirection.OUT:
         fields.setdefault("outflow_org", locked.org)
+    if fields.get("grid") is None:  # the clock's lists group records by grid
+        fields["grid"] = locked.residence_grid
     fields["document"] = document_for(
         fields.get("expected_months"), fields.get("place_certain", True)
     )
@@ -80,15 +90,35 @@ def register_return(actor: Actor, floating: FloatingRecord, on: dt.date) -> Floa
     member_services.clear_floating(actor, locked.member)
     add_event(actor, locked, "returned", on=on.isoformat())
     record(actor, "floating.return", locked)
+    signals.floating_returned.send(sender=FloatingRecord, actor=actor, record=locked)
     return locked
 
 
-def touch_contact(actor: Actor, member: Member, kind: str, **detail: Any) -> None:
-    """Any contact (a check-in, a visit, a call) restarts the member's lost-contact clock."""
-    now = timezone.now()
-    for floating in FloatingRecord.unscoped.filter(member=member, status=RecordStatus.ACTIVE):
-        FloatingRecord.unscoped.filter(pk=floating.pk).update(last_contact_at=now)
-        add_event(actor, floating, kind, **detail)
+def touch_on_check_in(member: Member, at: dt.datetime) -> list[tuple[int, str]]:
+    """A check-in restarts the lost-contact clock of the member's active floating records, in
+    one statement (it runs inside every check-in). The check-in row itself is the timeline's
+    entry (see `timeline`). Returns the (id, direction) of the records touched."""
+    quote = connection.ops.quote_name
+    table = quote(FloatingRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {quote('last_contact_at')} = %s "
+            f"WHERE {quote('member_id')} = %s AND {quote('status')} = %s "
+            f"RETURNING {quote('id')}, {quote('direction')}",
+            [at, member.pk, RecordStatus.ACTIVE],
+        )
+        return [(pk, direction) for pk, direction in cursor.fetchall()]
+
+
+def timeline(floating: FloatingRecord, limit: int = 100) -> list:
+    """Everything that happened to the person while floating, newest first: the record's
+    events and the member's check-ins at stations since the record began."""
+    events = list(floating.events.all()[:limit])
+    check_ins = CheckIn.unscoped.filter(member_id=floating.member_id, day__gte=floating.since)
+    if floating.ended_on is not None:
+        check_ins = check_ins.filter(day__lte=floating.ended_on)
+    entries = events + list(check_ins.select_related("station")[:limit])
+    return sorted(entries, key=lambda entry: entry.at, reverse=True)[:limit]
 
 
 def _active(floating: FloatingRecord) -> FloatingRecord:
@@ -116,11 +146,14 @@ DUTIES = ("contact_owner", "education_owner", "services_owner")
 
 @transaction.atomic
 def assign_duties(actor: Actor, floating: FloatingRecord, owners: dict[str, Any]) -> FloatingRecord:
-    """三方共管: name the owner of each duty (contact, education, services)."""
+    """三方共管: name the owner of each duty (contact, education, services); a duty missing
+    from `owners` keeps its owner, one given as None has nobody."""
     locked = _active(floating)
     changed = {}
     for duty in DUTIES:
-        owner = owners.get(duty)
+        if duty not in owners:  # left as it is (named by another party, say)
+            continue
+        owner = owners[duty]
         if getattr(locked, f"{duty}_id") != (owner.pk if owner else None):
             setattr(locked, duty, owner)
             changed[duty] = owner.username if owner else ""
@@ -161,3 +194,17 @@ def join_branch(
     add_event(actor, locked, "joined", org=org.name, on=on.isoformat())
     record(actor, "floating.join", locked, detail={"org": org.pk})
     return locked
+
+
+def record_export(actor: Actor, rows: int, *, report: bool = False) -> None:
+    """Exports of the floating list are audited (they hold names and whereabouts); so is the
+    report's workbook, for the record of who took the figures."""
+    record(actor, "floating.report" if report else "floating.export", detail={"rows": rows})
+
+
+def reveal_contact_phone(actor: Actor, floating: FloatingRecord) -> str:
+    """The contact phone in full, for a user with the right; audited every time."""
+    if not floating.contact_phone_cipher:
+        return ""
+    record(actor, "floating.reveal", floating, detail={"fields": ["contact_phone"]})
+    return crypto.decrypt(floating.contact_phone_cipher)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from heli.core.models import AppendOnly
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 from heli.members.choices import FloatingDirection
 from heli.members.models import Member
@@ -58,14 +59,28 @@ class CheckIn(models.Model):
     def __str__(self) -> str:
         return f"{self.member} @ {self.station} {self.day}"
 
+    # A check-in is an entry of the floating record's timeline as it is (floating.timeline).
+    kind = "checked_in"
+    username = ""
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS["checked_in"])
+
+    @property
+    def detail(self) -> dict:
+        return {"station": self.station.name}
+
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
-        """Seen by those who see the station, or the member's organization or place."""
+        """Seen by those who see the station, or the member's organization, place or
+        industry-chain committee (the home branch and the chain see a check-in at once)."""
         return (
             scope.region_q("station__grid__path")
             | scope.org_q("station__org__path")
             | scope.org_q("member__org__path")
             | scope.region_q("member__residence_grid__path")
+            | scope.org_q("member__industry_chain__path")
         )
 
 
@@ -200,6 +215,11 @@ class FloatingRecord(models.Model):
         Region, verbose_name=_("grid"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="floating_records",
     )  # fmt: skip
+    # The member's phone while away (may differ from the registry's): encrypted and masked.
+    contact_phone_cipher = models.BinaryField(null=True, editable=False)
+    contact_phone_mask = models.CharField(
+        _("contact phone"), max_length=11, blank=True, editable=False
+    )
     card_number = models.CharField(_("activity card number"), max_length=50, blank=True)
     card_issued_on = models.DateField(_("activity card issued on"), null=True, blank=True)
     liaison = models.ForeignKey(
@@ -262,7 +282,20 @@ class FloatingRecord(models.Model):
         )
 
 
-class FloatingEvent(models.Model):
+EVENT_LABELS = {
+    "registered": _("Registered as floating"),
+    "returned": _("Returned"),
+    "checked_in": _("Checked in at a station"),
+    "visit": _("Service visit"),
+    "points": _("Points activity"),
+    "call": _("Liaison call"),
+    "duties": _("Owners per duty named"),
+    "inflow_confirmed": _("Inflow side confirmed"),
+    "joined": _("Joined a nearby branch"),
+}
+
+
+class FloatingEvent(AppendOnly):
     """The shared timeline of a floating record (append-only, written by the services)."""
 
     record = models.ForeignKey(FloatingRecord, on_delete=models.CASCADE, related_name="events")
@@ -276,3 +309,7 @@ class FloatingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.kind, self.kind))

@@ -3,9 +3,12 @@
 
 from django.dispatch import Signal
 
-# A member checked in at a station (a new check-in, not a repeat scan).
-# Sent with: actor, member, check_in.
+# A member checked in at a station (a new check-in, not a repeat scan). Sent with: actor,
+# member, check_in, records (the (id, direction) of the member's active floating records).
 member_checked_in = Signal()
 
 # The inflow side confirmed it has the member of a floating record. Sent with: actor, record.
 inflow_confirmed = Signal()
+
+# A floating record ended by a return registration. Sent with: actor, record.
+floating_returned = Signal()

@@ -21,14 +21,13 @@ def _station(token: str) -> Station:
 
 
 def _within_limits(request: HttpRequest, station: Station) -> bool:
-    window = settings.CHECKIN_WINDOW_SECONDS
-    by_address = ratelimit.hit(
-        f"checkin:ip:{client_address(request)}", settings.CHECKIN_LIMIT_PER_ADDRESS, window
+    return ratelimit.hit_all(
+        {
+            f"checkin:ip:{client_address(request)}": settings.CHECKIN_LIMIT_PER_ADDRESS,
+            f"checkin:station:{station.pk}": settings.CHECKIN_LIMIT_PER_STATION,
+        },
+        settings.CHECKIN_WINDOW_SECONDS,
     )
-    by_station = ratelimit.hit(
-        f"checkin:station:{station.pk}", settings.CHECKIN_LIMIT_PER_STATION, window
-    )
-    return by_address and by_station
 
 
 def station(request: HttpRequest, token: str) -> HttpResponse:

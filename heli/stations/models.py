@@ -74,7 +74,8 @@ class Station(models.Model):
     @classmethod
     def for_public_page(cls, token: str) -> Station | None:
         """The one unscoped lookup: a poster's token opens its station's public page."""
-        return cls.unscoped.select_related("grid", "org").filter(token=token).first()
+        found = cls.unscoped.select_related("grid", "org").filter(token=token).order_by()[:1]
+        return next(iter(found), None)
 
     @property
     def service_list(self) -> list[str]:

@@ -13,11 +13,49 @@ from __future__ import annotations
 
 import datetime as dt
 
-NAMES: tuple[str, ...] = ()
+NAMES: tuple[str, ...] = (
+    "control:floating_list",
+    "control:floating_export",
+    "control:floating_lost",
+    "control:floating_report",
+    "control:floating_report_xlsx",
+    "control:floating_temporary_branch",
+    "control:floating_detail",
+    "control:floating_contact",
+    "control:floating_reveal",
+    "control:floating_duties",
+    "control:floating_confirm_inflow",
+    "control:floating_return",
+    "control:floating_nearby",
+    "control:floating_create",
+)
 
 
 def rows() -> dict:
-    return {}
+    from heli.accounts.roles import Right
+    from tests.test_url_matrix import GRID_A, MEMBER_TARGETS, TOWN_B, Route, Target
+
+    records = [Target("outflow_record_a", GRID_A), Target("outflow_record_b", TOWN_B)]
+    inflow = [Target("inflow_record_a", GRID_A), Target("outflow_record_b", TOWN_B)]
+    return {
+        "control:floating_list": Route(Right.VIEW, query="?state=lost&direction=out"),
+        "control:floating_export": Route(Right.VIEW),
+        "control:floating_lost": Route(Right.VIEW),
+        "control:floating_report": Route(Right.VIEW),
+        "control:floating_report_xlsx": Route(Right.VIEW),
+        "control:floating_temporary_branch": Route(Right.EDIT_MEMBERS),
+        "control:floating_detail": Route(Right.VIEW, records + inflow[:1]),
+        # Posted without data: nothing changes, back to the record with a message.
+        "control:floating_contact": Route(Right.EDIT_MEMBERS, records, method="post", ok=302),
+        "control:floating_reveal": Route(Right.VIEW_SENSITIVE, records, method="post"),
+        "control:floating_duties": Route(Right.EDIT_MEMBERS, records),
+        # Only inflow records are confirmed by the inflow side; town B's is an outflow (a
+        # message and a redirect, after the scope allowed it).
+        "control:floating_confirm_inflow": Route(Right.EDIT_MEMBERS, inflow, method="post", ok=302),
+        "control:floating_return": Route(Right.EDIT_MEMBERS, records),
+        "control:floating_nearby": Route(Right.EDIT_MEMBERS, inflow[:1]),
+        "control:floating_create": Route(Right.EDIT_MEMBERS, MEMBER_TARGETS),
+    }
 
 
 def add_to_world(w) -> None:
@@ -37,6 +75,7 @@ def add_to_world(w) -> None:
     )
     w.outflow_record_a = FloatingRecord.unscoped.create(
         member=w.outflow_a, direction="out", outflow_org=w.branch_a, place="上海市浦东新区",
+        grid=w.grid_a,
         other_org_name="", since=today - dt.timedelta(days=120), flow_range="other_province",
         reason="work", expected_months=12, document=Document.TRANSFER,
     )  # fmt: skip
@@ -57,6 +96,7 @@ def add_to_world(w) -> None:
     )
     w.outflow_record_b = FloatingRecord.unscoped.create(
         member=w.floating_b, direction="out", outflow_org=w.branch_b, place="江苏省苏州市",
+        grid=w.grid_b,
         since=today - dt.timedelta(days=40), flow_range="province", reason="business",
         expected_months=3, document=Document.CERTIFICATE_LETTER,
     )  # fmt: skip

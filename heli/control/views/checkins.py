@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -50,7 +51,15 @@ def pending_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Register the person as a member (the form starts with what they typed) and confirm."""
     pending = get_scoped_or_404(PendingCheckIn.objects.filter(status=PendingStatus.PENDING), pk=pk)
     actor = Actor.from_request(request)
-    initial = {"name": pending.name, "status": "floating", "floating_direction": "in"}
+    # Someone scanning a grid station lives or works there: the grid starts as their residence
+    # grid (which also keeps them visible to the branch registering them).
+    initial = {
+        "name": pending.name,
+        "status": "floating",
+        "floating_direction": "in",
+        "residence_grid": pending.station.grid_id,
+        "floating_since": pending.day,
+    }
     if request.method == "GET":  # the form shows the number in full: revealed (and audited)
         number = checkins.reveal_pending(actor, pending)
         initial["phone" if len(number) == 11 else "id_number"] = number
@@ -59,9 +68,18 @@ def pending_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         lambda data: checkins.register_and_confirm(actor, pending, form.service_data()),
-        lambda member: redirect("control:member_detail", pk=member.pk),
+        lambda member: _after_confirm(member, pending),
         title_object=_("member from a pending check-in"),
     )
+
+
+def _after_confirm(member: Member, pending: PendingCheckIn) -> HttpResponse:
+    """A person who came from elsewhere goes on to their inflow registration (流入登记),
+    started with the station's grid; anyone else to their member record."""
+    if member.is_floating and member.floating_direction == "in":
+        url = reverse("control:floating_create", kwargs={"pk": member.pk})
+        return redirect(f"{url}?direction=in&station={pending.station_id}")
+    return redirect("control:member_detail", pk=member.pk)
 
 
 class RejectForm(forms.Form):

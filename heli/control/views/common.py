@@ -46,14 +46,14 @@ def form_page(
         try:
             obj = service(form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Saved “%(name)s”.") % {"name": obj})
             return done(obj)
     return render(request, "control/form.html", {"form": form, **context})
 
 
-def _add_errors(form: Form, exc: ValidationError) -> None:
+def add_errors(form: Form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from heli.accounts.roles import Right
 from heli.control.access import paginate, requires
 from heli.members import ledgers
+from heli.mobility.figures import figures
 from heli.orgs import stats
 
 
@@ -33,6 +34,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "missing": stats.grids_missing_branch_or_station().count(),
             "floating": floating,
             "floating_percent": round(floating.share * 100, 1),
+            "work": figures(),
         },
     )
 

@@ -1,24 +1,48 @@
 """`heli bench tree [--nodes N]`: subtree queries at scale, as ratios against a baseline.
-`heli bench import [--rows N]`: the member import against the floor of the same work."""
+`heli bench import [--rows N]`: the member import against the floor of the same work.
+`heli bench checkin [--db sqlite|postgres|both] [--connections 32] [--seconds 15] [--workers N]`:
+check-ins per second on a gunicorn server against a one-read-one-insert view (needs wrk)."""
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from heli.core.bench import bench_import, bench_tree
 from heli.core.scoping import Scope, activate
 
 
 class Command(BaseCommand):
-    help = "Benchmarks (nothing is kept: the data is rolled back)."
+    help = "Benchmarks (tree and import keep nothing; checkin uses its own database)."
 
     def add_arguments(self, parser):
-        parser.add_argument("what", choices=["tree", "import"])
+        from heli.bench.checkin import POSTGRES_URL, Options
+
+        defaults = Options()
+        parser.add_argument("what", choices=["tree", "import", "checkin"])
         parser.add_argument("--nodes", type=int, default=100_000)
         parser.add_argument("--runs", type=int, default=5)
         parser.add_argument("--rows", type=int, default=100_000, help="rows of the import file")
+        parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+        parser.add_argument("--connections", type=int, default=defaults.connections)
+        parser.add_argument(
+            "--seconds", type=int, default=defaults.seconds, help="of load per endpoint"
+        )
+        parser.add_argument(
+            "--workers", type=int, default=defaults.workers, help="gunicorn sync workers"
+        )
+        parser.add_argument(
+            "--members", type=int, default=defaults.members, help="members in the bench database"
+        )
+        parser.add_argument(
+            "--postgres-url",
+            default=POSTGRES_URL,
+            help="the PostgreSQL bench database (its name must contain 'bench': it is wiped)",
+        )
 
     def handle(self, *args, what: str, nodes: int, runs: int, rows: int, **options):
+        if what == "checkin":
+            self._checkin(options)
+            return
         if what == "import":
             bench_import(rows, self.stdout.write)
             return
@@ -32,3 +56,24 @@ class Command(BaseCommand):
         self.stdout.write(
             "baseline: an indexed primary-key range scan over as many rows, same database, same run"
         )
+
+    def _checkin(self, options: dict) -> None:
+        from heli.bench import checkin, load
+
+        if options["members"] < 2 or options["connections"] < 1 or options["seconds"] < 1:
+            raise CommandError("--members must be at least 2, --connections and --seconds 1")
+        settings = checkin.Options(
+            connections=options["connections"],
+            seconds=options["seconds"],
+            workers=options["workers"],
+            members=options["members"],
+            threads=min(checkin.Options().threads, options["connections"]),
+        )
+        try:
+            passed = checkin.run(
+                options["db"], settings, self.stdout.write, options["postgres_url"]
+            )
+        except load.LoadError as exc:
+            raise CommandError(str(exc)) from exc
+        if not passed:
+            raise CommandError("the check-in benchmark missed a target (FAIL above)")

@@ -53,5 +53,17 @@ window.heliCharts = (function () {
       if (params.data && params.data.id) { window.location = detailUrl.replace(/0\/$/, params.data.id + "/"); }
     });
   }
-  return { dashboard: dashboard, regionMap: regionMap };
+  // A stacked bar per category (towns, grids): data = {names: [...], series: [{name, data}]}.
+  function stackedBar(id, data) {
+    var chart = init(id);
+    if (!chart) { return; }
+    chart.setOption({
+      color: ["#f5c242", "#e0663a", "#c8161d", "#8c1c13", "#b0453b"], tooltip: { trigger: "axis" }, legend: {},
+      grid: { left: 40, right: 20, top: 40, bottom: 60 },
+      xAxis: { type: "category", data: data.names, axisLabel: { interval: 0, rotate: data.names.length > 8 ? 30 : 0 } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: data.series.map(function (s) { return { name: s.name, type: "bar", stack: "all", data: s.data }; })
+    });
+  }
+  return { dashboard: dashboard, regionMap: regionMap, stackedBar: stackedBar };
 })();

@@ -14,6 +14,7 @@ from django.db import close_old_connections, connection
 
 from heli.core import ratelimit
 from heli.members.imports import jobs
+from heli.transfers import services as transfers
 
 
 class Command(BaseCommand):
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         while not self.stopping:
             _fresh_connections()
             jobs.expire_unconfirmed()
+            transfers.expire_overdue()  # 组织关系转接: letters past their validity
             # Rate-limit windows last minutes; a day's counters are plenty to keep.
             ratelimit.forget_older_than(24 * 3600)
             job = jobs.run_next_job()

@@ -1,0 +1,262 @@
+"""Floating records for staff (流动党员): the list with the lost-contact clock, registration
+of an outflow or inflow, the record shared by the three parties (三方共管) with its owners per
+duty and its timeline, contacts, the inflow side's confirmation, and return registration."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from heli.accounts.roles import Right
+from heli.audit.services import Actor
+from heli.control.access import paginate, query_without_page, requires
+from heli.control.floating_forms import ContactForm, DutiesForm, FloatingRecordForm, ReturnForm
+from heli.control.views.common import form_page
+from heli.core.scoping import current_scope, get_scoped_or_404
+from heli.members.choices import FloatingDirection
+from heli.members.models import Member
+from heli.mobility import clock, floating
+from heli.mobility.models import FloatingRecord, RecordStatus
+from heli.orgs.models import OrgCategory, PartyOrg
+from heli.stations.models import Station
+
+
+def records():
+    """Floating records in the user's scope, with what the pages show."""
+    return FloatingRecord.objects.select_related(
+        "member", "outflow_org", "inflow_org", "industry_chain", "grid", "joined_org"
+    )
+
+
+def filtered_records(request: HttpRequest):
+    """The records the list's filters select (also used by its export)."""
+    found = records()
+    status = request.GET.get("status", RecordStatus.ACTIVE)
+    if status in RecordStatus.values:
+        found = found.filter(status=status)
+    direction = request.GET.get("direction", "")
+    if direction in FloatingDirection.values:
+        found = found.filter(direction=direction)
+    state = request.GET.get("state", "")
+    if state in {s.value for s in clock.ContactState}:
+        found = found.filter(clock.state_q(clock.ContactState(state)))
+    if request.GET.get("joined") == "no":
+        found = found.filter(direction=FloatingDirection.IN, joined_org__isnull=True)
+    term = request.GET.get("q", "").strip()
+    if term:
+        found = found.filter(Q(member__name__icontains=term) | Q(place__icontains=term))
+    return found
+
+
+def with_clock(records) -> list[dict]:
+    today = timezone.localdate()
+    return [
+        {
+            "record": r,
+            "days": clock.days_without_contact(r, today),
+            "state": clock.state_of(r, today),
+        }
+        for r in records
+    ]
+
+
+@requires(Right.VIEW)
+def floating_list(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, filtered_records(request))
+    return render(
+        request,
+        "control/floating_list.html",
+        {
+            "page": page,
+            "rows": with_clock(page.object_list),
+            "filters": request.GET,
+            "status": request.GET.get("status", RecordStatus.ACTIVE),
+            "statuses": RecordStatus.choices,
+            "directions": FloatingDirection.choices,
+            "states": [(s.value, s.label) for s in clock.ContactState],
+            "query": query_without_page(request),
+        },
+    )
+
+
+@requires(Right.EDIT_MEMBERS)
+def floating_create(request: HttpRequest, pk: int) -> HttpResponse:
+    member = get_scoped_or_404(Member.objects.filter(deleted_at__isnull=True), pk=pk)
+    initial = {
+        "direction": request.GET.get("direction", FloatingDirection.OUT),
+        "place": member.floating_place,
+        "since": member.floating_since or timezone.localdate(),
+        "grid": member.residence_grid_id,
+    }
+    station_pk = request.GET.get("station", "")
+    if station_pk.isdigit():  # arriving from a confirmed check-in: the station's grid and day
+        station = Station.objects.filter(pk=station_pk).first()
+        if station is not None:
+            initial.update(direction=FloatingDirection.IN, grid=station.grid_id)
+    form = FloatingRecordForm(request.POST or None, initial=initial)
+    actor = Actor.from_request(request)
+    return form_page(
+        request,
+        form,
+        lambda data: floating.register(actor, member, form.service_data()),
+        lambda record_: redirect("control:floating_detail", pk=record_.pk),
+        heading=_("Register %(name)s as floating") % {"name": member.name},
+    )
+
+
+def _parties(record_: FloatingRecord) -> list[dict]:
+    """The three parties of 三方共管, each with whether the user belongs to it."""
+    scope = current_scope()
+
+    def mine(org: PartyOrg | None) -> bool:
+        return (
+            org is not None and scope.org_path is not None and org.path.startswith(scope.org_path)
+        )
+
+    inflow_side = record_.inflow_org or (record_.grid and record_.grid.name)
+    return [
+        {
+            "label": _("Outflow side"),
+            "name": record_.outflow_org.name if record_.outflow_org else record_.place,
+            "mine": mine(record_.outflow_org),
+        },
+        {
+            "label": _("Inflow side"),
+            "name": getattr(inflow_side, "name", inflow_side)
+            or record_.other_org_name
+            or record_.place,
+            "mine": mine(record_.inflow_org)
+            or (
+                record_.grid is not None
+                and scope.region_path is not None
+                and record_.grid.path.startswith(scope.region_path)
+            ),
+        },
+        {
+            "label": _("Industry chain committee"),
+            "name": record_.industry_chain.name if record_.industry_chain else "—",
+            "mine": mine(record_.industry_chain),
+        },
+    ]
+
+
+def _detail_records():
+    return records().select_related("liaison", "contact_owner", "education_owner", "services_owner")
+
+
+def _detail_page(request: HttpRequest, record_: FloatingRecord, phone: str = "") -> HttpResponse:
+    # The member's own page only for those who see the member (the inflow side may not).
+    member_visible = Member.objects.filter(pk=record_.member_id).exists()
+    return render(
+        request,
+        "control/floating_detail.html",
+        {
+            "record": record_,
+            "state": clock.state_of(record_),
+            "days": clock.days_without_contact(record_),
+            "parties": _parties(record_),
+            "events": floating.timeline(record_),
+            "member_visible": member_visible,
+            "contact_form": ContactForm(),
+            "active": record_.status == RecordStatus.ACTIVE,
+            "inflow": record_.direction == FloatingDirection.IN,
+            "revealed_phone": phone,
+        },
+    )
+
+
+@requires(Right.VIEW)
+def floating_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, get_scoped_or_404(_detail_records(), pk=pk))
+
+
+@requires(Right.VIEW_SENSITIVE)
+@require_POST
+def floating_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The contact phone in full, once, audited."""
+    record_ = get_scoped_or_404(_detail_records(), pk=pk)
+    phone = floating.reveal_contact_phone(Actor.from_request(request), record_)
+    return _detail_page(request, record_, phone)
+
+
+def _act(request: HttpRequest, record_: FloatingRecord, action) -> HttpResponse:
+    try:
+        action()
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Saved."))
+    return redirect("control:floating_detail", pk=record_.pk)
+
+
+@requires(Right.EDIT_MEMBERS)
+@require_POST
+def floating_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    record_ = get_scoped_or_404(FloatingRecord, pk=pk)
+    form = ContactForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose how the member was contacted."))
+        return redirect("control:floating_detail", pk=record_.pk)
+    actor = Actor.from_request(request)
+    data = form.cleaned_data
+    return _act(
+        request, record_, lambda: floating.log_contact(actor, record_, data["kind"], data["note"])
+    )
+
+
+@requires(Right.EDIT_MEMBERS)
+@require_POST
+def floating_confirm_inflow(request: HttpRequest, pk: int) -> HttpResponse:
+    """The inflow side confirms it has the member: the branch of the grid they live in, or
+    the user's own organization when the grid has none."""
+    record_ = get_scoped_or_404(FloatingRecord.objects.select_related("grid"), pk=pk)
+    if record_.direction != FloatingDirection.IN:
+        messages.error(request, _("Only an inflow record is confirmed by the inflow side."))
+        return redirect("control:floating_detail", pk=record_.pk)
+    org = (
+        PartyOrg.objects.filter(region=record_.grid, category=OrgCategory.REGIONAL).first()
+        if record_.grid_id
+        else None
+    ) or request.user.org
+    actor = Actor.from_request(request)
+    return _act(request, record_, lambda: floating.confirm_inflow(actor, record_, org))
+
+
+@requires(Right.EDIT_MEMBERS)
+def floating_duties(request: HttpRequest, pk: int) -> HttpResponse:
+    record_ = get_scoped_or_404(
+        FloatingRecord.objects.select_related(
+            "member", "contact_owner", "education_owner", "services_owner"
+        ),
+        pk=pk,
+    )
+    form = DutiesForm(request.POST or None, record=record_)
+    actor = Actor.from_request(request)
+    return form_page(
+        request,
+        form,
+        lambda data: floating.assign_duties(actor, record_, form.owners()),
+        lambda saved: redirect("control:floating_detail", pk=saved.pk),
+        heading=_("Owners per duty: %(name)s") % {"name": record_.member.name},
+    )
+
+
+@requires(Right.EDIT_MEMBERS)
+def floating_return(request: HttpRequest, pk: int) -> HttpResponse:
+    record_ = get_scoped_or_404(FloatingRecord.objects.select_related("member"), pk=pk)
+    form = ReturnForm(request.POST or None)
+    actor = Actor.from_request(request)
+    return form_page(
+        request,
+        form,
+        lambda data: floating.register_return(actor, record_, data["ended_on"]),
+        lambda saved: redirect("control:floating_detail", pk=saved.pk),
+        heading=_("Return registration: %(name)s") % {"name": record_.member.name},
+    )

@@ -1,0 +1,53 @@
+"""流动党员工作报告: the figures of floating-member work per town, as a page and a workbook."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from heli.accounts.roles import Right
+from heli.audit.services import Actor
+from heli.control.access import requires
+from heli.mobility import floating
+from heli.mobility.exporters import FiguresExporter
+from heli.mobility.figures import KEYS, figures
+
+
+@requires(Right.VIEW)
+def floating_report(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    result = figures(today, by_town=True)
+    return render(
+        request,
+        "control/floating_report.html",
+        {
+            "today": today,
+            "figures": result,
+            "chart": {
+                "names": [row["town"].name for row in result.towns],
+                "series": [
+                    {
+                        "name": str(FiguresExporter.LABELS[key]),
+                        "data": [r[key] for r in result.towns],
+                    }
+                    for key in ("outflow", "inflow")
+                ],
+            },
+            "columns": [(key, FiguresExporter.LABELS[key]) for key in KEYS],
+        },
+    )
+
+
+@requires(Right.VIEW)
+def floating_report_xlsx(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    exporter = FiguresExporter(figures(today, by_town=True), today=today)
+    content = exporter.to_xlsx()
+    floating.record_export(Actor.from_request(request), len(exporter.result.towns), report=True)
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{exporter.filename}.xlsx"'
+    return response

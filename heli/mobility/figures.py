@@ -1,0 +1,115 @@
+"""The figures of floating-member work, counted from records inside the current scope: for the
+dashboard and the downloadable report (the article's 581 / 3.4% / 337 / 149 / 432).
+
+Each figure is one query; per-town figures are one grouped query each (by the path of the grid
+the record, station or letter belongs to).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from heli.campaigns import stats as campaign_stats
+from heli.campaigns.models import CampaignStatus, CampaignTask
+from heli.core.tree import STEP_WIDTH, counts_by_child
+from heli.letters.models import LetterStatus, ReminderLetter
+from heli.members import ledgers
+from heli.members.choices import FloatingDirection
+from heli.mobility import clock
+from heli.mobility.models import CheckIn, FloatingRecord, RecordStatus
+from heli.orgs.models import TOWN_LEVEL, Region
+from heli.stations.models import Station
+
+# The figures a row of the report has, in the order of the report's columns.
+KEYS = ("floating", "outflow", "inflow", "check_in_points", "letters_sent", "joined", "lost")
+SHARE = ("floating", "outflow", "inflow")
+
+
+@dataclass
+class Figures:
+    members: int = 0
+    floating: int = 0
+    outflow: int = 0
+    inflow: int = 0
+    check_in_points: int = 0
+    letters_sent: int = 0
+    letters_overdue: int = 0
+    joined: int = 0
+    lost: int = 0
+    sweep_done: int = 0
+    sweep_total: int = 0
+    towns: list[dict] = field(default_factory=list)
+
+    @property
+    def share_percent(self) -> float:
+        return round(self.floating * 100 / self.members, 1) if self.members else 0.0
+
+    @property
+    def sweep_percent(self) -> int:
+        return campaign_stats.percent(self.sweep_done, self.sweep_total)
+
+
+def _active_records():
+    return FloatingRecord.objects.filter(status=RecordStatus.ACTIVE)
+
+
+def _querysets(today: dt.date) -> dict:
+    """What each per-place figure counts, and the path of the grid it belongs to."""
+    used = Exists(CheckIn.unscoped.filter(station=OuterRef("pk")))
+    return {
+        "floating": (_active_records(), "grid__path"),
+        "outflow": (_active_records().filter(direction=FloatingDirection.OUT), "grid__path"),
+        "inflow": (_active_records().filter(direction=FloatingDirection.IN), "grid__path"),
+        "check_in_points": (Station.objects.filter(used), "grid__path"),
+        "letters_sent": (
+            ReminderLetter.objects.filter(sent_on__isnull=False),
+            "record__grid__path",
+        ),
+        "joined": (
+            _active_records().filter(direction=FloatingDirection.IN, joined_org__isnull=False),
+            "grid__path",
+        ),
+        "lost": (FloatingRecord.objects.filter(clock.lost_q(today)), "grid__path"),
+    }
+
+
+def figures(today: dt.date | None = None, *, by_town: bool = False) -> Figures:
+    today = today or timezone.localdate()
+    share = ledgers.floating_share()
+    querysets = _querysets(today)
+    # Floating members as the ledger counts them (the member records), the rest from the
+    # floating records, letters, stations and tasks.
+    counted = {key: q.count() for key, (q, _path) in querysets.items() if key not in SHARE}
+    result = Figures(
+        members=share.members,
+        floating=share.floating,
+        outflow=share.outflow,
+        inflow=share.inflow,
+        **counted,
+    )
+    result.letters_overdue = ReminderLetter.objects.filter(
+        status=LetterStatus.SENT, expected_reply_on__lt=today
+    ).count()
+    result.sweep_done, result.sweep_total = campaign_stats.progress(
+        CampaignTask.objects.filter(campaign__status=CampaignStatus.OPEN)
+    )
+    if by_town:
+        result.towns = _per_town(querysets)
+    return result
+
+
+def _per_town(querysets: dict) -> list[dict]:
+    towns = list(Region.objects.filter(kind__in=TOWN_LEVEL).order_by("path"))
+    parents = {town.path[:-STEP_WIDTH] for town in towns}
+    counts: dict[str, dict[str, int]] = {key: {} for key in querysets}
+    for key, (queryset, path) in querysets.items():
+        for parent in parents:
+            counts[key].update(counts_by_child(queryset, path, parent))
+    return [
+        {"town": town, **{key: counts[key].get(town.path, 0) for key in querysets}}
+        for town in towns
+    ]

@@ -1,0 +1,88 @@
+"""A grid worker issues a reminder letter, downloads it, sends it; the member checks in on a
+phone and the letter closes by itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from docx import Document
+
+from heli.audit.services import Actor
+from heli.core import crypto
+from heli.core.scoping import Scope, activate
+from heli.letters.models import CloseReason, LetterStatus, ReminderLetter
+from heli.members.models import Member
+from heli.mobility import floating
+from heli.stations.models import Station
+from tests.browser.helpers import login
+
+DESKTOP = {"viewport": {"width": 1366, "height": 768}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def _member_gone_40_days_ago():
+    """The demo has lettered every outflow member: one more member of the grid worker's
+    branch leaves, 40 days ago, so that a letter is due."""
+    from heli.accounts.models import User
+
+    with activate(Scope.everything()):
+        branch = User.objects.get(username="grid").org
+        member = Member.objects.filter(org=branch, status="normal").order_by("pk").first()
+        record = floating.register(
+            Actor.system("test"),
+            member,
+            {
+                "direction": "out", "place": "浙江省宁波市鄞州区",
+                "since": timezone.localdate() - dt.timedelta(days=40),
+                "flow_range": "other_province", "reason": "work", "expected_months": 12,
+            },
+        )  # fmt: skip
+        station = Station.objects.filter(grid=member.residence_grid).first()
+        return member, record, station, crypto.decrypt(member.id_cipher)
+
+
+@pytest.mark.browser
+def test_a_letter_is_issued_downloaded_sent_and_closed_by_a_check_in(zone, new_context):
+    member, record, station, id_number = _member_gone_40_days_ago()
+    page = new_context(**DESKTOP).new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    login(page, "grid")
+
+    page.goto("/letters/due/")
+    page.locator(f"input[name=record][value='{record.pk}']").check()
+    with page.expect_navigation():
+        page.get_by_test_id("issue").click()
+    number = page.get_by_test_id("letter-number").inner_text().strip()
+    assert number.endswith("号") and "督报〔" in number
+
+    with page.expect_download() as download:
+        page.get_by_test_id("download").click()
+    document = Document(download.value.path())
+    text = "\n".join(p.text for p in document.paragraphs)
+    today = timezone.localdate()
+    assert member.name in text and number in text
+    assert f"{today.year}年{today.month}月{today.day}日" in text
+    assert id_number not in text
+
+    with page.expect_navigation():
+        page.get_by_test_id("mark-sent").click()
+    assert page.get_by_test_id("sent-on").inner_text().strip() == today.isoformat()
+
+    phone = new_context(**PHONE).new_page()
+    phone.goto(f"/s/{station.token}/")
+    phone.get_by_label("姓名").fill(member.name)
+    phone.get_by_label("公民身份号码或手机号码").fill(id_number)
+    phone.get_by_test_id("check-in").click()
+    phone.get_by_test_id("check-in-done").wait_for()
+
+    page.reload()
+    assert station.name in page.get_by_test_id("closed").inner_text()
+    assert page.get_by_test_id("letter-actions").count() == 0
+    letter = ReminderLetter.unscoped.get(record=record)
+    assert (letter.number, letter.status, letter.close_reason) == (
+        number,
+        LetterStatus.CLOSED,
+        CloseReason.CHECKED_IN,
+    )

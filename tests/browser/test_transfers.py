@@ -1,0 +1,106 @@
+"""A relationship transfer in the browser, from the application to the acceptance."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from heli.core.scoping import Scope, activate
+from heli.members.models import Member
+from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg
+from heli.transfers.models import OPEN_STATUSES, Transfer
+from tests.browser.helpers import login
+
+pytestmark = pytest.mark.browser
+
+SENDING = "东方社区第1网格党支部"  # the demo secretary's branch
+RECEIVING_TOWN = "横林镇党委"  # the demo town admin's committee
+
+
+def _pick_destination(page, field_id: str, name: str) -> None:
+    """Type into the organization search box, then choose the suggestion for `name`."""
+    box = page.locator(f"#{field_id}")
+    box.fill(name)
+    option = page.locator(f"#{field_id}-options option").first
+    expect(option).to_have_attribute("value", re.compile(re.escape(name)))
+    box.fill(option.get_attribute("value"))
+    expect(page.locator(f"input[name={field_id.removeprefix('id_')}]")).not_to_have_value("")
+
+
+def test_a_transfer_from_application_to_acceptance(zone, new_context):
+    with activate(Scope.everything()):
+        busy = Transfer.unscoped.filter(status__in=OPEN_STATUSES).values("member")
+        member = (
+            Member.objects.filter(org__name=SENDING, status="normal")
+            .exclude(pk__in=busy)
+            .order_by("pk")
+            .first()
+        )
+        town = PartyOrg.objects.get(name=RECEIVING_TOWN)
+        receiving = (
+            PartyOrg.objects.filter(
+                path__startswith=town.path, level=OrgLevel.BRANCH, category=OrgCategory.REGIONAL
+            )
+            .order_by("path")
+            .first()
+        )
+
+    secretary = new_context().new_page()
+    secretary.on("dialog", lambda dialog: dialog.accept())  # every step asks to confirm
+    login(secretary, "secretary")
+    secretary.goto(f"/members/{member.pk}/")
+    with secretary.expect_navigation():
+        secretary.get_by_test_id("apply-transfer").click()
+    _pick_destination(secretary, "id_to_org", receiving.name)
+    secretary.locator("#id_reason").fill("工作调动，迁居横林镇")
+    with secretary.expect_navigation():
+        secretary.get_by_test_id("submit").click()
+    status = secretary.get_by_test_id("transfer-status")
+    expect(status).to_have_attribute("data-status", "applied")
+    detail_url = secretary.url
+
+    with secretary.expect_navigation():
+        secretary.get_by_test_id("action-approve").get_by_role("button").click()
+    expect(status).to_have_attribute("data-status", "approved")
+    with secretary.expect_navigation():
+        secretary.get_by_test_id("action-issue").get_by_role("button").click()
+    expect(status).to_have_attribute("data-status", "in_transit")
+    transfer = Transfer.unscoped.get(member=member, status="in_transit")
+    day = transfer.valid_until
+    assert (day - transfer.issued_on).days == 30  # within the city
+    with secretary.expect_navigation():
+        secretary.get_by_test_id("letter-link").click()
+    expect(secretary.get_by_test_id("letter-serial")).to_have_text(transfer.serial)
+    expect(secretary.get_by_test_id("letter-validity")).to_contain_text(
+        f"{day.year}年{day.month}月{day.day}日"
+    )
+    expect(secretary.get_by_test_id("letter-body")).to_contain_text(member.id_mask)
+    # The sending side cannot accept for a receiver inside the zone.
+    secretary.goto(detail_url)
+    expect(secretary.get_by_test_id("action-accept")).to_have_count(0)
+
+    receiver = new_context().new_page()
+    receiver.on("dialog", lambda dialog: dialog.accept())
+    login(receiver, "town")
+    receiver.goto("/transfers/?direction=in&status=in_transit")
+    with receiver.expect_navigation():
+        receiver.get_by_test_id("transfer-table").get_by_role("link", name=member.name).click()
+    with receiver.expect_navigation():
+        receiver.get_by_test_id("action-accept").get_by_role("button").click()
+    expect(receiver.get_by_test_id("transfer-status")).to_have_attribute("data-status", "accepted")
+    expect(receiver.get_by_test_id("receipt")).to_contain_text(transfer.serial)
+    actions = (
+        receiver.get_by_test_id("timeline")
+        .locator("li")
+        .evaluate_all("items => items.map(item => item.dataset.action)")
+    )
+    assert actions == ["apply", "approve", "issue", "accept"]
+
+    with receiver.expect_navigation():
+        receiver.get_by_test_id("member-link").click()
+    expect(receiver.locator("main")).to_contain_text(receiving.name)
+    expect(receiver.get_by_test_id("member-transfers")).to_contain_text(receiving.name)
+    member.refresh_from_db()
+    assert member.org_id == receiving.pk

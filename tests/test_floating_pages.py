@@ -1,0 +1,201 @@
+"""Floating-record pages: registration, the shared record (三方共管), contacts, duties, the inflow
+side's confirmation, return, the lost-contact list and the export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from heli.accounts.roles import Role
+from heli.audit.models import AuditEntry
+from heli.core.scoping import Scope, activate
+from heli.members.models import Member
+from heli.mobility.models import FloatingRecord
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _outflow_form(**extra):
+    return {
+        "direction": "out", "place": "浙江省杭州市余杭区", "since": "2026-06-01",
+        "flow_range": "other_province", "reason": "work", "expected_months": "3",
+        "place_certain": "on", **extra,
+    }  # fmt: skip
+
+
+def test_a_worker_registers_an_outflow_and_the_member_is_marked(world, client_for):
+    client = client_for(world.users["grid_worker"])
+    response = client.post(
+        reverse("control:floating_create", args=[world.member_a.pk]), _outflow_form()
+    )
+    record = FloatingRecord.unscoped.get(member=world.member_a)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("control:floating_detail", args=[record.pk])
+    assert (record.outflow_org, record.grid) == (world.branch_a, world.grid_a)
+    assert record.document == "certificate_letter"
+    world.member_a.refresh_from_db()
+    assert world.member_a.status == "floating"
+
+
+def test_an_inflow_needs_the_grid_where_the_member_lives(world, client_for):
+    client = client_for(world.users["grid_worker"])
+    url = reverse("control:floating_create", args=[world.member_a.pk])
+    response = client.post(url, _outflow_form(direction="in", place="贵州省三都水族自治县"))
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["grid"]
+    assert not FloatingRecord.unscoped.filter(member=world.member_a).exists()
+
+
+def test_a_future_date_is_refused_with_a_clear_message(world, client_for):
+    client = client_for(world.users["grid_worker"])
+    future = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
+    response = client.post(
+        reverse("control:floating_create", args=[world.member_a.pk]), _outflow_form(since=future)
+    )
+    assert list(response.context["form"].errors) == ["since"]
+    assert not FloatingRecord.unscoped.filter(member=world.member_a).exists()
+
+
+def test_logging_a_call_restarts_the_clock_and_joins_the_timeline(world, client_for):
+    record = world.outflow_record_a
+    assert record.last_contact_at is None
+    client = client_for(world.users["grid_worker"])
+    client.post(
+        reverse("control:floating_contact", args=[record.pk]), {"kind": "call", "note": "在上海"}
+    )
+    record.refresh_from_db()
+    assert record.last_contact_at is not None
+    assert list(record.events.values_list("kind", flat=True)) == ["call"]
+    page = client.get(reverse("control:floating_detail", args=[record.pk])).content.decode()
+    assert "在上海" in page
+
+
+def test_a_check_in_cannot_be_logged_by_hand_as_a_contact(world, client_for):
+    client = client_for(world.users["grid_worker"])
+    client.post(
+        reverse("control:floating_contact", args=[world.outflow_record_a.pk]),
+        {"kind": "checked_in"},
+    )
+    world.outflow_record_a.refresh_from_db()
+    assert world.outflow_record_a.last_contact_at is None
+
+
+def test_each_party_names_its_owners_and_keeps_the_others(world, client_for):
+    record = world.inflow_record_a
+    chain_worker = UserFactory(username="chain", role=Role.BRANCH_SECRETARY, org=world.chain_org)
+    client_for(chain_worker).post(
+        reverse("control:floating_duties", args=[record.pk]), {"education_owner": chain_worker.pk}
+    )
+    worker = world.users["grid_worker"]
+    client_for(worker).post(
+        reverse("control:floating_duties", args=[record.pk]), {"contact_owner": worker.pk}
+    )
+    record.refresh_from_db()
+    # The grid worker cannot see the chain's secretary, and their empty choice kept them.
+    assert (record.contact_owner, record.education_owner) == (worker, chain_worker)
+    assert record.services_owner is None
+
+
+def test_the_inflow_side_confirms_once(world, client_for):
+    record = world.inflow_record_a
+    client = client_for(world.users["grid_worker"])
+    url = reverse("control:floating_confirm_inflow", args=[record.pk])
+    client.post(url)
+    record.refresh_from_db()
+    assert record.inflow_org == world.branch_a and record.inflow_confirmed_at is not None
+    response = client.post(url, follow=True)
+    assert [m.level_tag for m in response.context["messages"]][-1] == "error"
+    assert record.events.filter(kind="inflow_confirmed").count() == 1
+
+
+def test_return_registration_ends_the_record(world, client_for):
+    record = world.outflow_record_a
+    client = client_for(world.users["branch_secretary"])
+    client.post(
+        reverse("control:floating_return", args=[record.pk]),
+        {"ended_on": timezone.localdate().isoformat()},
+    )
+    record.refresh_from_db()
+    world.outflow_a.refresh_from_db()
+    assert record.status == "returned" and world.outflow_a.status == "normal"
+    page = client.get(reverse("control:floating_detail", args=[record.pk])).content.decode()
+    assert reverse("control:floating_return", args=[record.pk]) not in page
+
+
+def test_the_list_filters_by_contact_state(world, client_for):
+    client = client_for(world.users["district_admin"])
+    lost = client.get(reverse("control:floating_list"), {"state": "lost"}).content.decode()
+    # 王强 left 120 days ago without any contact: lost; 周杰 (40 days) and 潘永贤 are not.
+    assert "王强" in lost and "周杰" not in lost and "潘永贤" not in lost
+    everyone = client.get(reverse("control:floating_list")).content.decode()
+    assert all(name in everyone for name in ("王强", "周杰", "潘永贤"))
+
+
+def test_the_lost_list_counts_by_town_for_the_district(world, client_for):
+    client = client_for(world.users["district_admin"])
+    response = client.get(reverse("control:floating_lost"))
+    areas = response.context["children"]
+    assert [(row["region"].name, row["lost"]) for row in areas] == [("横林镇", 1)]
+    assert [row["record"].member.name for row in response.context["rows"]] == ["王强"]
+
+
+def test_the_lost_list_of_a_town_admin_is_their_town(world, client_for):
+    response = client_for(world.users["outsider"]).get(reverse("control:floating_lost"))
+    assert response.context["place"] == world.town_b
+    assert response.context["rows"] == []
+
+
+def test_the_export_is_masked_and_audited(world, client_for):
+    client = client_for(world.users["district_admin"])
+    response = client.get(reverse("control:floating_export"))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "王强" in cells and "潘永贤" in cells
+    with activate(world.users["district_admin"].scope()):
+        numbers = [m.id_mask for m in Member.objects.all()]
+    assert not any(mask in cells for mask in numbers)
+    with activate(Scope.everything()):
+        entry = AuditEntry.objects.get(action="floating.export")
+    assert entry.detail == {"rows": 3}
+
+
+def test_the_member_page_links_to_the_floating_record(world, client_for):
+    client = client_for(world.users["grid_worker"])
+    page = client.get(reverse("control:member_detail", args=[world.outflow_a.pk])).content
+    assert reverse("control:floating_detail", args=[world.outflow_record_a.pk]) in page.decode()
+
+
+def test_the_contact_phone_is_stored_encrypted_shown_masked_and_revealed_with_audit(
+    world, client_for
+):
+    client = client_for(world.users["branch_secretary"])
+    client.post(
+        reverse("control:floating_create", args=[world.member_a.pk]),
+        _outflow_form(contact_phone="139 0000 1234"),
+    )
+    record = FloatingRecord.unscoped.get(member=world.member_a)
+    assert record.contact_phone_mask == "139****1234"
+    assert b"13900001234" not in bytes(record.contact_phone_cipher)
+    url = reverse("control:floating_detail", args=[record.pk])
+    assert "13900001234" not in client.get(url).content.decode()
+    revealed = client.post(reverse("control:floating_reveal", args=[record.pk]))
+    assert "13900001234" in revealed.content.decode()
+    with activate(Scope.everything()):
+        assert AuditEntry.objects.filter(action="floating.reveal").count() == 1
+    worker = client_for(world.users["grid_worker"])
+    assert worker.post(reverse("control:floating_reveal", args=[record.pk])).status_code == 403
+
+
+def test_a_wrong_contact_phone_is_refused(world, client_for):
+    client = client_for(world.users["grid_worker"])
+    response = client.post(
+        reverse("control:floating_create", args=[world.member_a.pk]),
+        _outflow_form(contact_phone="12345"),
+    )
+    assert list(response.context["form"].errors) == ["contact_phone"]
