@@ -68,8 +68,8 @@ class CheckIn(models.Model):
         return str(EVENT_LABELS["checked_in"])
 
     @property
-    def detail(self) -> dict:
-        return {"station": self.station.name}
+    def details(self) -> list[str]:
+        return [self.station.name]
 
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
@@ -292,6 +292,7 @@ EVENT_LABELS = {
     "duties": _("Owners per duty named"),
     "inflow_confirmed": _("Inflow side confirmed"),
     "joined": _("Joined a nearby branch"),
+    "campaign": _("Return-to-ranks sweep"),
 }
 
 
@@ -313,3 +314,17 @@ class FloatingEvent(AppendOnly):
     @property
     def label(self) -> str:
         return str(EVENT_LABELS.get(self.kind, self.kind))
+
+    @property
+    def details(self) -> list[str]:
+        """The detail's values as the timeline shows them (codes by their labels)."""
+        from heli.campaigns.models import Outcome  # a sweep's outcome on the timeline
+
+        labels = {"document": Document, "kind": ContactKind, "outcome": Outcome}
+        shown = []
+        for key, value in self.detail.items():
+            choices = labels.get(key)
+            shown.append(
+                str(choices(value).label) if choices and value in choices.values else value
+            )
+        return [str(v) for v in shown if v not in ("", None)]

@@ -79,7 +79,7 @@ def test_an_unknown_person_is_confirmed_registered_and_joins_a_nearby_branch(zon
     page.wait_for_url(re.compile(r"/floating/\d+/$"))
     assert page.get_by_test_id("joined-branch").inner_text().startswith(branch_name)
     timeline = page.get_by_test_id("timeline").inner_text()
-    assert "加入就近支部" in timeline or "Joined a nearby branch" in timeline
+    assert "就近编入支部" in timeline and "在阵地报到" in timeline
 
     member = Member.unscoped.get(name="韦秀英")
     record = FloatingRecord.unscoped.get(member=member)
