@@ -90,7 +90,10 @@ def test_a_town_sweep_holds_one_task_per_floating_record_of_the_town_and_none_of
     }
     assert set(town_b.values_list("record", flat=True)) == {world.outflow_record_b.pk}
     assert set(town_a.values_list("grid", flat=True)) == {world.grid_a.pk}
-    assert AuditEntry.unscoped.filter(action="campaign.open").count() == 2
+    opened = AuditEntry.unscoped.filter(
+        action="campaign.open", object_id__in=[str(world.campaign_a.pk), str(world.campaign_b.pk)]
+    )
+    assert opened.count() == 2
 
 
 def test_a_district_sweep_covers_every_town_and_skips_ended_records(world):
@@ -267,7 +270,8 @@ def test_closing_with_pending_tasks_needs_confirmation_and_leaves_them_unfinishe
     assert CampaignTask.unscoped.filter(campaign=campaign, outcome=Outcome.PENDING).count() == 2
     with pytest.raises(ValidationError):
         services.close(_actor(world, "town_admin"), campaign, unfinished_confirmed=True)
-    assert AuditEntry.unscoped.get(action="campaign.close").detail == {"unfinished": 2}
+    closed = AuditEntry.unscoped.get(action="campaign.close", object_id=str(campaign.pk))
+    assert closed.detail == {"unfinished": 2}
 
 
 def test_a_campaign_with_every_task_decided_closes_without_confirmation(world):

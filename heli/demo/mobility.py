@@ -93,8 +93,12 @@ def build_joined_branches(zone) -> None:
         record.inflow_org = record.inflow_org or org
         record.inflow_confirmed_at = _moment(record.joined_on, rng)
         changed.append(record)
-        events.append(FloatingEvent(record=record, kind="joined", username="demo",
-                                    detail={"org": org.name}))  # fmt: skip
+        events.append(
+            FloatingEvent(
+                record=record, kind="joined", username="demo", at=record.inflow_confirmed_at,
+                detail={"org": org.name},
+            )
+        )  # fmt: skip
     FloatingRecord.unscoped.bulk_update(
         changed, ["joined_org", "joined_on", "inflow_org", "inflow_confirmed_at"], batch_size=1000
     )

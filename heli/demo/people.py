@@ -289,6 +289,11 @@ def build_members(zone) -> None:
     build_floating_records(rng)
 
 
+def _days_away(member: Member) -> int:
+    """Days since the member left or arrived (at least 1, at most 220 for the demo's clock)."""
+    return max(1, min(220, (TODAY - member.floating_since).days))
+
+
 def build_floating_records(rng: random.Random) -> None:
     """A floating record for every floating member, mirroring the member's floating fields."""
     from heli.mobility.floating import document_for
@@ -312,9 +317,10 @@ def build_floating_records(rng: random.Random) -> None:
                 FlowRange.OTHER_PROVINCE,
                 reason=rng.choice([FlowReason.WORK] * 6 + [FlowReason.BUSINESS, FlowReason.STUDY]),
                 occupation=member.get_occupation_display(), grid=member.residence_grid,
+                # Some contact since leaving or arriving (never before it).
                 last_contact_at=dt.datetime.combine(
-                    TODAY - dt.timedelta(days=rng.randrange(0, 220)), dt.time(10),
-                    tzinfo=dt.UTC,
+                    TODAY - dt.timedelta(days=rng.randrange(0, _days_away(member))),
+                    dt.time(10), tzinfo=dt.UTC,
                 ),
             )
         )  # fmt: skip

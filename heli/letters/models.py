@@ -63,7 +63,7 @@ class ReminderLetter(models.Model):
     )  # fmt: skip
     year = models.PositiveSmallIntegerField(_("year"))
     serial = models.PositiveIntegerField(_("serial number"))
-    number = models.CharField(_("letter number"), max_length=200)
+    number = models.CharField(_("reminder letter number"), max_length=200)
     addressee = models.CharField(_("addressee"), max_length=200)
     status = models.CharField(
         _("status"), max_length=16, choices=LetterStatus.choices, default=LetterStatus.DRAFT

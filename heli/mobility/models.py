@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from heli.core.models import AppendOnly
@@ -300,7 +301,7 @@ class FloatingEvent(AppendOnly):
     """The shared timeline of a floating record (append-only, written by the services)."""
 
     record = models.ForeignKey(FloatingRecord, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=32)
     username = models.CharField(max_length=150, blank=True)
     detail = models.JSONField(default=dict, blank=True)

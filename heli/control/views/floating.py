@@ -30,7 +30,7 @@ from heli.stations.models import Station
 def records():
     """Floating records in the user's scope, with what the pages show."""
     return FloatingRecord.objects.select_related(
-        "member", "outflow_org", "inflow_org", "industry_chain", "grid", "joined_org"
+        "member__org", "outflow_org", "inflow_org", "industry_chain", "grid", "joined_org"
     )
 
 
@@ -110,6 +110,16 @@ def floating_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _outflow_side(record_: FloatingRecord) -> str:
+    """The outflow organization; for an inflow member without one named, the organization
+    holding their relationship (outside the zone), else the place they came from."""
+    if record_.outflow_org is not None:
+        return record_.outflow_org.name
+    if record_.direction == FloatingDirection.IN and record_.member.org_id:
+        return f"{record_.member.org.name}（{record_.place}）"
+    return record_.place
+
+
 def _parties(record_: FloatingRecord) -> list[dict]:
     """The three parties of 三方共管, each with whether the user belongs to it."""
     scope = current_scope()
@@ -123,7 +133,7 @@ def _parties(record_: FloatingRecord) -> list[dict]:
     return [
         {
             "label": _("Outflow side"),
-            "name": record_.outflow_org.name if record_.outflow_org else record_.place,
+            "name": _outflow_side(record_),
             "mine": mine(record_.outflow_org),
         },
         {
