@@ -199,3 +199,20 @@ def test_a_wrong_contact_phone_is_refused(world, client_for):
         _outflow_form(contact_phone="12345"),
     )
     assert list(response.context["form"].errors) == ["contact_phone"]
+
+
+def test_a_member_with_an_activity_card_hands_it_in_on_return(world, client_for):
+    record = world.inflow_record_a
+    record.card_number, record.card_issued_on = "LD2026-0042", record.since
+    record.save()
+    client = client_for(world.users["grid_worker"])
+    url = reverse("control:floating_return", args=[record.pk])
+    today = timezone.localdate().isoformat()
+    refused = client.post(url, {"ended_on": today})
+    assert list(refused.context["form"].errors) == ["card_handed_in"]
+    record.refresh_from_db()
+    assert record.status == "active"
+    client.post(url, {"ended_on": today, "card_handed_in": "on"})
+    record.refresh_from_db()
+    assert record.status == "returned"
+    assert record.events.get(kind="returned").detail["card"] == "LD2026-0042"

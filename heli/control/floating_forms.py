@@ -146,10 +146,21 @@ class DutiesForm(StyledForm, forms.Form):
 
 class ReturnForm(StyledForm, forms.Form):
     ended_on = forms.DateField(label=_("returned on"), widget=DATE)
+    card_handed_in = forms.BooleanField(label=_("activity card handed in"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, record: FloatingRecord, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("ended_on", timezone.localdate())
+        if record.card_number:  # the card is handed in on return (流动党员活动证交回)
+            self.fields["card_handed_in"].required = True
+            self.fields["card_handed_in"].help_text = _("Card No. %(number)s") % {
+                "number": record.card_number
+            }
+            self.fields["card_handed_in"].error_messages["required"] = _(
+                "The activity card is handed in before the return is registered."
+            )
+        else:
+            del self.fields["card_handed_in"]
         self.style()
 
     def clean_ended_on(self):

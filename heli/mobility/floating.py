@@ -78,8 +78,11 @@ def register(actor: Actor, member: Member, data: dict[str, Any]) -> FloatingReco
 
 
 @transaction.atomic
-def register_return(actor: Actor, floating: FloatingRecord, on: dt.date) -> FloatingRecord:
-    """Return registration (返回登记): the record ends and the member is normal again."""
+def register_return(
+    actor: Actor, floating: FloatingRecord, on: dt.date, *, card_handed_in: bool = False
+) -> FloatingRecord:
+    """Return registration (返回登记): the record ends and the member is normal again. A
+    member who carried the activity card hands it in (the return page asks for it)."""
     locked = FloatingRecord.unscoped.select_for_update().get(pk=floating.pk)
     if locked.status != RecordStatus.ACTIVE:
         raise ValidationError(_("This floating record has already ended."))
@@ -88,7 +91,8 @@ def register_return(actor: Actor, floating: FloatingRecord, on: dt.date) -> Floa
     locked.status, locked.ended_on = RecordStatus.RETURNED, on
     locked.save(update_fields=["status", "ended_on"])
     member_services.clear_floating(actor, locked.member)
-    add_event(actor, locked, "returned", on=on.isoformat())
+    detail = {"on": on.isoformat()} | ({"card": locked.card_number} if card_handed_in else {})
+    add_event(actor, locked, "returned", **detail)
     record(actor, "floating.return", locked)
     signals.floating_returned.send(sender=FloatingRecord, actor=actor, record=locked)
     return locked

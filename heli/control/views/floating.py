@@ -261,12 +261,14 @@ def floating_duties(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Right.EDIT_MEMBERS)
 def floating_return(request: HttpRequest, pk: int) -> HttpResponse:
     record_ = get_scoped_or_404(FloatingRecord.objects.select_related("member"), pk=pk)
-    form = ReturnForm(request.POST or None)
+    form = ReturnForm(request.POST or None, record=record_)
     actor = Actor.from_request(request)
     return form_page(
         request,
         form,
-        lambda data: floating.register_return(actor, record_, data["ended_on"]),
+        lambda data: floating.register_return(
+            actor, record_, data["ended_on"], card_handed_in=data.get("card_handed_in", False)
+        ),
         lambda saved: redirect("control:floating_detail", pk=saved.pk),
         heading=_("Return registration: %(name)s") % {"name": record_.member.name},
     )
