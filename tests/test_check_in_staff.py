@@ -6,8 +6,10 @@ import pytest
 from django.urls import reverse
 
 from heli.audit.models import AuditEntry
+from heli.audit.services import Actor
 from heli.core import crypto
 from heli.members.models import Member
+from heli.mobility import checkins
 from heli.mobility.models import CheckIn, PendingCheckIn
 
 
@@ -94,3 +96,28 @@ def test_the_member_lookup_finds_members_in_scope_only(world, client):
     labels = [r["label"] for r in client.get(url, {"q": "张"}).json()["results"]]
     assert labels == [f"张伟 · {world.member_a.id_mask} · {world.branch_a.name}"]
     assert client.get(url, {"q": "李娜"}).json()["results"] == []
+
+
+DECISIONS = {
+    "confirm": lambda world, pending, actor: checkins.confirm_pending(
+        actor, pending, world.member_a
+    ),
+    "reject": lambda world, pending, actor: checkins.reject_pending(actor, pending, "不是本人"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("first", sorted(DECISIONS))
+@pytest.mark.parametrize("second", sorted(DECISIONS))
+def test_a_pending_check_in_is_decided_once(world, first, second):
+    from django.core.exceptions import ValidationError
+
+    actor = Actor(user=world.users["branch_secretary"])
+    DECISIONS[first](world, world.pending_a, actor)
+    world.pending_a.refresh_from_db()
+    decided = world.pending_a.status
+    assert decided == {"confirm": "confirmed", "reject": "rejected"}[first]
+    with pytest.raises(ValidationError):
+        DECISIONS[second](world, world.pending_a, actor)
+    world.pending_a.refresh_from_db()
+    assert world.pending_a.status == decided
