@@ -216,3 +216,10 @@ def test_a_member_with_an_activity_card_hands_it_in_on_return(world, client_for)
     record.refresh_from_db()
     assert record.status == "returned"
     assert record.events.get(kind="returned").detail["card"] == "LD2026-0042"
+
+
+def test_the_record_shows_its_reminder_letters(world, client_for):
+    page = client_for(world.users["grid_worker"]).get(
+        reverse("control:floating_detail", args=[world.outflow_record_a.pk])
+    )
+    assert world.letter_a.number in page.content.decode()

@@ -486,3 +486,12 @@ def test_the_demo_has_transfers_in_every_state_with_their_history(everything):
     # The next letter the services issue continues the demo's numbering.
     year, last = max(counters.items())
     assert services.allocate_serial(year) == last + 1
+
+
+def test_an_outflow_record_follows_the_relationship_within_the_zone(world):
+    transfer = in_transit(world, member=world.outflow_a, to=world.branch_a2)
+    services.accept(as_(world, "town_admin"), transfer)
+    world.outflow_record_a.refresh_from_db()
+    assert world.outflow_record_a.status == "active"
+    assert world.outflow_record_a.outflow_org == world.branch_a2
+    assert world.outflow_record_a.events.filter(kind="relationship_moved").exists()

@@ -98,6 +98,18 @@ def register_return(
     return locked
 
 
+def follow_relationship(actor: Actor, member: Member, org: PartyOrg) -> None:
+    """The member's relationship moved inside the zone (an accepted transfer): their active
+    outflow records now name the organization holding it as the outflow side."""
+    active = FloatingRecord.unscoped.filter(
+        member=member, status=RecordStatus.ACTIVE, direction=FloatingDirection.OUT
+    )
+    for floating_record in active.select_for_update():
+        floating_record.outflow_org = org
+        floating_record.save(update_fields=["outflow_org"])
+        add_event(actor, floating_record, "relationship_moved", org=org.name)
+
+
 def touch_on_check_in(member: Member, at: dt.datetime) -> list[tuple[int, str]]:
     """A check-in restarts the lost-contact clock of the member's active floating records, in
     one statement (it runs inside every check-in). The check-in row itself is the timeline's

@@ -294,6 +294,7 @@ EVENT_LABELS = {
     "inflow_confirmed": _("Inflow side confirmed"),
     "joined": _("Joined a nearby branch"),
     "campaign": _("Return-to-ranks sweep"),
+    "relationship_moved": _("Relationship moved to another organization"),
 }
 
 

@@ -355,6 +355,7 @@ def accept(
     reference = locked.serial or locked.external_serial
     if locked.kind == TransferKind.WITHIN:
         member_services.transfer_relationship(actor, member, locked.to_org, reference=reference)
+        floating.follow_relationship(actor, member, locked.to_org)
     else:
         _end_floating(actor, member, received_on)
         leaving = locked.kind == TransferKind.OUT

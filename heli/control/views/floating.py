@@ -19,6 +19,7 @@ from heli.control.access import paginate, query_without_page, requires
 from heli.control.floating_forms import ContactForm, DutiesForm, FloatingRecordForm, ReturnForm
 from heli.control.views.common import form_page
 from heli.core.scoping import current_scope, get_scoped_or_404
+from heli.letters.models import ReminderLetter
 from heli.members.choices import FloatingDirection
 from heli.members.models import Member
 from heli.mobility import clock, floating
@@ -177,6 +178,7 @@ def _detail_page(request: HttpRequest, record_: FloatingRecord, phone: str = "")
             "active": record_.status == RecordStatus.ACTIVE,
             "inflow": record_.direction == FloatingDirection.IN,
             "revealed_phone": phone,
+            "letters": ReminderLetter.objects.filter(record=record_).order_by("-pk"),
         },
     )
 
