@@ -25,7 +25,7 @@ from heli.campaigns.models import (
     TaskEvent,
 )
 from heli.core import crypto
-from heli.core.tree import ancestor_paths, next_prefix, subtree_q
+from heli.core.tree import ancestor_paths, in_subtree, subtree_q
 from heli.members import phones
 from heli.members.choices import FloatingDirection
 from heli.mobility import floating
@@ -34,11 +34,6 @@ from heli.mobility.models import ContactKind, FloatingRecord, RecordStatus
 from heli.orgs.models import TOWN_LEVEL, OrgCategory, OrgLevel, Region, RegionKind
 
 SWEEP_KINDS = (RegionKind.DISTRICT, *TOWN_LEVEL)
-
-
-def in_subtree(path: str, root: str) -> bool:
-    """The same range test as `subtree_q`, on a path in memory."""
-    return root <= path < next_prefix(root)
 
 
 def grid_of(rec: FloatingRecord) -> Region | None:
@@ -122,12 +117,7 @@ def grid_workers(grid_ids: set[int]) -> dict[int, User]:
 def _check_sweepable(actor: Actor, region: Region) -> None:
     if region.kind not in SWEEP_KINDS:
         raise ValidationError({"region": [_("A sweep covers the district or a town or street.")]})
-    scope = actor.user.scope() if actor.user is not None else None
-    if (
-        scope is None
-        or scope.region_path is None
-        or (scope.region_path and not in_subtree(region.path, scope.region_path))
-    ):
+    if actor.user is None or not actor.user.scope().covers_region(region.path):
         raise ValidationError({"region": [_("You can only sweep your own area.")]})
 
 

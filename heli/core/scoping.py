@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 
-from heli.core.tree import subtree_q
+from heli.core.tree import in_subtree, subtree_q
 
 
 class ScopeError(RuntimeError):
@@ -46,6 +46,16 @@ class Scope:
 
     def region_q(self, field: str) -> Q:
         return _path_q(field, self.region_path)
+
+    def covers_org(self, path: str | None) -> bool:
+        """`org_q` on a path in memory: the organization lies in the visible subtree."""
+        return path is not None and self.org_path is not None and in_subtree(path, self.org_path)
+
+    def covers_region(self, path: str | None) -> bool:
+        """`region_q` on a path in memory."""
+        return (
+            path is not None and self.region_path is not None and in_subtree(path, self.region_path)
+        )
 
 
 def _path_q(field: str, path: str | None) -> Q:

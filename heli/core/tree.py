@@ -36,6 +36,11 @@ def subtree_q(field: str, path: str) -> Q:
     return Q(**{f"{field}__gte": path, f"{field}__lt": next_prefix(path)})
 
 
+def in_subtree(path: str, root: str) -> bool:
+    """The same range test as `subtree_q`, on a path in memory."""
+    return root <= path < next_prefix(root) if root else True
+
+
 def ancestor_paths(path: str) -> list[str]:
     return [path[:i] for i in range(STEP_WIDTH, len(path) + 1, STEP_WIDTH)]
 

@@ -13,12 +13,13 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from heli.audit.services import Actor, record
+from heli.core import serials
 from heli.core.scoping import current_scope
 from heli.members.choices import FloatingDirection
 from heli.members.models import Member
@@ -98,17 +99,7 @@ def allocate_serials(org: PartyOrg, year: int, count: int) -> int:
     """Reserve `count` consecutive serials of `org` in `year`; returns the first. The UPDATE
     locks the counter row until the caller's transaction ends (PostgreSQL row lock; SQLite
     serializes writers), so concurrent issues get distinct numbers. Must run in a transaction."""
-    for _attempt in range(2):
-        bumped = LetterCounter.objects.filter(org=org, year=year).update(last=F("last") + count)
-        if bumped:
-            return LetterCounter.objects.get(org=org, year=year).last - count + 1
-        try:
-            with transaction.atomic():
-                LetterCounter.objects.create(org=org, year=year, last=count)
-            return 1
-        except IntegrityError:
-            continue  # created concurrently: bump the winner's row
-    raise RuntimeError("could not allocate a letter serial")
+    return serials.reserve(LetterCounter, {"org": org, "year": year}, count)
 
 
 def _event(

@@ -61,10 +61,7 @@ def approving_org(transfer: Transfer) -> PartyOrg | None:
 
 def covers(user, org: PartyOrg | None) -> bool:
     """The organization lies inside the user's subtree (never an organization outside)."""
-    if org is None or org.is_external:
-        return False
-    scope_path = user.scope().org_path
-    return scope_path is not None and org.path.startswith(scope_path)
+    return org is not None and not org.is_external and user.scope().covers_org(org.path)
 
 
 def acting_org(transfer: Transfer, action: str) -> PartyOrg | None:

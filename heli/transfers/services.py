@@ -15,12 +15,12 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from heli.accounts.roles import Right
 from heli.audit.services import Actor, record
+from heli.core import serials
 from heli.members import services as member_services
 from heli.members.choices import ACTIVE_STATUSES, MemberStatus
 from heli.members.models import Member
@@ -56,14 +56,7 @@ def format_serial(year: int, number: int) -> str:
 def allocate_serial(year: int) -> int:
     """The next letter number of `year`. Call inside a transaction: the UPDATE holds the
     counter's row (PostgreSQL) or the database's write lock (SQLite) until it commits."""
-    if not LetterCounter.objects.filter(year=year).update(last=F("last") + 1):
-        try:
-            with transaction.atomic():
-                LetterCounter.objects.create(year=year, last=1)
-            return 1
-        except IntegrityError:  # another transaction created the year's row meanwhile
-            LetterCounter.objects.filter(year=year).update(last=F("last") + 1)
-    return LetterCounter.objects.get(year=year).last
+    return serials.reserve(LetterCounter, {"year": year})
 
 
 def _step(

@@ -126,9 +126,7 @@ def _parties(record_: FloatingRecord) -> list[dict]:
     scope = current_scope()
 
     def mine(org: PartyOrg | None) -> bool:
-        return (
-            org is not None and scope.org_path is not None and org.path.startswith(scope.org_path)
-        )
+        return org is not None and scope.covers_org(org.path)
 
     inflow_side = record_.inflow_org or (record_.grid and record_.grid.name)
     return [
@@ -143,11 +141,7 @@ def _parties(record_: FloatingRecord) -> list[dict]:
             or record_.other_org_name
             or record_.place,
             "mine": mine(record_.inflow_org)
-            or (
-                record_.grid is not None
-                and scope.region_path is not None
-                and record_.grid.path.startswith(scope.region_path)
-            ),
+            or (record_.grid is not None and scope.covers_region(record_.grid.path)),
         },
         {
             "label": _("Industry chain committee"),
