@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from heli.core.tree import STEP_WIDTH
 from heli.demo.people import TODAY
@@ -49,43 +50,52 @@ def build_check_ins(zone) -> None:
     FloatingRecord.unscoped.bulk_update(touched.values(), ["last_contact_at"], batch_size=1000)
 
 
-def _nearby_branch(record: FloatingRecord, member: Member, towns, rng) -> PartyOrg | None:
-    """The demo's mix of the three models: the chain's floating branch for chain workers,
-    the town's 红磁场 branch for some, the grid's own branch for the rest."""
-    grid_branch = (
-        record.grid
-        and PartyOrg.unscoped.filter(
-            region_id=record.grid_id, level=OrgLevel.BRANCH, category=OrgCategory.REGIONAL
-        ).first()
-    )
-    if member.industry_chain_id and rng.random() < 0.5:
-        chain_branch = towns["chain"].get(member.industry_chain_id)
-        if chain_branch is not None:
-            return chain_branch
-    town_path = record.grid.path[:TOWN_PATH] if record.grid else ""
-    if rng.random() < 0.25 and towns["magnet"].get(town_path):
-        return rng.choice(towns["magnet"][town_path])
-    return grid_branch
+@dataclass
+class NearbyBranches:
+    """The branches demo inflow members join, loaded once: each grid's own branch, each
+    town's 红磁场 branches, each industry chain's floating branch."""
+
+    grid: dict[int, PartyOrg] = field(default_factory=dict)
+    magnet: dict[str, list[PartyOrg]] = field(default_factory=lambda: defaultdict(list))
+    chain: dict[int, PartyOrg] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> NearbyBranches:
+        found = cls()
+        branches = PartyOrg.unscoped.filter(level=OrgLevel.BRANCH).select_related("region")
+        for org in branches.exclude(region=None).order_by("path"):
+            if org.category == OrgCategory.REGIONAL:
+                found.grid.setdefault(org.region_id, org)
+            elif org.category == OrgCategory.RED_MAGNET:
+                found.magnet[org.region.path[:TOWN_PATH]].append(org)
+            elif org.category == OrgCategory.FLOATING:
+                found.chain.setdefault(org.parent_id, org)
+        return found
+
+    def choose(self, record: FloatingRecord, rng: random.Random) -> PartyOrg | None:
+        """The demo's mix of the three models: the chain's floating branch for chain workers,
+        the town's 红磁场 branch for some, the grid's own branch for the rest."""
+        if record.member.industry_chain_id and rng.random() < 0.5:
+            chain_branch = self.chain.get(record.member.industry_chain_id)
+            if chain_branch is not None:
+                return chain_branch
+        town_path = record.grid.path[:TOWN_PATH] if record.grid else ""
+        if rng.random() < 0.25 and self.magnet.get(town_path):
+            return rng.choice(self.magnet[town_path])
+        return self.grid.get(record.grid_id)
 
 
 def build_joined_branches(zone) -> None:
     """Every demo inflow member was confirmed by the inflow side and joined a nearby branch
     a few days after arriving."""
     rng = random.Random(zone.rng.random())
-    branches = PartyOrg.unscoped.filter(level=OrgLevel.BRANCH).select_related("region")
-    magnet: dict[str, list[PartyOrg]] = defaultdict(list)
-    chain: dict[int, PartyOrg] = {}
-    for org in branches.filter(category=OrgCategory.RED_MAGNET).order_by("path"):
-        magnet[org.region.path[:TOWN_PATH]].append(org)
-    for org in branches.filter(category=OrgCategory.FLOATING).order_by("path"):
-        chain.setdefault(org.parent_id, org)
-    towns = {"magnet": magnet, "chain": chain}
+    nearby = NearbyBranches.load()
     records = FloatingRecord.unscoped.filter(direction=FloatingDirection.IN).select_related(
         "member", "grid"
     )
     events, changed = [], []
     for record in records.order_by("pk"):
-        org = _nearby_branch(record, record.member, towns, rng)
+        org = nearby.choose(record, rng)
         if org is None:
             continue
         record.joined_org = org

@@ -15,11 +15,12 @@ from .services import close_open_letters
 
 
 def on_member_checked_in(
-    sender: Any, *, actor: Actor, member, check_in, records=(), **kwargs: Any
+    sender: Any, *, actor: Actor, member, check_in, records=None, **kwargs: Any
 ) -> None:
     # Open letters belong to active outflow records (a return settles them): a member with
-    # none, as most who check in, has no letter to settle and costs no query.
-    if not any(direction == FloatingDirection.OUT for _pk, direction in records):
+    # none, as most who check in, has no letter to settle and costs no query. Without the
+    # records (an older sender), look.
+    if records is not None and not any(d == FloatingDirection.OUT for _pk, d in records):
         return
     note = f"{check_in.station.name} {check_in.day.isoformat()}"
     close_open_letters(actor, CloseReason.CHECKED_IN, member=member, note=note)

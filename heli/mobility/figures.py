@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from heli.campaigns import stats as campaign_stats
 from heli.campaigns.models import CampaignStatus, CampaignTask
-from heli.core.tree import STEP_WIDTH, counts_by_child
 from heli.letters.models import LetterStatus, ReminderLetter
 from heli.members import ledgers
 from heli.members.choices import FloatingDirection
 from heli.mobility import clock
 from heli.mobility.models import CheckIn, FloatingRecord, RecordStatus
 from heli.orgs.models import TOWN_LEVEL, Region
+from heli.orgs.stats import per_town
 from heli.stations.models import Station
 
 # The figures a row of the report has, in the order of the report's columns.
@@ -77,7 +77,8 @@ def _querysets(today: dt.date) -> dict:
     }
 
 
-def figures(today: dt.date | None = None, *, by_town: bool = False) -> Figures:
+def figures(today: dt.date | None = None) -> Figures:
+    """The zone's (or the scope's) figures, for the dashboard."""
     today = today or timezone.localdate()
     share = ledgers.floating_share()
     querysets = _querysets(today)
@@ -97,19 +98,18 @@ def figures(today: dt.date | None = None, *, by_town: bool = False) -> Figures:
     result.sweep_done, result.sweep_total = campaign_stats.progress(
         CampaignTask.objects.filter(campaign__status=CampaignStatus.OPEN)
     )
-    if by_town:
-        result.towns = _per_town(querysets)
     return result
 
 
-def _per_town(querysets: dict) -> list[dict]:
+def report_figures(today: dt.date | None = None) -> Figures:
+    """The figures and, for the report, a row of them per town or street."""
+    today = today or timezone.localdate()
+    result = figures(today)
     towns = list(Region.objects.filter(kind__in=TOWN_LEVEL).order_by("path"))
-    parents = {town.path[:-STEP_WIDTH] for town in towns}
-    counts: dict[str, dict[str, int]] = {key: {} for key in querysets}
-    for key, (queryset, path) in querysets.items():
-        for parent in parents:
-            counts[key].update(counts_by_child(queryset, path, parent))
-    return [
-        {"town": town, **{key: counts[key].get(town.path, 0) for key in querysets}}
-        for town in towns
+    counts = {
+        key: per_town(queryset, path, towns) for key, (queryset, path) in _querysets(today).items()
+    }
+    result.towns = [
+        {"town": town, **{key: counts[key].get(town.path, 0) for key in counts}} for town in towns
     ]
+    return result

@@ -212,10 +212,14 @@ def join_branch(
     return locked
 
 
-def record_export(actor: Actor, rows: int, *, report: bool = False) -> None:
-    """Exports of the floating list are audited (they hold names and whereabouts); so is the
-    report's workbook, for the record of who took the figures."""
-    record(actor, "floating.report" if report else "floating.export", detail={"rows": rows})
+def record_export(actor: Actor, rows: int) -> None:
+    """Exports of the floating list are audited (they hold names and whereabouts)."""
+    record(actor, "floating.export", detail={"rows": rows})
+
+
+def record_report_download(actor: Actor, towns: int) -> None:
+    """So is the report's workbook, for the record of who took the figures."""
+    record(actor, "floating.report", detail={"rows": towns})
 
 
 def reveal_contact_phone(actor: Actor, floating: FloatingRecord) -> str:

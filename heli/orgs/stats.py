@@ -111,9 +111,9 @@ def grids_missing_branch_or_station() -> QuerySet:
 def towns_overview() -> list[dict]:
     """Per town/street: grids, branches and stations (for the dashboard's stacked bars)."""
     towns = list(Region.objects.filter(kind__in=TOWN_LEVEL).order_by("path"))
-    grids = _per_town(Region.objects.filter(kind=RegionKind.GRID), "path", towns)
-    branches = _per_town(PartyOrg.objects.filter(level=OrgLevel.BRANCH), "region__path", towns)
-    stations = _per_town(Station.objects.all(), "grid__path", towns)
+    grids = per_town(Region.objects.filter(kind=RegionKind.GRID), "path", towns)
+    branches = per_town(PartyOrg.objects.filter(level=OrgLevel.BRANCH), "region__path", towns)
+    stations = per_town(Station.objects.all(), "grid__path", towns)
     return [
         {
             "name": town.name,
@@ -125,7 +125,8 @@ def towns_overview() -> list[dict]:
     ]
 
 
-def _per_town(queryset: QuerySet, field: str, towns: list[Region]) -> dict[str, int]:
+def per_town(queryset: QuerySet, field: str, towns: list[Region]) -> dict[str, int]:
+    """{town path: rows of `queryset` whose `field` path lies under that town}."""
     counts: dict[str, int] = {}
     for parent_path in {town.path[:-STEP_WIDTH] for town in towns}:
         counts.update(counts_by_child(queryset, field, parent_path))

@@ -24,6 +24,7 @@ from heli.campaigns import exporters, services, stats
 from heli.campaigns.forms import AssignForm, CampaignForm, DecideForm
 from heli.campaigns.models import Campaign, CampaignStatus, CampaignTask, Outcome
 from heli.control.access import paginate, query_without_page, requires
+from heli.control.views.common import attachment
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.mobility import clock
 
@@ -331,9 +332,4 @@ def campaign_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_scoped_or_404(Campaign, pk=pk)
     tasks = CampaignTask.objects.filter(campaign=campaign)
     body = exporters.export_xlsx(Actor.from_request(request), campaign, tasks)
-    response = HttpResponse(
-        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    filename = f"campaign-{campaign.pk}-{timezone.localdate():%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(body, f"campaign-{campaign.pk}-{timezone.localdate():%Y%m%d}.xlsx")

@@ -12,6 +12,7 @@ from django.db.models import Model
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from heli.core.scoping import current_scope
@@ -31,6 +32,30 @@ def breadcrumbs(node: TreeNode, scope_path: str | None) -> list[TreeNode]:
     """Ancestors the user may see (those inside their scope), root first."""
     floor = len(scope_path or "")
     return [a for a in node.ancestors() if len(a.path) >= floor]
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def attachment(body: bytes, filename: str, content_type: str = XLSX) -> HttpResponse:
+    """A file to download; the name may be Chinese (RFC 6266 `filename*`)."""
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def post_action(
+    request: HttpRequest, action: Callable[[], Any], back: HttpResponse
+) -> HttpResponse:
+    """Run the service call behind a POST button: a ValidationError it raises comes back as an
+    error message, a text it returns (else "Saved.") as a success message; answer `back`."""
+    try:
+        done = action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done if isinstance(done, str) else _("Saved."))
+    return back
 
 
 def form_page(

@@ -5,7 +5,6 @@ duty and its timeline, contacts, the inflow side's confirmation, and return regi
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +16,7 @@ from heli.accounts.roles import Right
 from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
 from heli.control.floating_forms import ContactForm, DutiesForm, FloatingRecordForm, ReturnForm
-from heli.control.views.common import form_page
+from heli.control.views.common import form_page, post_action
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.letters.models import ReminderLetter
 from heli.members.choices import FloatingDirection
@@ -192,14 +191,7 @@ def floating_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _act(request: HttpRequest, record_: FloatingRecord, action) -> HttpResponse:
-    try:
-        action()
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Saved."))
-    return redirect("control:floating_detail", pk=record_.pk)
+    return post_action(request, action, redirect("control:floating_detail", pk=record_.pk))
 
 
 @requires(Right.EDIT_MEMBERS)

@@ -9,15 +9,16 @@ from django.utils import timezone
 from heli.accounts.roles import Right
 from heli.audit.services import Actor
 from heli.control.access import requires
+from heli.control.views.common import attachment
 from heli.mobility import floating
 from heli.mobility.exporters import FiguresExporter
-from heli.mobility.figures import KEYS, figures
+from heli.mobility.figures import KEYS, report_figures
 
 
 @requires(Right.VIEW)
 def floating_report(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    result = figures(today, by_town=True)
+    result = report_figures(today)
     return render(
         request,
         "control/floating_report.html",
@@ -42,12 +43,7 @@ def floating_report(request: HttpRequest) -> HttpResponse:
 @requires(Right.VIEW)
 def floating_report_xlsx(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    exporter = FiguresExporter(figures(today, by_town=True), today=today)
+    exporter = FiguresExporter(report_figures(today), today=today)
     content = exporter.to_xlsx()
-    floating.record_export(Actor.from_request(request), len(exporter.result.towns), report=True)
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{exporter.filename}.xlsx"'
-    return response
+    floating.record_report_download(Actor.from_request(request), len(exporter.result.towns))
+    return attachment(content, f"{exporter.filename}.xlsx")

@@ -14,15 +14,15 @@ from heli.accounts.roles import Right
 from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
 from heli.control.floating_forms import JoinForm, TemporaryBranchForm
-from heli.control.views.common import add_errors
+from heli.control.views.common import add_errors, attachment, region_scope_path, visible_roots
 from heli.control.views.floating import filtered_records, records, with_clock
-from heli.core.scoping import current_scope, get_scoped_or_404
+from heli.core.scoping import get_scoped_or_404
 from heli.core.tree import counts_by_child, subtree_q
 from heli.members.choices import FloatingDirection
 from heli.mobility import clock, floating, nearby
 from heli.mobility.exporters import FloatingExporter
 from heli.mobility.models import FloatingRecord
-from heli.orgs.models import Region, RegionKind
+from heli.orgs.models import Region
 
 SERIOUS = (clock.ContactState.WARNING, clock.ContactState.LOST, clock.ContactState.LAPSE)
 
@@ -32,18 +32,14 @@ def _place(request: HttpRequest) -> Region | None:
     pk = request.GET.get("region", "")
     if pk.isdigit():
         return get_scoped_or_404(Region, pk=pk)
-    root = current_scope().region_path
-    if root is None:
-        return None
-    if root == "":
-        return Region.objects.filter(parent__isnull=True).order_by("path").first()
-    return Region.objects.filter(path=root).first()
+    roots = visible_roots(Region, region_scope_path())
+    return roots[0] if roots else None
 
 
 def _per_child(place: Region, today) -> list[dict]:
     """Warning, lost and near-six-months counts for each child of the place (one grouped
     query per state)."""
-    children = list(place.children.order_by("path")) if place.kind != RegionKind.GRID else []
+    children = list(place.children.order_by("path"))
     counts = {
         state: counts_by_child(
             FloatingRecord.objects.filter(clock.state_q(state, today)), "grid__path", place.path
@@ -54,7 +50,7 @@ def _per_child(place: Region, today) -> list[dict]:
         {"region": child, **{state.value: counts[state].get(child.path, 0) for state in SERIOUS}}
         for child in children
     ]
-    return [r for r in rows if any(r[s.value] for s in SERIOUS)] or rows[:0]
+    return [r for r in rows if any(r[s.value] for s in SERIOUS)]
 
 
 @requires(Right.VIEW)
@@ -102,12 +98,7 @@ def floating_export(request: HttpRequest) -> HttpResponse:
     exporter = FloatingExporter(filtered_records(request), today=timezone.localdate())
     content = exporter.to_xlsx()
     floating.record_export(Actor.from_request(request), exporter.count)
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{exporter.filename}.xlsx"'
-    return response
+    return attachment(content, f"{exporter.filename}.xlsx")
 
 
 @requires(Right.EDIT_MEMBERS)

@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 from heli.accounts.roles import Right
 from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
+from heli.control.views.common import attachment, post_action
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.letters import docx, services
 from heli.letters.models import CloseReason, LetterStatus, ReminderLetter
@@ -161,11 +161,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _download(request: HttpRequest, letters: list[ReminderLetter]) -> HttpResponse:
     services.record_download(Actor.from_request(request), letters)
-    response = HttpResponse(docx.render(letters), content_type=DOCX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=docx.filename(letters)
-    )
-    return response
+    return attachment(docx.render(letters), docx.filename(letters), DOCX_TYPE)
 
 
 def _with_parts():
@@ -202,13 +198,11 @@ class NoteForm(forms.Form):
 def _act(request: HttpRequest, pk: int, action) -> HttpResponse:
     """Run a letter action from a POST: errors come back as a message on the letter's page."""
     letter = get_scoped_or_404(ReminderLetter, pk=pk)
-    try:
-        done = action(Actor.from_request(request), letter)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, done)
-    return redirect("control:letter_detail", pk=letter.pk)
+    return post_action(
+        request,
+        lambda: action(Actor.from_request(request), letter),
+        redirect("control:letter_detail", pk=letter.pk),
+    )
 
 
 @requires(Right.EDIT_MEMBERS)

@@ -4,8 +4,6 @@ show where it stands."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -19,6 +17,7 @@ from heli.accounts.roles import Right
 from heli.audit.services import Actor
 from heli.control.access import paginate, requires
 from heli.control.forms import StyledForm
+from heli.control.views.common import attachment
 from heli.core.scoping import get_scoped_or_404
 from heli.members.import_models import ImportJob, JobStatus
 from heli.members.imports import files, jobs
@@ -28,7 +27,6 @@ from heli.members.imports.reader import MAX_ROWS
 from heli.members.imports.report import ErrorReport
 from heli.members.imports.template import FILENAME, template_xlsx
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECENT_JOBS = 20
 
 
@@ -89,11 +87,7 @@ def _member_import(request: HttpRequest) -> HttpResponse:
 
 @requires(Right.EDIT_MEMBERS)
 def member_import_template(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(template_xlsx(), content_type=XLSX)
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"member-import-template.xlsx\"; filename*=UTF-8''{quote(FILENAME)}"
-    )
-    return response
+    return attachment(template_xlsx(), FILENAME)
 
 
 @requires(Right.EDIT_MEMBERS)
@@ -114,9 +108,7 @@ def member_import_status(request: HttpRequest, pk) -> JsonResponse:
 @requires(Right.EDIT_MEMBERS)
 def member_import_errors(request: HttpRequest, pk) -> HttpResponse:
     job = get_scoped_or_404(ImportJob, pk=pk)
-    response = HttpResponse(ErrorReport(job).to_xlsx(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="import-errors-{job.pk}.xlsx"'
-    return response
+    return attachment(ErrorReport(job).to_xlsx(), f"import-errors-{job.pk}.xlsx")
 
 
 @requires(Right.EDIT_MEMBERS)

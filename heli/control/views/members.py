@@ -12,7 +12,7 @@ from heli.accounts.roles import Right
 from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
 from heli.control.member_forms import DeleteMemberForm, MemberForm
-from heli.control.views.common import form_page
+from heli.control.views.common import attachment, form_page
 from heli.core.scoping import get_scoped_or_404
 from heli.members import sensitive, services
 from heli.members.choices import MemberStatus, Occupation
@@ -62,11 +62,7 @@ def export_response(request: HttpRequest, members, title: str) -> HttpResponse:
     if unmasked and not sensitive.can_reveal(request.user):
         raise PermissionDenied
     body = export_xlsx(Actor.from_request(request), members, unmasked=unmasked, title=title)
-    response = HttpResponse(
-        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="members.xlsx"'
-    return response
+    return attachment(body, "members.xlsx")
 
 
 @requires(Right.VIEW)
