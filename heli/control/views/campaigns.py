@@ -24,18 +24,9 @@ from heli.campaigns import exporters, services, stats
 from heli.campaigns.forms import AssignForm, CampaignForm, DecideForm
 from heli.campaigns.models import Campaign, CampaignStatus, CampaignTask, Outcome
 from heli.control.access import paginate, query_without_page, requires
-from heli.control.views.common import attachment
+from heli.control.views.common import add_errors, attachment
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.mobility import clock
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """A service's ValidationError onto the form (fields it names, else the whole form)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _tasks():
@@ -90,7 +81,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
             try:
                 campaign = services.open_campaign(Actor.from_request(request), **data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Opened “%(name)s”.") % {"name": campaign.name})
                 return redirect("control:campaign_detail", pk=campaign.pk)
@@ -256,7 +247,7 @@ def campaign_task_decide(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.decide(Actor.from_request(request), task, data["outcome"], data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(
                 request,

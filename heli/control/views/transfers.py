@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from heli.accounts.roles import Right
 from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
+from heli.control.views.common import add_errors
 from heli.control.widgets import node_label
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.members.models import Member
@@ -96,11 +97,8 @@ def transfer_destinations(request: HttpRequest) -> JsonResponse:
 def _form_errors(form, exc: Exception) -> None:
     if isinstance(exc, PermissionDenied):
         form.add_error(None, str(exc) or _("Your organization does not handle this step."))
-    elif hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
     else:
-        form.add_error(None, exc.messages)
+        add_errors(form, exc)
 
 
 def _form(request: HttpRequest, form, save: Callable[[dict], Transfer], **context) -> HttpResponse:
