@@ -187,6 +187,15 @@ LOGGING = {
 }
 
 HELI_PAGE_SIZE = envint("HELI_PAGE_SIZE", 50)
+# Exports of more rows than this are written by `heli worker` in the background (with progress);
+# smaller ones are answered at once. Finished files wait in HELI_EXPORT_DIR for a day.
+HELI_EXPORT_INLINE_ROWS = envint("HELI_EXPORT_INLINE_ROWS", 3000)
+HELI_EXPORT_DIR = envstr("HELI_EXPORT_DIR", str(PROJECT_DIR / "var" / "exports"))
+# A print view lays out at most this many rows (more is a job for the spreadsheet).
+HELI_PRINT_MAX_ROWS = envint("HELI_PRINT_MAX_ROWS", 2000)
+# Searches by ID number or phone (whole or last four digits) per user in a window.
+HELI_LOOKUP_LIMIT = envint("HELI_LOOKUP_LIMIT", 30)
+HELI_LOOKUP_WINDOW_SECONDS = envint("HELI_LOOKUP_WINDOW_SECONDS", 600)
 
 # Check-in attempts on a station's public page, per fixed window (shared by all workers).
 CHECKIN_WINDOW_SECONDS = envint("HELI_CHECKIN_WINDOW_SECONDS", 600)

@@ -331,9 +331,11 @@ def test_the_spreadsheet_opens_and_neutralizes_formulas(world, client):
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 3  # header and two tasks
     by_name = {row[3]: row for row in rows[1:]}
-    assert by_name["王强"][10] == "'=HYPERLINK(1)"
+    assert by_name["王强"][10] == "=HYPERLINK(1)"
     assert by_name["王强"][2] == "崔桥村第1网格" and by_name["王强"][0] == "横林镇"
-    assert not any(isinstance(cell, str) and cell.startswith("=") for row in rows for cell in row)
+    # Text cells with Excel's quote prefix: shown as written, never run as formulas.
+    formula_like = [c for row in sheet.iter_rows() for c in row if str(c.value).startswith("=")]
+    assert formula_like and all(c.data_type == "s" and c.quotePrefix for c in formula_like)
     assert AuditEntry.unscoped.filter(action="campaign.export").count() == 1
 
 

@@ -3,9 +3,9 @@
 import datetime as dt
 import io
 
+import openpyxl
 import pytest
 from django.urls import reverse
-from python_calamine import CalamineWorkbook
 
 from heli.audit.models import AuditEntry
 from heli.audit.services import Actor
@@ -13,12 +13,14 @@ from heli.core import crypto
 from heli.core.scoping import activate
 from heli.members import ledgers, services
 from heli.members.models import Member, MemberChange
+from tests import sheets
 from tests.factories import MemberFactory, make_id_number
 
 
 def _rows(response) -> list[list]:
-    book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
-    return book.get_sheet_by_index(0).to_python()
+    """The header and the rows of an exported workbook (its title block left out)."""
+    sheet = sheets.read(response)
+    return [sheet.header, *sheet.rows]
 
 
 def _create_data(world, **extra):
@@ -91,11 +93,13 @@ def test_lists_show_ids_and_phones_masked_for_every_role(world, client):
 @pytest.mark.django_db
 def test_searching_by_a_full_id_number_finds_the_member_through_its_digest(world, client):
     client.force_login(world.users["district_admin"])
+    url = reverse("control:member_list")
     number = crypto.decrypt(world.member_b.id_cipher)
-    page = client.get(reverse("control:member_list"), {"q": number}).context["page"]
-    assert list(page.object_list) == [world.member_b]
-    page = client.get(reverse("control:member_list"), {"q": "138 1234 5678"}).context["page"]
-    assert world.member_a in page.object_list
+    found = client.post(url, {"q": number}, follow=True)
+    assert number not in found.redirect_chain[-1][0]
+    assert list(found.context["page"].object_list) == [world.member_b]
+    found = client.post(url, {"q": "138 1234 5678"}, follow=True)
+    assert world.member_a in found.context["page"].object_list
 
 
 @pytest.mark.django_db
@@ -130,9 +134,15 @@ def test_exported_cells_cannot_run_as_formulas(world, client):
     for text in ('=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)"):
         MemberFactory(org=world.branch_a, employer=text, name="公式" + text[:1])
     client.force_login(world.users["branch_secretary"])
-    rows = _rows(client.get(reverse("control:member_export"), {"q": "公式"}))
-    employers = sorted(row[11] for row in rows[1:])
-    assert employers == sorted(['\'=HYPERLINK("http://x")', "'+1+1", "'-2", "'@SUM(A1)"])
+    response = client.get(reverse("control:member_export"), {"q": "公式"})
+    data = sheets.body(response)
+    employers = sorted(row[11] for row in _rows(data)[1:])
+    # The value stays what was stored (so it re-imports unchanged); the cell is text with
+    # Excel's quote prefix, which shows it as text and never runs it.
+    assert employers == sorted(['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)"])
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    cells = [c for row in sheet.iter_rows() for c in row if c.value in employers]
+    assert len(cells) == 4 and all(c.data_type == "s" and c.quotePrefix for c in cells)
 
 
 @pytest.mark.django_db

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import threading
 
+import openpyxl
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -270,7 +271,9 @@ def test_the_problem_list_pages_and_the_error_report_is_formula_safe(world, clie
     cells = CalamineWorkbook.from_filelike(io.BytesIO(report.content)).get_sheet_by_index(0)
     values = cells.to_python()
     assert values[0] == ["行号", "列", "内容", "问题"]
-    assert values[1][:3] == [2.0, "组织关系所在党组织", "'@SUM(1)"]
+    assert values[1][:3] == [2.0, "组织关系所在党组织", "@SUM(1)"]
+    cell = openpyxl.load_workbook(io.BytesIO(report.content)).active["C2"]
+    assert cell.data_type == "s" and cell.quotePrefix  # shown as text, never run
 
 
 @pytest.mark.django_db

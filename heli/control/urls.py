@@ -12,12 +12,14 @@ from heli.control.views import (
     audit,
     checkins,
     dashboard,
+    exports,
     ledgers,
     lookup,
     members,
     orgs,
     regions,
     stations,
+    tree_nodes,
 )
 
 app_name = "control"
@@ -26,6 +28,10 @@ urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("invariant/", dashboard.invariant, name="invariant"),
     path("lookup/<slug:kind>/", lookup.lookup, name="lookup"),
+    path("tree/<slug:kind>/", tree_nodes.tree_nodes, name="tree_nodes"),
+    path("exports/<uuid:pk>/", exports.export_job, name="export_job"),
+    path("exports/<uuid:pk>/status/", exports.export_job_status, name="export_job_status"),
+    path("exports/<uuid:pk>/download/", exports.export_download, name="export_download"),
     path("regions/", regions.region_list, name="region_list"),
     path("regions/tree/", regions.region_tree, name="region_tree"),
     path("regions/<int:pk>/", regions.region_detail, name="region_detail"),

@@ -1,24 +1,82 @@
 """Exporters as classes: a subclass yields a header and rows; the base class writes them as
-.xlsx (constant memory) or .csv, neutralizing cells that a spreadsheet would run as formulas."""
+.xlsx or .csv in constant memory, neutralizing cells that a spreadsheet would run as formulas.
+
+A workbook may carry a title block above the header (`SheetInfo`: the list's title, the
+organization, the filter, the date): the header row is then repeated on every printed page,
+the page is landscape and fits the width, and columns are as wide as their content.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator
-from typing import Any
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
 
 import xlsxwriter
+from django.utils import timezone
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Column widths in characters (a CJK character counts two): at least a short word, at most what
+# fits a landscape page without making one column swallow the rest.
+MIN_WIDTH, MAX_WIDTH = 6, 50
+PROGRESS_EVERY = 1000
+
+
+def is_formula_like(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
 def safe_cell(value: Any) -> Any:
-    """A value a spreadsheet shows as text, never runs: formula-like strings get a leading '."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """A value a spreadsheet shows as text, never runs: formula-like strings get a leading '
+    (for CSV; in .xlsx the cell is written as text with Excel's quote-prefix style instead, so
+    that the value itself stays what was stored and comes back unchanged when re-imported)."""
+    if is_formula_like(value):
         return "'" + value
     return value
+
+
+def display_width(value: Any) -> int:
+    """Width of a cell's text in Excel's character units (CJK and full-width count two)."""
+    if value is None:
+        return 0
+    if isinstance(value, dt.datetime):
+        return 16
+    if isinstance(value, dt.date):
+        return 10
+    text = str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    """The block above the header: a title and lines such as the organization, the filter and
+    the date (each line one row)."""
+
+    title: str
+    lines: tuple[str, ...] = ()
+
+
+@dataclass
+class _Widths:
+    widths: list[int] = field(default_factory=list)
+
+    def see(self, row: Iterable[Any]) -> None:
+        for c, value in enumerate(row):
+            width = display_width(value)
+            if c >= len(self.widths):
+                self.widths.append(width)
+            elif width > self.widths[c]:
+                self.widths[c] = width
+
+    def apply(self, sheet) -> None:
+        for c, width in enumerate(self.widths):
+            sheet.set_column(c, c, max(MIN_WIDTH, min(MAX_WIDTH, width + 2)))
 
 
 class Exporter:
@@ -33,40 +91,74 @@ class Exporter:
     def rows(self) -> Iterator[Iterable[Any]]:
         raise NotImplementedError
 
-    def to_xlsx(self) -> bytes:
-        buffer = io.BytesIO()
+    def write_xlsx(
+        self,
+        target: str | IO[bytes],
+        info: SheetInfo | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Write the workbook to a path or a binary file; returns the number of data rows.
+
+        `progress(rows_written)` is called every PROGRESS_EVERY rows (background exports)."""
         book = xlsxwriter.Workbook(
-            buffer,
+            target,
             {
+                # Rows go to a temporary file as they are written: memory stays flat however
+                # many rows there are. (`in_memory` would silently turn this off.)
                 "constant_memory": True,
-                "in_memory": True,
                 # Strings stay strings: no formula, URL or number guessing on export.
                 "strings_to_formulas": False,
                 "strings_to_urls": False,
                 "strings_to_numbers": False,
             },
         )
-        sheet = book.add_worksheet(self.sheet_name[:31])
-        bold = book.add_format({"bold": True, "bg_color": "#F6E3E3"})
-        date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+        sheet = book.add_worksheet(_sheet_title(self.sheet_name))
+        formats = {
+            "title": book.add_format({"bold": True, "font_size": 14}),
+            "line": book.add_format({"font_color": "#555555"}),
+            "header": book.add_format(
+                {"bold": True, "bg_color": "#F6E3E3", "border": 1, "text_wrap": True}
+            ),
+            "date": book.add_format({"num_format": "yyyy-mm-dd", "align": "left"}),
+            "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm", "align": "left"}),
+            "text": book.add_format({"quote_prefix": True}),
+        }
         header = self.header()
-        sheet.write_row(0, 0, header, bold)
-        sheet.set_column(0, len(header) - 1, 14)
-        sheet.freeze_panes(1, 0)
-        for r, row in enumerate(self.rows(), start=1):
+        first = 0
+        if info is not None:
+            sheet.write_string(0, 0, info.title, formats["title"])
+            for i, line in enumerate(info.lines, start=1):
+                sheet.write_string(i, 0, line, formats["line"])
+            first = len(info.lines) + 2  # a blank row between the block and the header
+        sheet.write_row(first, 0, header, formats["header"])
+        widths = _Widths()
+        widths.see(header)
+        sheet.freeze_panes(first + 1, 0)
+        sheet.repeat_rows(first)
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 0)
+        sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        sheet.set_footer("&C&P / &N")
+        count = 0
+        for r, row in enumerate(self.rows(), start=first + 1):
+            row = list(row)
             for c, value in enumerate(row):
-                if isinstance(value, dt.date):
-                    sheet.write_datetime(
-                        r, c, dt.datetime(value.year, value.month, value.day), date_format
-                    )
-                elif value is None:
-                    sheet.write_blank(r, c, None)
-                elif isinstance(value, str):
-                    sheet.write_string(r, c, safe_cell(value))
-                else:
-                    sheet.write(r, c, value)
+                _write_cell(sheet, r, c, value, formats)
+            widths.see(row)
+            count += 1
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(count)
+        widths.apply(sheet)
         book.close()
-        return buffer.getvalue()
+        return count
+
+    def to_xlsx(self, info: SheetInfo | None = None) -> bytes:
+        """The workbook as bytes, for small exports (reports, one campaign's tasks)."""
+        with tempfile.TemporaryFile() as spool:
+            self.write_xlsx(spool, info)
+            spool.seek(0)
+            return spool.read()
 
     def to_csv(self) -> bytes:
         buffer = io.StringIO()
@@ -81,3 +173,28 @@ class Exporter:
             )
         # UTF-8 with BOM: Excel on Chinese Windows opens it without garbling.
         return ("\ufeff" + buffer.getvalue()).encode()
+
+
+def _write_cell(sheet, r: int, c: int, value: Any, formats: dict) -> None:
+    if isinstance(value, dt.datetime):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        sheet.write_datetime(r, c, local.replace(tzinfo=None), formats["datetime"])
+    elif isinstance(value, dt.date):
+        sheet.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), formats["date"])
+    elif value is None:
+        sheet.write_blank(r, c, None)
+    elif isinstance(value, str):
+        if is_formula_like(value):
+            sheet.write_string(r, c, value, formats["text"])
+        else:
+            sheet.write_string(r, c, value)
+    else:
+        sheet.write(r, c, value)
+
+
+# Characters Excel refuses in a sheet's name.
+_SHEET_FORBIDDEN = str.maketrans({ch: " " for ch in "[]:*?/\\"})
+
+
+def _sheet_title(name: str) -> str:
+    return str(name).translate(_SHEET_FORBIDDEN).strip()[:31] or "Sheet1"

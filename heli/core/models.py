@@ -1,4 +1,10 @@
+import uuid
+
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 
 
 class AppendOnlyError(RuntimeError):
@@ -35,3 +41,63 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}@{self.slot}: {self.hits}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Writing")
+    DONE = "done", _("Ready to download")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(models.Model):
+    """A large export written by `heli worker` (see heli.core.exportjobs). It belongs to the
+    account that asked for it: only that account sees it and downloads the file."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=40)  # the list exported (a key of the export registry)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    org_path = models.CharField(max_length=255, db_index=True, editable=False)
+    language = models.CharField(max_length=16, default="zh-hans", editable=False)
+    # The list's state (filters, search, sort) and, for a number search, its digests.
+    params = models.JSONField(default=dict)
+    unmasked = models.BooleanField(default=False)
+    title = models.CharField(_("title"), max_length=200)
+    filename = models.CharField(_("file"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager()
+    unscoped = UnscopedManager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> models.Q:
+        return scope.org_q("org_path")
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(99, self.processed_rows * 100 // self.total_rows)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from heli.core import crypto
 from heli.demo import places
-from heli.members import idcard
+from heli.members import idcard, sensitive
 from heli.members.choices import (
     Education,
     FloatingDirection,
@@ -138,15 +137,11 @@ class PeopleMaker:
         joined = earliest + dt.timedelta(days=rng.randrange(0, max(1, (TODAY - earliest).days)))
         probationary = (TODAY - joined).days < 365
         phone = "1" + rng.choice("3456789") + "".join(str(rng.randrange(10)) for _ in range(9))
-        stored_id = crypto.encrypt(number)
         member = Member(
             name=fields.pop("name", None) or self.name(),
             gender=gender,
             ethnicity=fields.pop("ethnicity", "汉族"),
             birth_date=born,
-            id_cipher=stored_id,
-            id_digest=crypto.digest("id", number),
-            id_mask=crypto.mask_id(number),
             education=_weighted(rng, EDUCATION),
             joined_on=joined,
             membership=Membership.PROBATIONARY if probationary else Membership.FULL,
@@ -154,10 +149,9 @@ class PeopleMaker:
             org=org,
             **fields,
         )
+        sensitive.apply_id(member, sensitive.protect_id(number))
         if rng.random() < 0.88:
-            member.phone_cipher = crypto.encrypt(phone)
-            member.phone_digest = crypto.digest("phone", phone)
-            member.phone_mask = crypto.mask_phone(phone)
+            sensitive.apply_phone(member, sensitive.protect_phone(phone))
         return member
 
 

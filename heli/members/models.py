@@ -35,9 +35,12 @@ class Member(models.Model):
     id_cipher = models.BinaryField(editable=False)
     id_digest = models.CharField(max_length=64, unique=True, editable=False)
     id_mask = models.CharField(_("ID number"), max_length=18, editable=False)
+    # Keyed digests of the last four characters: search by 后四位 without keeping them in clear.
+    id_tail_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_cipher = models.BinaryField(null=True, editable=False)
     phone_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     phone_mask = models.CharField(_("phone"), max_length=11, blank=True, editable=False)
+    phone_tail_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     education = models.CharField(_("education"), max_length=16, choices=Education.choices)
     joined_on = models.DateField(_("date joined the Party"))
     membership = models.CharField(

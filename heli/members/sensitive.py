@@ -22,38 +22,59 @@ PHONE_PURPOSE = "phone"
 
 @dataclass(frozen=True)
 class Protected:
-    """The stored form of one sensitive value."""
+    """The stored form of one sensitive value: ciphertext, digest of the whole value, mask,
+    and digest of its last four characters (search by 后四位)."""
 
     cipher: bytes
     digest: str
     mask: str
+    tail: str
+
+
+def tail_digest(purpose: str, number: str) -> str:
+    """The digest of a number's last four characters. Its own purpose keeps it apart from
+    whole-number digests; only the key holder can test a guess against it."""
+    return crypto.digest(f"{purpose}_tail", number[-4:].upper())
 
 
 def protect_id(number: str) -> Protected:
     return Protected(
-        crypto.encrypt(number), crypto.digest(ID_PURPOSE, number), crypto.mask_id(number)
+        crypto.encrypt(number),
+        crypto.digest(ID_PURPOSE, number),
+        crypto.mask_id(number),
+        tail_digest(ID_PURPOSE, number),
     )
 
 
 def protect_phone(number: str) -> Protected:
     return Protected(
-        crypto.encrypt(number), crypto.digest(PHONE_PURPOSE, number), crypto.mask_phone(number)
+        crypto.encrypt(number),
+        crypto.digest(PHONE_PURPOSE, number),
+        crypto.mask_phone(number),
+        tail_digest(PHONE_PURPOSE, number),
     )
 
 
+def apply_id(member: Member, stored: Protected) -> None:
+    member.id_cipher, member.id_digest = stored.cipher, stored.digest
+    member.id_mask, member.id_tail_digest = stored.mask, stored.tail
+
+
+def apply_phone(member: Member, stored: Protected | None) -> None:
+    if stored is None:
+        member.phone_cipher, member.phone_digest = None, ""
+        member.phone_mask, member.phone_tail_digest = "", ""
+        return
+    member.phone_cipher, member.phone_digest = stored.cipher, stored.digest
+    member.phone_mask, member.phone_tail_digest = stored.mask, stored.tail
+
+
 def set_id_number(member: Member, raw: str) -> None:
-    number = idcard.validate(raw)
-    stored = protect_id(number)
-    member.id_cipher, member.id_digest, member.id_mask = stored.cipher, stored.digest, stored.mask
+    apply_id(member, protect_id(idcard.validate(raw)))
 
 
 def set_phone(member: Member, raw: str) -> None:
-    if not raw:
-        member.phone_cipher, member.phone_digest, member.phone_mask = None, "", ""
-        return
-    stored = protect_phone(phones.validate(raw))
-    member.phone_cipher = stored.cipher
-    member.phone_digest, member.phone_mask = stored.digest, stored.mask
+    apply_phone(member, protect_phone(phones.validate(raw)) if raw else None)
 
 
 def id_digest_of(raw: str) -> str | None:

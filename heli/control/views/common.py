@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from heli.core.exporters import XLSX_TYPE
 from heli.core.scoping import current_scope
 from heli.core.tree import TreeNode
 
@@ -34,10 +35,7 @@ def breadcrumbs(node: TreeNode, scope_path: str | None) -> list[TreeNode]:
     return [a for a in node.ancestors() if len(a.path) >= floor]
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def attachment(body: bytes, filename: str, content_type: str = XLSX) -> HttpResponse:
+def attachment(body: bytes, filename: str, content_type: str = XLSX_TYPE) -> HttpResponse:
     """A file to download; the name may be Chinese (RFC 6266 `filename*`)."""
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, filename)

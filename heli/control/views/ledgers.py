@@ -3,43 +3,39 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
 
 from heli.accounts.roles import Right
 from heli.control.access import requires
+from heli.control.lists.views import export, respond
+from heli.control.member_lists import LedgerList
 from heli.control.views.common import breadcrumbs, region_scope_path
-from heli.control.views.members import export_response, filter_members, list_context
 from heli.core.scoping import get_scoped_or_404
-from heli.members.ledgers import Ledger, counts_for, ledger_members
+from heli.members.ledgers import Ledger, counts_for
 from heli.orgs.models import Region
 
 
-def _ledger(pk: int, kind: str) -> tuple[Region, str]:
+def _ledger(pk: int, kind: str) -> dict:
     if kind not in Ledger.values:
         raise Http404
-    return get_scoped_or_404(Region, pk=pk), kind
+    return {"region": get_scoped_or_404(Region, pk=pk), "kind": kind}
 
 
 @requires(Right.VIEW)
 def ledger(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    region, kind = _ledger(pk, kind)
-    members = filter_members(request, ledger_members(kind, region))
-    context = list_context(request, members)
-    context.update(
-        {
-            "region": region,
-            "kind": kind,
-            "kind_label": Ledger(kind).label,
-            "ledgers": Ledger.choices,
-            "counts": counts_for(region),
-            "crumbs": breadcrumbs(region, region_scope_path()),
-        }
+    place = _ledger(pk, kind)
+    region = place["region"]
+    return respond(
+        LedgerList,
+        request,
+        place,
+        kind_label=Ledger(kind).label,
+        ledgers=Ledger.choices,
+        counts=counts_for(region),
+        crumbs=breadcrumbs(region, region_scope_path()),
     )
-    return render(request, "control/ledger.html", context)
 
 
 @requires(Right.VIEW)
 def ledger_export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
-    region, kind = _ledger(pk, kind)
-    members = filter_members(request, ledger_members(kind, region))
-    return export_response(request, members, f"{region.name}{Ledger(kind).label}")
+    page = LedgerList(request.user, request.GET, request.session, **_ledger(pk, kind))
+    return export(page, request, unmasked=request.GET.get("unmasked") == "1")

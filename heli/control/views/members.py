@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,64 +10,25 @@ from django.views.decorators.http import require_POST
 from heli.accounts.roles import Right
 from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
+from heli.control.lists.views import export, respond
 from heli.control.member_forms import DeleteMemberForm, MemberForm
-from heli.control.views.common import attachment, form_page
+from heli.control.member_lists import MemberList
+from heli.control.views.common import form_page
 from heli.core.scoping import get_scoped_or_404
 from heli.members import sensitive, services
-from heli.members.choices import MemberStatus, Occupation
-from heli.members.exporters import export_xlsx
 from heli.members.models import Member
-
-
-def filter_members(request: HttpRequest, members):
-    """Search by name, or exactly by ID number or phone through their digests; filters."""
-    term = request.GET.get("q", "").strip()
-    if term:
-        id_digest = sensitive.id_digest_of(term)
-        phone_digest = sensitive.phone_digest_of(term)
-        if id_digest:
-            members = members.filter(id_digest=id_digest)
-        elif phone_digest:
-            members = members.filter(phone_digest=phone_digest)
-        else:
-            members = members.filter(Q(name__icontains=term) | Q(employer__icontains=term))
-    if request.GET.get("status") in MemberStatus.values:
-        members = members.filter(status=request.GET["status"])
-    if request.GET.get("occupation") in Occupation.values:
-        members = members.filter(occupation=request.GET["occupation"])
-    return members
-
-
-def list_context(request: HttpRequest, members) -> dict:
-    return {
-        "page": paginate(request, members.select_related("org", "residence_grid")),
-        "statuses": MemberStatus.choices,
-        "occupations": Occupation.choices,
-        "params": request.GET,
-        "query": query_without_page(request),
-    }
 
 
 @requires(Right.VIEW)
 def member_list(request: HttpRequest) -> HttpResponse:
-    members = filter_members(request, Member.objects.all())
-    return render(request, "control/member_list.html", list_context(request, members))
-
-
-def export_response(request: HttpRequest, members, title: str) -> HttpResponse:
-    """A masked .xlsx of `members`; unmasked only on request by a role with the right.
-    Every export is audited."""
-    unmasked = request.GET.get("unmasked") == "1"
-    if unmasked and not sensitive.can_reveal(request.user):
-        raise PermissionDenied
-    body = export_xlsx(Actor.from_request(request), members, unmasked=unmasked, title=title)
-    return attachment(body, "members.xlsx")
+    return respond(MemberList, request)
 
 
 @requires(Right.VIEW)
 def member_export(request: HttpRequest) -> HttpResponse:
-    members = filter_members(request, Member.objects.all())
-    return export_response(request, members, _("Party members"))
+    """The member list's export under its own address (as linked from older bookmarks)."""
+    page = MemberList(request.user, request.GET, request.session)
+    return export(page, request, unmasked=request.GET.get("unmasked") == "1")
 
 
 @requires(Right.VIEW)

@@ -20,13 +20,14 @@ from django.utils import timezone
 from heli.core import crypto
 from heli.members.imports.validate import Row
 from heli.members.models import Member, MemberChange
-from heli.members.sensitive import PHONE_PURPOSE
+from heli.members.sensitive import ID_PURPOSE, protect_phone, tail_digest
 
 # The order of the values below; `check_fields` fails loudly when the model gains a field
 # the writer does not fill (a silent default would differ from the ORM's).
 MEMBER_FIELDS = (
     "id", "name", "gender", "ethnicity", "birth_date", "id_cipher", "id_digest", "id_mask",
-    "phone_cipher", "phone_digest", "phone_mask", "education", "joined_on", "membership",
+    "id_tail_digest", "phone_cipher", "phone_digest", "phone_mask", "phone_tail_digest",
+    "education", "joined_on", "membership",
     "full_on", "org_id", "residence_grid_id", "employer", "industry_chain_id", "occupation",
     "status", "reported_to_id", "reported_on", "floating_direction", "floating_place",
     "floating_since", "floating_until", "notes", "version", "deleted_at", "deleted_reason",
@@ -65,17 +66,14 @@ def _iso(value: dt.date | None) -> str | None:
 
 def prepare(row: Row) -> tuple:
     """Encrypt, digest and mask one valid row (its ID digest came with the check)."""
-    number, phone = row.id_number, row.phone
-    if phone:
-        phone_cipher = crypto.encrypt(phone)
-        phone_digest = crypto.digest(PHONE_PURPOSE, phone)
-        phone_mask = crypto.mask_phone(phone)
-    else:
-        phone_cipher, phone_digest, phone_mask = None, "", ""
+    number = row.id_number
+    phone = protect_phone(row.phone) if row.phone else None
     return (
         row.name, row.gender, row.ethnicity, _iso(row.birth_date), crypto.encrypt(number),
-        row.id_digest, crypto.mask_id(number), phone_cipher, phone_digest, phone_mask,
-        row.education, _iso(row.joined_on), row.membership, _iso(row.full_on), row.org_id,
+        row.id_digest, crypto.mask_id(number), tail_digest(ID_PURPOSE, number),
+        phone.cipher if phone else None, phone.digest if phone else "",
+        phone.mask if phone else "", phone.tail if phone else "", row.education,
+        _iso(row.joined_on), row.membership, _iso(row.full_on), row.org_id,
         row.residence_grid_id, row.employer, row.industry_chain_id, row.occupation, row.status,
         row.reported_to_id, _iso(row.reported_on), row.floating_direction, row.floating_place,
         _iso(row.floating_since), None, row.notes, 1, None, "", None,

@@ -1,4 +1,5 @@
-"""`heli worker`: runs queued background jobs (member imports: check, then save).
+"""`heli worker`: runs queued background jobs (member imports: check, then save; large
+exports).
 
 Start one or more next to the web server; each claims jobs atomically, so several workers
 never run the same job. `--once` runs what is queued and exits (tests, cron, the demo).
@@ -12,7 +13,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
-from heli.core import ratelimit
+from heli.core import exportjobs, ratelimit
 from heli.members.imports import jobs
 from heli.transfers import services as transfers
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, self._stop)
             signal.signal(signal.SIGINT, self._stop)
         _fresh_connections()
-        requeued = jobs.requeue_stale()
+        requeued = jobs.requeue_stale() + exportjobs.requeue_stale()
         if requeued:
             self.stdout.write(f"queued again {requeued} job(s) left by a stopped worker")
         done = 0
@@ -43,7 +44,8 @@ class Command(BaseCommand):
             transfers.expire_overdue()  # 组织关系转接: letters past their validity
             # Rate-limit windows last minutes; a day's counters are plenty to keep.
             ratelimit.forget_older_than(24 * 3600)
-            job = jobs.run_next_job()
+            exportjobs.prune()
+            job = jobs.run_next_job() or exportjobs.run_next()
             if job is not None:
                 done += 1
                 self.stdout.write(f"{job.pk} {job.filename}: {job.status}")

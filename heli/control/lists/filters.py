@@ -1,0 +1,183 @@
+"""Filters of a list page. Each reads one query parameter, narrows the queryset, and says in
+words what it did (for the title block of an export or a print)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from heli.core.tree import subtree_q
+
+ALL = "all"  # the value that lifts a filter's default ("全部")
+
+Choices = Iterable[tuple[str, Any]]
+
+
+class Filter:
+    """Base class. `widget` names how the filter bar draws it."""
+
+    key: str
+    label: str | Promise
+    widget = "select"
+    default: str = ""
+
+    def clean(self, raw: str) -> Any | None:
+        """The value to filter by, or None when the parameter is absent or not valid."""
+        raise NotImplementedError
+
+    def apply(self, queryset: QuerySet, value: Any) -> QuerySet:
+        raise NotImplementedError
+
+    def describe(self, value: Any) -> str:
+        raise NotImplementedError
+
+    def raw(self, params) -> str:
+        return (params.get(self.key) or self.default or "").strip()
+
+
+@dataclass
+class ChoiceFilter(Filter):
+    """One of a few values. Filters `field=value`, or by `query(value)` when given (for
+    values that are conditions, e.g. a contact state or "reply overdue")."""
+
+    key: str
+    label: str | Promise
+    choices: Choices | Callable[[], Choices]
+    field: str = ""
+    query: Callable[[str], Q] | None = None
+    default: str = ""
+    all_label: str | Promise = ""  # the "all" option's text; empty: 全部
+
+    def options(self) -> list[tuple[str, str]]:
+        choices = self.choices() if callable(self.choices) else self.choices
+        return [(str(value), str(label)) for value, label in choices]
+
+    def clean(self, raw: str) -> str | None:
+        if raw == ALL:
+            return None
+        return raw if raw in dict(self.options()) else None
+
+    def apply(self, queryset: QuerySet, value: str) -> QuerySet:
+        if self.query is not None:
+            return queryset.filter(self.query(value))
+        return queryset.filter(**{self.field: value})
+
+    def describe(self, value: str) -> str:
+        return f"{self.label}：{dict(self.options())[value]}"
+
+
+@dataclass
+class TreeFilter(Filter):
+    """A node of the region or organization tree picked in a tree picker: rows under it.
+
+    The node is fetched through the scope: a node the user cannot see filters nothing."""
+
+    key: str
+    label: str | Promise
+    model: type[Model]
+    fields: tuple[str, ...]  # path fields of the row, e.g. ("grid__path",); several are ORed
+    tree: str = "regions"  # which tree the picker browses: "regions" or "orgs"
+    widget = "tree"
+
+    def clean(self, raw: str) -> Model | None:
+        # Filters are shared by every request of a page: nothing about a request is kept here.
+        if not raw.isdigit() or len(raw) > 18:
+            return None
+        return self.model.objects.filter(pk=int(raw)).first()
+
+    def apply(self, queryset: QuerySet, value: Model) -> QuerySet:
+        condition = Q()
+        for name in self.fields:
+            condition |= subtree_q(name, value.path)
+        return queryset.filter(condition)
+
+    def describe(self, value: Model) -> str:
+        return f"{self.label}：{value.name}"
+
+
+# Age bands as party statistics use them (35岁及以下 … 61岁及以上):
+# (value, label, youngest, oldest).
+AGE_BANDS = (
+    ("35-", _("35 or younger"), None, 35),
+    ("36-45", _("36 to 45"), 36, 45),
+    ("46-55", _("46 to 55"), 46, 55),
+    ("56-60", _("56 to 60"), 56, 60),
+    ("61+", _("61 or older"), 61, None),
+)
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_q(field_name: str, youngest: int | None, oldest: int | None, today: dt.date) -> Q:
+    """Born so that their age today (whole years) lies in [youngest, oldest]."""
+    condition = Q()
+    if youngest is not None:  # at least `youngest`: born on or before today − youngest years
+        condition &= Q(**{f"{field_name}__lte": years_before(today, youngest)})
+    if oldest is not None:  # at most `oldest`: born after today − (oldest + 1) years
+        condition &= Q(**{f"{field_name}__gt": years_before(today, oldest + 1)})
+    return condition
+
+
+def age_filter(field_name: str = "birth_date") -> ChoiceFilter:
+    """Age bands of a birth date (computed against today, so a bookmark stays right)."""
+
+    def band(value: str) -> Q:
+        _value, _label, youngest, oldest = next(b for b in AGE_BANDS if b[0] == value)
+        return age_q(field_name, youngest, oldest, timezone.localdate())
+
+    return ChoiceFilter(
+        "age", _("Age"), [(value, label) for value, label, _y, _o in AGE_BANDS], query=band
+    )
+
+
+@dataclass
+class YearFilter(Filter):
+    """A calendar year of a date field (e.g. the year a member joined the Party)."""
+
+    key: str
+    label: str | Promise
+    field: str
+    widget = "year"
+
+    def clean(self, raw: str) -> int | None:
+        if raw.isdigit() and len(raw) == 4 and 1900 <= int(raw) <= 2100:
+            return int(raw)
+        return None
+
+    def apply(self, queryset: QuerySet, value: int) -> QuerySet:
+        start, end = dt.date(value, 1, 1), dt.date(value + 1, 1, 1)
+        return queryset.filter(**{f"{self.field}__gte": start, f"{self.field}__lt": end})
+
+    def describe(self, value: int) -> str:
+        return f"{self.label}：{value}"
+
+
+@dataclass
+class FlagFilter(Filter):
+    """A checkbox: when ticked, rows meeting `query()`."""
+
+    key: str
+    label: str | Promise
+    query: Callable[[], Q]
+    widget = "check"
+
+    def clean(self, raw: str) -> bool | None:
+        return True if raw == "1" else None
+
+    def apply(self, queryset: QuerySet, value: bool) -> QuerySet:
+        return queryset.filter(self.query())
+
+    def describe(self, value: bool) -> str:
+        return str(self.label)

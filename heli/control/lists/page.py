@@ -1,0 +1,214 @@
+"""Lists that work like a ledger (台账): sortable columns, filters kept in the URL so that a
+list can be bookmarked and exported as filtered, page numbers with a jump and a page size,
+rows to tick for batch actions, and the same rows exported or printed with a title, the
+organization, the filter and the date.
+
+A list is a subclass of `ListPage` naming its columns, filters, search and base queryset; its
+view is one line, `return respond(MemberList, request)` (heli.control.lists.views). Everything
+a list shows comes from the scoped managers: the user's subtree and nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
+from heli.accounts.roles import Right
+from heli.control.lists.columns import Column, ColumnExporter
+from heli.control.lists.filters import Filter
+from heli.control.lists.search import Find, name_q, recall
+from heli.core.exporters import Exporter
+
+PAGE_SIZES = (20, 50, 100, 200)
+# Parameters that make up what a list shows (the page number aside).
+STATE_KEYS = ("q", "find", "sort", "size")
+
+
+@dataclass(frozen=True)
+class Search:
+    """Text search of a list. `person` is the path to the member the row is about ("" for the
+    member list itself, "member" for rows with a member; None: rows are not about a person);
+    `fields` are other text fields searched by substring (a letter's number, a place)."""
+
+    placeholder: str | Promise
+    person: str | None = None
+    fields: tuple[str, ...] = ()
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.person}__" if self.person else ""
+
+    @property
+    def numbers(self) -> bool:
+        return self.person is not None
+
+
+@dataclass(frozen=True)
+class BatchAction:
+    """A button acting on the ticked rows: POSTs their ids as `pick` to `url_name`, after a
+    confirmation that says how many rows it touches. `fields` is a template with the extra
+    inputs the action needs (a worker to assign to, a reason)."""
+
+    url_name: str
+    label: str | Promise
+    right: Right
+    confirm: str | Promise  # "%(count)s" is replaced by the number of ticked rows
+    danger: bool = False
+    fields: str = ""
+
+
+class ListPage:
+    key: ClassVar[str]  # names the list in export jobs and audit entries
+    title: ClassVar[str | Promise]
+    columns: ClassVar[Sequence[Column]]
+    filters: ClassVar[Sequence[Filter]] = ()
+    search: ClassVar[Search | None] = None
+    default_sort: ClassVar[str] = ""  # a column key, "-key" for descending
+    actions: ClassVar[Sequence[BatchAction]] = ()
+    template: ClassVar[str] = "control/list.html"
+    empty_text: ClassVar[str | Promise] = ""
+    # What `count` means on a page that shows more than one concept's rows, e.g. "含已删除".
+    count_note: ClassVar[str | Promise] = ""
+    # Exports: the audit action, and whether the list holds numbers that a full export shows.
+    export_action: ClassVar[str] = ""
+    sensitive: ClassVar[bool] = False
+    unmask_right: ClassVar[Right] = Right.VIEW_SENSITIVE
+
+    def __init__(
+        self, user, params: QueryDict | dict, session=None, find: Find | None = None, **context
+    ):
+        """`context`: what a list of one place or object needs (a ledger's region); it must be
+        given back by `job_params`/`from_job_params` so that a background export rebuilds it."""
+        self.user = user
+        self.context = context
+        self.params = params
+        self.find = find if find is not None else recall(session, self._get("find"))
+        self.values: dict[str, Any] = {}
+        for f in self.filters:
+            value = f.clean(f.raw(params))
+            if value is not None:
+                self.values[f.key] = value
+
+    # Reading the parameters --------------------------------------------------------------
+
+    def _get(self, key: str) -> str:
+        value = self.params.get(key) or ""
+        return value.strip() if isinstance(value, str) else ""
+
+    @property
+    def term(self) -> str:
+        return self._get("q")[:100] if self.search is not None else ""
+
+    @property
+    def sort(self) -> tuple[Column | None, bool]:
+        """(the column sorted by, descending?) from `?sort=`, else the default."""
+        wanted = self._get("sort") or self.default_sort
+        descending = wanted.startswith("-")
+        key = wanted.lstrip("-")
+        column = next((c for c in self.columns if c.key == key and c.sortable), None)
+        return column, descending
+
+    @property
+    def page_size(self) -> int:
+        size = self._get("size")
+        return int(size) if size.isdigit() and int(size) in PAGE_SIZES else settings.HELI_PAGE_SIZE
+
+    # The rows ----------------------------------------------------------------------------
+
+    def base_queryset(self) -> QuerySet:
+        raise NotImplementedError
+
+    def queryset(self) -> QuerySet:
+        """The rows the filters, the search and the sort select (the export takes the same)."""
+        rows = self.base_queryset()
+        for f in self.filters:
+            if f.key in self.values:
+                rows = f.apply(rows, self.values[f.key])
+        if self.search is not None:
+            if self.term:
+                rows = rows.filter(name_q(self.search.prefix, self.term, self.search.fields))
+            if self.find is not None and self.search.numbers:
+                rows = rows.filter(self.find.q(self.search.prefix))
+        column, descending = self.sort
+        if column is not None:
+            order = [f"-{f}" if descending else f for f in column.sort]
+            rows = rows.order_by(*order, "-pk" if descending else "pk")
+        return rows
+
+    def decorate(self, rows: Iterable[Any]) -> list[Any]:
+        """Rows as the columns read them (a hook: e.g. a floating record with its clock)."""
+        return list(rows)
+
+    def job_params(self) -> dict[str, Any]:
+        """Parameters beyond the query string that rebuild this list (see `__init__`)."""
+        return {}
+
+    @classmethod
+    def from_job_params(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """The `context` for `__init__` from `job_params`, read inside the asking user's scope."""
+        return {}
+
+    def exporter(self, rows: QuerySet, *, unmasked: bool) -> Exporter:
+        """The spreadsheet of the rows: the list's columns unless the list has its own."""
+        return ColumnExporter(self.columns, rows, title=str(self.title), decorate=self.decorate)
+
+    def page(self) -> Page:
+        paginator = Paginator(self.queryset(), self.page_size)
+        return paginator.get_page(self._get_page())
+
+    def _get_page(self) -> str:
+        page = self._get("page")
+        return page if page.isdigit() and len(page) < 9 else "1"
+
+    # Words for the title block of exports and prints ---------------------------------------
+
+    def filter_lines(self) -> list[str]:
+        parts = [f.describe(self.values[f.key]) for f in self.filters if f.key in self.values]
+        if self.term:
+            parts.append(_("Search: %(term)s") % {"term": self.term})
+        if self.find is not None and self.search is not None and self.search.numbers:
+            parts.append(_("Number: %(mask)s") % {"mask": self.find.mask})
+        column, descending = self.sort
+        if column is not None and self._get("sort"):
+            parts.append(
+                (_("Sorted by %(column)s, descending") if descending else _("Sorted by %(column)s"))
+                % {"column": column.label}
+            )
+        return parts
+
+    def info_lines(self) -> list[str]:
+        org = getattr(self.user, "org", None)
+        filters = self.filter_lines()
+        return [
+            _("Organization: %(org)s") % {"org": org.name if org else "—"},
+            _("Filter: %(filter)s") % {"filter": "；".join(filters) if filters else _("none")},
+            _("Date: %(date)s · by %(name)s")
+            % {"date": timezone.localdate().isoformat(), "name": self.user.display_name},
+        ]
+
+    def state_query(self, **changes: str) -> str:
+        """The query string of this list's state (filters, search, sort, size) with changes;
+        the page number is dropped unless given."""
+        return self.state_query_dict(**changes).urlencode()
+
+    def state_query_dict(self, **changes: str) -> QueryDict:
+        query = QueryDict(mutable=True)
+        for key in [*STATE_KEYS, *(f.key for f in self.filters)]:
+            value = self._get(key)
+            if value:
+                query[key] = value
+        for key, value in changes.items():
+            if value in ("", None):
+                query.pop(key, None)
+            else:
+                query[key] = value
+        return query

@@ -1,0 +1,157 @@
+"""The member registry as a list (党员名册) and the three ledgers of a place (三本台账)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from heli.control.lists.columns import column, date_column, detail_link
+from heli.control.lists.export import exportable
+from heli.control.lists.filters import ChoiceFilter, TreeFilter, YearFilter, age_filter
+from heli.control.lists.page import ListPage, Search
+from heli.core.exporters import Exporter
+from heli.core.scoping import get_scoped_or_404
+from heli.members.choices import (
+    ACTIVE_STATUSES,
+    Education,
+    Gender,
+    Membership,
+    MemberStatus,
+    Occupation,
+)
+from heli.members.exporters import MemberExporter
+from heli.members.ledgers import Ledger, ledger_members
+from heli.members.models import Member
+from heli.orgs.models import PartyOrg, Region
+
+ON_ROLL = "on_roll"  # 在册: the statuses that count as members everywhere (ACTIVE_STATUSES)
+
+
+def _status_q(value: str) -> Q:
+    if value == ON_ROLL:
+        return Q(status__in=ACTIVE_STATUSES)
+    return Q(status=value)
+
+
+def _status_cell(member: Member):
+    if member.is_floating:
+        return format_html(
+            '<span class="badge text-bg-warning">{} · {}</span>',
+            member.get_status_display(),
+            member.get_floating_direction_display(),
+        )
+    return member.get_status_display()
+
+
+def _status_choices():
+    return [(ON_ROLL, _("On the roll (normal and floating)")), *MemberStatus.choices]
+
+
+MEMBER_COLUMNS = (
+    column("name", gettext_lazy("Name"), "name", sort="name",
+           link=detail_link("control:member_detail")),
+    column("gender", gettext_lazy("Gender"), "get_gender_display", sort="gender"),
+    column("id_mask", gettext_lazy("ID number"), "id_mask", css="font-monospace"),
+    column("phone_mask", gettext_lazy("Phone"), "phone_mask", css="font-monospace"),
+    column("education", gettext_lazy("Education"), "get_education_display", sort="education"),
+    column("membership", gettext_lazy("Membership"), "get_membership_display",
+           sort="membership"),
+    date_column("joined_on", gettext_lazy("Date joined the Party"), "joined_on"),
+    column("org", gettext_lazy("Organization holding the relationship"), "org.name",
+           sort="org__path"),
+    column("grid", gettext_lazy("Residence grid"), "residence_grid.name",
+           sort="residence_grid__path"),
+    column("occupation", gettext_lazy("Occupation"), "get_occupation_display",
+           sort="occupation"),
+    column("status", gettext_lazy("Status"), "get_status_display", sort="status",
+           html=_status_cell),
+)  # fmt: skip
+
+MEMBER_FILTERS = (
+    TreeFilter("org", gettext_lazy("Party organization"), PartyOrg, ("org__path",), tree="orgs"),
+    TreeFilter("region", gettext_lazy("Where they live"), Region, ("residence_grid__path",)),
+    ChoiceFilter("status", gettext_lazy("Status"), _status_choices, query=_status_q,
+                 default=ON_ROLL, all_label=gettext_lazy("All (incl. transferred, deceased)")),
+    ChoiceFilter("membership", gettext_lazy("Full or probationary"), Membership.choices,
+                 field="membership"),
+    ChoiceFilter("gender", gettext_lazy("Gender"), Gender.choices, field="gender"),
+    age_filter(),
+    ChoiceFilter("education", gettext_lazy("Education"), Education.choices, field="education"),
+    YearFilter("joined", gettext_lazy("Year joined"), "joined_on"),
+    ChoiceFilter("occupation", gettext_lazy("Occupation"), Occupation.choices,
+                 field="occupation"),
+)  # fmt: skip
+
+PERSON_SEARCH = Search(
+    gettext_lazy("Name, pinyin initials, employer, or ID number / phone (whole or last 4)"),
+    person="",
+    fields=("employer",),
+)
+
+
+@exportable
+class MemberList(ListPage):
+    key = "members"
+    title = gettext_lazy("Party member roll")
+    columns = MEMBER_COLUMNS
+    filters = MEMBER_FILTERS
+    search = PERSON_SEARCH
+    default_sort = "name"
+    template = "control/member_list.html"
+    empty_text = gettext_lazy("No members yet: add one or import a roll from Excel.")
+    export_action = "member.export"
+    sensitive = True
+
+    def base_queryset(self) -> QuerySet:
+        return Member.objects.select_related("org", "residence_grid")
+
+    @property
+    def count_note(self) -> str:
+        if self.values.get("status") is None:  # 全部: more than the members on the roll
+            return _("incl. transferred out, deceased and lapsed")
+        return ""
+
+    def exporter(self, rows: QuerySet, *, unmasked: bool) -> Exporter:
+        # The import template's columns, so that an export can be corrected and imported.
+        return MemberExporter(rows, unmasked=unmasked, title=str(self.title))
+
+
+@exportable
+class LedgerList(MemberList):
+    """One ledger (隶属/在职/流动) of a village, community or grid: its members, with the
+    member list's filters. The ledger already says which members count, so the status filter
+    starts at 全部."""
+
+    key = "ledger"
+    template = "control/ledger.html"
+    filters = tuple(f for f in MEMBER_FILTERS if f.key != "status")
+
+    @property
+    def region(self) -> Region:
+        return self.context["region"]
+
+    @property
+    def kind(self) -> str:
+        return self.context["kind"]
+
+    @property
+    def title(self) -> str:  # type: ignore[override]
+        return f"{self.region.name}{Ledger(self.kind).label}"
+
+    @property
+    def count_note(self) -> str:
+        return ""
+
+    def base_queryset(self) -> QuerySet:
+        return ledger_members(self.kind, self.region).select_related("org", "residence_grid")
+
+    def job_params(self) -> dict[str, Any]:
+        return {"region": self.region.pk, "kind": self.kind}
+
+    @classmethod
+    def from_job_params(cls, params: dict[str, Any]) -> dict[str, Any]:
+        return {"region": get_scoped_or_404(Region, pk=params["region"]), "kind": params["kind"]}

@@ -1,0 +1,44 @@
+"""URL-matrix rows and world objects of the list machinery: the tree picker's data and the
+background exports (a job is seen by the account that asked for it only).
+
+The world gets two finished export jobs with their files:
+- `export_a`: asked for by the grid worker of branch A;
+- `export_b`: asked for by the town admin of town B.
+"""
+
+from __future__ import annotations
+
+NAMES: tuple[str, ...] = (
+    "control:tree_nodes",
+    "control:export_job",
+    "control:export_job_status",
+    "control:export_download",
+)
+
+
+def rows() -> dict:
+    from heli.accounts.roles import Right
+    from tests.test_url_matrix import EVERYONE, Route, Target
+
+    jobs = [Target("export_a", {"grid_worker"}), Target("export_b", {"outsider"})]
+    return {
+        "control:tree_nodes": Route(Right.VIEW, [Target("regions", EVERYONE, "kind")], "?q=网格"),
+        "control:export_job": Route(Right.VIEW, jobs),
+        "control:export_job_status": Route(Right.VIEW, jobs),
+        "control:export_download": Route(Right.VIEW, jobs),
+    }
+
+
+def add_to_world(w) -> None:
+    from heli.core import exportjobs
+    from heli.core.models import ExportStatus
+
+    for attr, role in (("export_a", "grid_worker"), ("export_b", "outsider")):
+        job = exportjobs.queue(
+            w.users[role], kind="members", params={}, unmasked=False, title="党员名册",
+            filename="党员名册.xlsx", total=1,
+        )  # fmt: skip
+        exportjobs.file_of(job).write_bytes(b"PK")
+        job.status = ExportStatus.DONE
+        job.save()
+        setattr(w, attr, job)
