@@ -471,7 +471,7 @@ def test_the_detail_page_lists_the_grids_still_sweeping_and_those_finished(world
     url = reverse("control:campaign_detail", kwargs={"pk": campaign.pk})
 
     def grids(query):
-        return [row.name for row in client.get(url + query).context["shown_grids"]]
+        return [row.name for row in client.get(url + query).context["grid_page"].object_list]
 
     assert grids("") == ["崔桥村第1网格", "剑湖村第1网格"]
     assert grids("?grids=finished") == ["剑湖村第1网格"]

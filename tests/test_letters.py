@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -406,7 +407,10 @@ def test_every_download_is_audited(world, client):
     batch = f"{world.letter_a.pk},{world.letter_b.pk}"
     response = client.get(reverse("control:letter_batch_docx", kwargs={"ids": batch}))
     assert response.status_code == 200 and "周杰" in _text(response.content)
-    assert entries.filter(username="district").count() == 2
+    # A batch is one entry naming every letter in it.
+    (entry,) = entries.filter(username="district")
+    named = sorted(letter["id"] for letter in entry.detail["letters"])
+    assert named == sorted([world.letter_a.pk, world.letter_b.pk])
 
 
 def test_a_worker_issues_letters_from_the_due_list_and_marks_one_sent(world, client):
@@ -416,7 +420,7 @@ def test_a_worker_issues_letters_from_the_due_list_and_marks_one_sent(world, cli
         "钱一",
         "孙二",
     }
-    response = client.post(reverse("control:letter_issue"), {"record": [first.pk, second.pk]})
+    response = client.post(reverse("control:letter_issue"), {"pick": [first.pk, second.pk]})
     letters = list(ReminderLetter.unscoped.filter(record__in=[first, second]).order_by("serial"))
     assert [letter.member.name for letter in letters] == ["孙二", "钱一"]  # the longest away first
     assert response["Location"].endswith(f"?ids={letters[0].pk},{letters[1].pk}")
@@ -428,7 +432,7 @@ def test_a_worker_issues_letters_from_the_due_list_and_marks_one_sent(world, cli
 def test_issuing_for_another_towns_member_answers_404_and_issues_nothing(world, client):
     services.cancel(_actor(world, "outsider"), world.letter_b, "重新发函")
     client.force_login(world.users["grid_worker"])
-    response = client.post(reverse("control:letter_issue"), {"record": [world.outflow_record_b.pk]})
+    response = client.post(reverse("control:letter_issue"), {"pick": [world.outflow_record_b.pk]})
     assert response.status_code == 404
     assert not ReminderLetter.unscoped.filter(
         record=world.outflow_record_b, status=LetterStatus.DRAFT
@@ -446,13 +450,19 @@ def test_a_refused_action_comes_back_as_a_message_on_the_letter(world, client):
     assert ReminderLetter.unscoped.get(pk=world.letter_a.pk).reminder_count == 0
 
 
-def test_ticked_letters_on_the_list_download_as_one_batch(world, client):
+def test_ticked_letters_on_the_list_download_as_one_word_file_or_a_zip(world, client):
     client.force_login(world.users["district_admin"])
     a, b = world.letter_a.pk, world.letter_b.pk
-    response = client.get(reverse("control:letter_list"), {"pick": [b, a]})
-    assert response["Location"] == reverse(
-        "control:letter_batch_docx", kwargs={"ids": f"{min(a, b)},{max(a, b)}"}
-    )
+    url = reverse("control:letter_batch_download")
+    word = client.post(url, {"pick": [b, a], "format": "docx"})
+    assert word["Content-Type"].endswith("document")
+    assert "王强" in _text(word.content) and "周杰" in _text(word.content)
+    packed = client.post(url, {"pick": [b, a], "format": "zip"})
+    assert packed["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(packed.content)) as archive:
+        names = archive.namelist()
+        assert sorted(names) == sorted(f"{x.number}.docx" for x in (world.letter_a, world.letter_b))
+        assert "王强" in _text(archive.read(f"{world.letter_a.number}.docx"))
 
 
 @pytest.mark.django_db

@@ -136,7 +136,7 @@ def test_the_station_list_filters_by_type_and_town(world, client):
     url = reverse("control:station_list")
     names = lambda r: [s.name for s in r.context["page"].object_list]  # noqa: E731
     assert names(client.get(url, {"kind": "red_magnet_home"})) == ["红磁场之家一号"]
-    assert set(names(client.get(url, {"town": world.town_a.pk}))) == {
+    assert set(names(client.get(url, {"region": world.town_a.pk}))) == {
         world.station_a.name,
         world.station_a2.name,
     }

@@ -419,7 +419,7 @@ def test_the_list_filters_and_counts_by_status_and_direction(world, client):
     client.force_login(world.users["outsider"])
     listed = client.get(reverse("control:transfer_list"))
     assert listed.context["total"] == 2  # transfer_b (sent) and the one it receives
-    counts = {value: n for value, _label, n in listed.context["statuses"]}
+    counts = {value: n for value, _label, n, _query in listed.context["statuses"]}
     assert (counts["applied"], counts["in_transit"]) == (1, 1)
     incoming = client.get(reverse("control:transfer_list") + "?direction=in")
     assert [t.to_org for t in incoming.context["page"]] == [world.branch_b]

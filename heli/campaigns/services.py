@@ -263,6 +263,69 @@ def reassign(actor: Actor, task: CampaignTask, user: User) -> CampaignTask:
 
 
 @transaction.atomic
+def reassign_all(actor: Actor, tasks: list[CampaignTask], user: User) -> int:
+    """Hand several tasks to one worker, all or none (a batch from the task list): every task
+    must be pending, in an open campaign, and in a grid the worker may work in. One audit
+    entry names them all."""
+    pks = sorted({task.pk for task in tasks})
+    if not pks:
+        raise ValidationError(_("Tick at least one task."))
+    campaign_ids = sorted({task.campaign_id for task in tasks})
+    campaigns = Campaign.unscoped.select_for_update().filter(pk__in=campaign_ids)
+    if any(c.status != CampaignStatus.OPEN for c in campaigns):
+        raise ValidationError(_("This campaign is closed: its tasks can no longer change."))
+    locked = list(
+        CampaignTask.unscoped.select_for_update(of=("self",))
+        .filter(pk__in=pks)
+        .select_related("member", "grid", "assignee")
+        .order_by("pk")
+    )
+    decided = [t.member.name for t in locked if not t.is_pending]
+    if decided:
+        raise ValidationError(
+            _("Already decided: %(names)s. Untick them and try again.")
+            % {"names": "、".join(decided)}
+        )
+    refused = [t.member.name for t in locked if not _may_work(user, t)]
+    if refused:
+        raise ValidationError(
+            _(
+                "%(worker)s cannot work in the grids of %(names)s: choose another worker or "
+                "untick them."
+            )
+            % {"worker": user.display_name, "names": "、".join(refused)}
+        )
+    moves = []
+    for task in locked:
+        before = task.assignee.username if task.assignee else ""
+        task.assignee = user
+        moves.append({"id": task.pk, "member": task.member.name, "from": before})
+        TaskEvent.objects.create(
+            task=task, kind="assigned", username=actor.username,
+            detail={"from": before, "to": user.username},
+        )  # fmt: skip
+    CampaignTask.unscoped.bulk_update(locked, ["assignee"])
+    record(
+        actor,
+        "campaign.assign",
+        None,
+        detail={"to": user.username, "count": len(locked), "tasks": moves},
+    )
+    return len(locked)
+
+
+def _may_work(user: User, task: CampaignTask) -> bool:
+    """The worker's organization governs the task's grid or a place above it (the rule of
+    `assignable_users`, checked in memory for a batch)."""
+    org = user.org
+    if not user.is_active or org is None or org.category != OrgCategory.REGIONAL:
+        return False
+    if Right.EDIT_MEMBERS not in rights_of(user.role) or org.region_id is None:
+        return False
+    return in_subtree(task.grid.path, org.region.path)
+
+
+@transaction.atomic
 def close(actor: Actor, campaign: Campaign, *, unfinished_confirmed: bool) -> Campaign:
     """Close the sweep. Tasks still pending stay pending and are reported as unfinished;
     closing over them needs the closer's explicit confirmation."""

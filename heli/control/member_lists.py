@@ -55,7 +55,8 @@ MEMBER_COLUMNS = (
     column("name", gettext_lazy("Name"), "name", sort="name",
            link=detail_link("control:member_detail")),
     column("gender", gettext_lazy("Gender"), "get_gender_display", sort="gender"),
-    column("id_mask", gettext_lazy("ID number"), "id_mask", css="font-monospace"),
+    column("id_mask", gettext_lazy("ID number"), "id_mask", css="font-monospace",
+           testid="id-mask"),
     column("phone_mask", gettext_lazy("Phone"), "phone_mask", css="font-monospace"),
     column("education", gettext_lazy("Education"), "get_education_display", sort="education"),
     column("membership", gettext_lazy("Membership"), "get_membership_display",
@@ -96,6 +97,7 @@ PERSON_SEARCH = Search(
 @exportable
 class MemberList(ListPage):
     key = "members"
+    testid = "member"
     title = gettext_lazy("Party member roll")
     columns = MEMBER_COLUMNS
     filters = MEMBER_FILTERS

@@ -18,6 +18,11 @@ urlpatterns: list = [
     ),
     path("campaigns/tasks/<int:pk>/", campaigns.campaign_task, name="campaign_task"),
     path(
+        "campaigns/tasks/assign/",
+        campaigns.campaign_task_batch_assign,
+        name="campaign_task_batch_assign",
+    ),
+    path(
         "campaigns/tasks/<int:pk>/decide/",
         campaigns.campaign_task_decide,
         name="campaign_task_decide",

@@ -8,6 +8,8 @@ urlpatterns: list = [
     path("letters/", letters.letter_list, name="letter_list"),
     path("letters/due/", letters.letter_due, name="letter_due"),
     path("letters/issue/", letters.letter_issue, name="letter_issue"),
+    path("letters/batch/download/", letters.letter_batch_download, name="letter_batch_download"),
+    path("letters/batch/remind/", letters.letter_batch_remind, name="letter_batch_remind"),
     path("letters/<int:pk>/", letters.letter_detail, name="letter_detail"),
     path("letters/<int:pk>/letter.docx", letters.letter_docx, name="letter_docx"),
     path("letters/<int:pk>/send/", letters.letter_send, name="letter_send"),
@@ -19,5 +21,10 @@ urlpatterns: list = [
         r"^letters/batch/(?P<ids>\d+(?:,\d+)*)/letters\.docx$",
         letters.letter_batch_docx,
         name="letter_batch_docx",
+    ),
+    re_path(
+        r"^letters/batch/(?P<ids>\d+(?:,\d+)*)/letters\.zip$",
+        letters.letter_batch_zip,
+        name="letter_batch_zip",
     ),
 ]

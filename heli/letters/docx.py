@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -142,6 +143,20 @@ def render(letters: Sequence[ReminderLetter]) -> bytes:
         out = io.BytesIO()
         document.save(out)
         return out.getvalue()
+
+
+def render_zip(letters: Sequence[ReminderLetter]) -> bytes:
+    """A zip with one .docx per letter, named by its number (to send each on its own)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for letter in letters:
+            archive.writestr(filename([letter]), render([letter]))
+    return out.getvalue()
+
+
+def zip_filename(letters: Sequence[ReminderLetter]) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Reminder letters (%(count)s).zip") % {"count": len(letters)}
 
 
 def filename(letters: Sequence[ReminderLetter]) -> str:

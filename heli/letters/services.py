@@ -183,9 +183,19 @@ def issue(
                 created_by=actor.user,
             )
             _event(actor, letter, "", "issued")
-            record(actor, "letter.issue", letter, detail={"record": floating.pk})
             letters.append(letter)
+    record(
+        actor,
+        "letter.issue",
+        letters[0] if len(letters) == 1 else None,
+        detail={"letters": _named(letters), "count": len(letters)},
+    )
     return letters
+
+
+def _named(letters: Iterable[ReminderLetter]) -> list[dict]:
+    """The letters an audit entry names: id, number and member (batches are one entry)."""
+    return [{"id": x.pk, "number": x.number, "member": x.member.name} for x in letters]
 
 
 def _locked(letter: ReminderLetter) -> ReminderLetter:
@@ -227,6 +237,23 @@ def mark_sent(actor: Actor, letter: ReminderLetter, on: dt.date) -> ReminderLett
     return locked
 
 
+def _remind_locked(actor: Actor, locked: ReminderLetter, on: dt.date, note: str) -> None:
+    if locked.status != LetterStatus.SENT:
+        raise ValidationError(
+            _("Only a sent letter can be reminded (%(number)s).") % {"number": locked.number}
+        )
+    if not locked.is_overdue(on):
+        raise ValidationError(
+            _("The reply to %(number)s is not late yet: it is expected by %(date)s.")
+            % {"number": locked.number, "date": locked.expected_reply_on.isoformat()}
+        )
+    locked.reminder_count += 1
+    locked.last_reminded_on = on
+    locked.expected_reply_on = on + dt.timedelta(days=reply_days())
+    locked.save(update_fields=["reminder_count", "last_reminded_on", "expected_reply_on"])
+    _event(actor, locked, LetterStatus.SENT, "reminded", note=note.strip())
+
+
 @transaction.atomic
 def remind(
     actor: Actor, letter: ReminderLetter, on: dt.date | None = None, note: str = ""
@@ -235,23 +262,32 @@ def remind(
     LETTER_REPLY_DAYS after the reminder."""
     today = timezone.localdate()
     on = on or today
-    locked = _locked(letter)
-    if locked.status != LetterStatus.SENT:
-        raise ValidationError(_("Only a sent letter can be reminded."))
     if on > today:
         raise ValidationError(_("The reminder date cannot be in the future."))
-    if not locked.is_overdue(on):
-        raise ValidationError(
-            _("The reply is not late yet: it is expected by %(date)s.")
-            % {"date": locked.expected_reply_on.isoformat()}
-        )
-    locked.reminder_count += 1
-    locked.last_reminded_on = on
-    locked.expected_reply_on = on + dt.timedelta(days=reply_days())
-    locked.save(update_fields=["reminder_count", "last_reminded_on", "expected_reply_on"])
-    _event(actor, locked, LetterStatus.SENT, "reminded", note=note.strip())
+    locked = _locked(letter)
+    _remind_locked(actor, locked, on, note)
     record(actor, "letter.remind", locked, detail={"count": locked.reminder_count})
     return locked
+
+
+@transaction.atomic
+def remind_all(actor: Actor, letters: Iterable[ReminderLetter], note: str = "") -> int:
+    """A reminder for each letter, all or none (the letters list's batch): one audit entry
+    names them all."""
+    pks = sorted({letter.pk for letter in letters})
+    if not pks:
+        raise ValidationError(_("Tick at least one letter."))
+    locked = list(
+        ReminderLetter.unscoped.select_for_update(of=("self",))
+        .filter(pk__in=pks)
+        .select_related("member", "issuing_org")
+        .order_by("pk")
+    )
+    today = timezone.localdate()
+    for letter in locked:
+        _remind_locked(actor, letter, today, note)
+    record(actor, "letter.remind", None, detail={"letters": _named(locked), "count": len(locked)})
+    return len(locked)
 
 
 @transaction.atomic
@@ -308,6 +344,11 @@ def close_open_letters(
 
 
 def record_download(actor: Actor, letters: list[ReminderLetter]) -> None:
-    """Every download of a letter is audited (it carries a member's personal data)."""
-    for letter in letters:
-        record(actor, "letter.download", letter, detail={"batch": len(letters)})
+    """Every download of letters is audited (they carry members' personal data): one entry
+    per download naming every letter in it."""
+    record(
+        actor,
+        "letter.download",
+        letters[0] if len(letters) == 1 else None,
+        detail={"letters": _named(letters), "count": len(letters)},
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -86,17 +87,24 @@ def record_check_in(
     day = day or timezone.localdate()
     try:
         with transaction.atomic():
-            check_in = CheckIn.unscoped.create(
-                member=member, station=station, day=day, source=source, recorded_by=actor.user
-            )
+            check_in = _insert(actor, member, station, source, day)
             record(actor, "checkin.create", check_in, detail={"source": source})
-            records = floating.touch_on_check_in(member, check_in.at)
-            signals.member_checked_in.send(
-                sender=CheckIn, actor=actor, member=member, check_in=check_in, records=records
-            )
             return check_in, True
     except IntegrityError:
         return CheckIn.unscoped.get(member=member, station=station, day=day), False
+
+
+def _insert(actor: Actor, member: Member, station: Station, source: str, day: dt.date) -> CheckIn:
+    """The check-in row and what follows from it (last contact, the signal), unaudited: the
+    caller writes the audit entry (one per check-in, or one per batch)."""
+    check_in = CheckIn.unscoped.create(
+        member=member, station=station, day=day, source=source, recorded_by=actor.user
+    )
+    records = floating.touch_on_check_in(member, check_in.at)
+    signals.member_checked_in.send(
+        sender=CheckIn, actor=actor, member=member, check_in=check_in, records=records
+    )
+    return check_in
 
 
 def register_unknown(actor: Actor, identity: Identity, station: Station) -> PendingCheckIn:
@@ -156,6 +164,107 @@ def reject_pending(actor: Actor, pending: PendingCheckIn, reason: str) -> Pendin
         locked.save(update_fields=["status", "decided_by"])
         record(actor, "checkin.reject", locked, detail={"reason": reason.strip()})
         return locked
+
+
+def _lock_pending(pendings: list[PendingCheckIn]) -> list[PendingCheckIn]:
+    pks = sorted({p.pk for p in pendings})
+    if not pks:
+        raise ValidationError(_("Tick at least one check-in."))
+    locked = list(
+        PendingCheckIn.unscoped.select_for_update(of=("self",))
+        .filter(pk__in=pks)
+        .select_related("station")
+        .order_by("pk")
+    )
+    decided = [p.name for p in locked if p.status != PendingStatus.PENDING]
+    if decided:
+        raise ValidationError(
+            _("Already decided: %(names)s. Untick them and try again.")
+            % {"names": "、".join(decided)}
+        )
+    return locked
+
+
+def matching_members(pendings: list[PendingCheckIn]) -> dict[int, Member]:
+    """{pending id: the member in the current scope with the same ID number or phone (by
+    digest) and the same name}, for the check-ins that have exactly one such member."""
+    digests = {p.identity_digest for p in pendings}
+    members = Member.objects.filter(
+        Q(id_digest__in=digests) | Q(phone_digest__in=digests), status__in=ACTIVE_STATUSES
+    )
+    by_digest: dict[str, list[Member]] = {}
+    for member in members:
+        for digest in (member.id_digest, member.phone_digest):
+            if digest in digests:
+                by_digest.setdefault(digest, []).append(member)
+    found = {}
+    for pending in pendings:
+        name = pending.name.replace(" ", "")
+        candidates = by_digest.get(pending.identity_digest, [])
+        same = [m for m in candidates if m.name.replace(" ", "") == name]
+        if len(same) == 1:
+            found[pending.pk] = same[0]
+    return found
+
+
+@transaction.atomic
+def confirm_matching(actor: Actor, pendings: list[PendingCheckIn]) -> list[CheckIn]:
+    """Confirm check-ins whose person is now a registered member (matched by number and name):
+    each counts from the day they scanned. All or none; one audit entry names them all.
+    People not registered yet are confirmed one by one with their registration."""
+    locked = _lock_pending(pendings)
+    members = matching_members(locked)
+    unmatched = [p.name for p in locked if p.pk not in members]
+    if unmatched:
+        raise ValidationError(
+            _(
+                "No registered member matches %(names)s by number and name: register them one "
+                "by one (登记并确认), or untick them."
+            )
+            % {"names": "、".join(unmatched)}
+        )
+    check_ins = []
+    for pending in locked:
+        pending.status, pending.decided_by = PendingStatus.CONFIRMED, actor.user
+        pending.save(update_fields=["status", "decided_by"])
+        member = members[pending.pk]
+        existing = CheckIn.unscoped.filter(member=member, station=pending.station, day=pending.day)
+        check_in = existing.first() or _insert(
+            actor, member, pending.station, CheckInSource.QR, pending.day
+        )
+        check_ins.append(check_in)
+    record(
+        actor,
+        "checkin.confirm",
+        None,
+        detail={
+            "count": len(locked),
+            "pending": [{"id": p.pk, "name": p.name, "member": members[p.pk].pk} for p in locked],
+        },
+    )
+    return check_ins
+
+
+@transaction.atomic
+def reject_all(actor: Actor, pendings: list[PendingCheckIn], reason: str) -> int:
+    """Reject check-ins with one reason, all or none; one audit entry names them all."""
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason for rejecting these check-ins.")]})
+    locked = _lock_pending(pendings)
+    for pending in locked:
+        pending.status, pending.decided_by = PendingStatus.REJECTED, actor.user
+        pending.save(update_fields=["status", "decided_by"])
+    record(
+        actor,
+        "checkin.reject",
+        None,
+        detail={
+            "count": len(locked),
+            "reason": reason.strip(),
+            "pending": [{"id": p.pk, "name": p.name} for p in locked],
+        },
+    )
+    return len(locked)
 
 
 def register_and_confirm(actor: Actor, pending: PendingCheckIn, data: dict) -> Member:

@@ -100,12 +100,26 @@ def poster_svg(station: Station, url: str) -> str:
 
 
 def poster_pdf(station: Station, url: str) -> bytes:
+    return posters_pdf([(station, url)])
+
+
+def posters_pdf(stations: list[tuple[Station, str]]) -> bytes:
+    """One PDF with an A4 poster per (station, public address), in the order given: the
+    posters of a town printed in one go."""
     if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
     buffer = io.BytesIO()
-    width, height = A4
     pdf = canvas.Canvas(buffer, pagesize=A4)
-    pdf.setTitle(station.name)
+    pdf.setTitle(stations[0][0].name if len(stations) == 1 else _("Station posters"))
+    for station, url in stations:
+        _draw_poster(pdf, station, url)
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _draw_poster(pdf: canvas.Canvas, station: Station, url: str) -> None:
+    width, height = A4
     pdf.setFillColor(HexColor(PARTY_RED))
     pdf.rect(0, height - 52 * mm, width, 52 * mm, stroke=0, fill=1)
     pdf.rect(0, 0, width, 12 * mm, stroke=0, fill=1)
@@ -135,6 +149,3 @@ def poster_pdf(station: Station, url: str) -> bytes:
     pdf.setFont(CJK_FONT, 16)
     for i, text in enumerate(poster_lines(station)):
         pdf.drawCentredString(width / 2, height - (232 + 9 * i) * mm, text)
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()

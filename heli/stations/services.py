@@ -6,10 +6,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from heli.audit.services import Actor, record
 from heli.core import changes
+from heli.stations import poster
 from heli.stations.models import Station
 
 
@@ -38,3 +40,19 @@ def update_station(actor: Actor, station: Station, data: dict[str, Any]) -> Stat
     if diff:
         record(actor, "station.update", station, detail=diff)
     return station
+
+
+def print_posters(actor: Actor, stations: list[Station], request: HttpRequest | None) -> bytes:
+    """One PDF with the QR posters of the stations (one A4 page each); the print run is one
+    audit entry naming every station."""
+    body = poster.posters_pdf([(s, poster.public_url(s, request)) for s in stations])
+    record(
+        actor,
+        "station.posters",
+        stations[0] if len(stations) == 1 else None,
+        detail={
+            "count": len(stations),
+            "stations": [{"id": s.pk, "name": s.name} for s in stations],
+        },
+    )
+    return body

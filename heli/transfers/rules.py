@@ -14,7 +14,7 @@ from django.conf import settings
 
 from heli.accounts.roles import Right
 from heli.orgs.models import OrgLevel, PartyOrg
-from heli.transfers.models import Transfer, TransferStatus
+from heli.transfers.models import OPEN_STATUSES, Transfer, TransferStatus
 
 S = TransferStatus
 
@@ -43,6 +43,8 @@ APPROVING_LEVELS = (OrgLevel.COMMITTEE, OrgLevel.WORKING_COMMITTEE)
 def approval_chain(from_org: PartyOrg) -> list[PartyOrg]:
     """The sending organization, then up to TRANSFER_APPROVAL_LEVELS_ABOVE committees above
     it, nearest first."""
+    if settings.TRANSFER_APPROVAL_LEVELS_ABOVE <= 0:  # the usual setting: no query needed
+        return [from_org]
     above = [
         org
         for org in reversed(list(from_org.ancestors(PartyOrg.unscoped)))
@@ -109,3 +111,14 @@ def may(user, transfer: Transfer, action: str) -> bool:
 
 def allowed_actions(user, transfer: Transfer) -> list[str]:
     return [action for action in ACTIONS if may(user, transfer, action)]
+
+
+# The steps that wait on someone (a note or a withdrawal never does).
+NEXT_STEPS = ("approve", "issue", "accept")
+
+
+def awaiting(user, transfers) -> list[Transfer]:
+    """The open transfers among `transfers` whose next step is the user's to take: approve,
+    issue the introduction letter, or accept (待我审批/接收)."""
+    open_ones = transfers.filter(status__in=OPEN_STATUSES).select_related("from_org", "to_org")
+    return [t for t in open_ones if any(may(user, t, step) for step in NEXT_STEPS)]

@@ -51,9 +51,15 @@ def test_a_letter_is_issued_downloaded_sent_and_closed_by_a_check_in(zone, new_c
     login(page, "grid")
 
     page.goto("/letters/due/")
-    page.locator(f"input[name=record][value='{record.pk}']").check()
+    page.get_by_test_id("list-search").fill(member.name)
     with page.expect_navigation():
-        page.get_by_test_id("issue").click()
+        page.get_by_test_id("list-submit").click()
+    page.locator(f"input[name=pick][value='{record.pk}']").check()
+    page.get_by_test_id("batch-letter_issue").click()
+    modal = page.get_by_test_id("batch-modal")
+    assert "1" in modal.locator("[data-batch-message]").inner_text()  # says how many
+    with page.expect_navigation():
+        modal.get_by_test_id("batch-confirm").click()
     number = page.get_by_test_id("letter-number").inner_text().strip()
     assert number.endswith("号") and "督报〔" in number
 

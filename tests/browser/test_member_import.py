@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 import threading
+from pathlib import Path
 
 import pytest
 import xlsxwriter
 from django.db import connection
-from python_calamine import CalamineWorkbook
 
 from heli.members import idcard
 from heli.members.imports.jobs import run_next_job
+from tests import sheets
 from tests.browser.helpers import login
 
 BRANCH = "东方社区第1网格党支部"
@@ -105,8 +106,8 @@ def test_a_secretary_fixes_a_bad_sheet_imports_it_and_exports_the_masked_ledger(
     page.get_by_test_id("ledger-affiliated").click()
     with page.expect_download() as download:
         page.get_by_test_id("export").click()
-    sheet = CalamineWorkbook.from_path(download.value.path()).get_sheet_by_index(0).to_python()
-    header, body = sheet[0], sheet[1:]
+    sheet = sheets.read(Path(download.value.path()).read_bytes())
+    header, body = sheet.header, sheet.rows
     id_column, phone_column = header.index("公民身份号码"), header.index("手机号码")
     imported = [row for row in body if str(row[0]).startswith("导入党员")]
     assert len(imported) == 3

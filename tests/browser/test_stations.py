@@ -36,7 +36,7 @@ def test_a_district_admin_finds_a_station_and_prints_its_qr_poster(
     page.goto("/stations/")
     page.get_by_role("searchbox").fill(STATION)
     with page.expect_navigation():
-        page.locator("form.filters button").click()
+        page.get_by_test_id("list-submit").click()
     rows = page.get_by_test_id("station-table").locator("tbody tr")
     expect(rows).to_have_count(1)
     with page.expect_navigation():

@@ -64,6 +64,9 @@ class Column:
     link: Callable[[Any], str] | None = None
     html: Callable[[Any], SafeString] | None = None
     css: str = ""
+    right: Any = None  # shown only to users with this right (a column of action links)
+    export: bool = True  # False for columns of links that mean nothing on paper
+    testid: str = ""  # the cells' data-testid, for browser tests
 
     @property
     def sortable(self) -> bool:

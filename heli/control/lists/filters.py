@@ -32,7 +32,8 @@ class Filter:
         """The value to filter by, or None when the parameter is absent or not valid."""
         raise NotImplementedError
 
-    def apply(self, queryset: QuerySet, value: Any) -> QuerySet:
+    def apply(self, queryset: QuerySet, value: Any, user: Any = None) -> QuerySet:
+        """Narrow the rows; `user` is the one looking (for filters such as "mine")."""
         raise NotImplementedError
 
     def describe(self, value: Any) -> str:
@@ -64,7 +65,7 @@ class ChoiceFilter(Filter):
             return None
         return raw if raw in dict(self.options()) else None
 
-    def apply(self, queryset: QuerySet, value: str) -> QuerySet:
+    def apply(self, queryset: QuerySet, value: str, user: Any = None) -> QuerySet:
         if self.query is not None:
             return queryset.filter(self.query(value))
         return queryset.filter(**{self.field: value})
@@ -92,7 +93,7 @@ class TreeFilter(Filter):
             return None
         return self.model.objects.filter(pk=int(raw)).first()
 
-    def apply(self, queryset: QuerySet, value: Model) -> QuerySet:
+    def apply(self, queryset: QuerySet, value: Model, user: Any = None) -> QuerySet:
         condition = Q()
         for name in self.fields:
             condition |= subtree_q(name, value.path)
@@ -156,7 +157,7 @@ class YearFilter(Filter):
             return int(raw)
         return None
 
-    def apply(self, queryset: QuerySet, value: int) -> QuerySet:
+    def apply(self, queryset: QuerySet, value: int, user: Any = None) -> QuerySet:
         start, end = dt.date(value, 1, 1), dt.date(value + 1, 1, 1)
         return queryset.filter(**{f"{self.field}__gte": start, f"{self.field}__lt": end})
 
@@ -166,18 +167,66 @@ class YearFilter(Filter):
 
 @dataclass
 class FlagFilter(Filter):
-    """A checkbox: when ticked, rows meeting `query()`."""
+    """A checkbox: when ticked, rows meeting `query()`, or `query(user)` for filters about the
+    one looking ("my tasks", "waiting for me")."""
 
     key: str
     label: str | Promise
-    query: Callable[[], Q]
+    query: Callable[..., Q]
+    about_user: bool = False
     widget = "check"
 
     def clean(self, raw: str) -> bool | None:
         return True if raw == "1" else None
 
-    def apply(self, queryset: QuerySet, value: bool) -> QuerySet:
-        return queryset.filter(self.query())
+    def apply(self, queryset: QuerySet, value: bool, user: Any = None) -> QuerySet:
+        return queryset.filter(self.query(user) if self.about_user else self.query())
 
     def describe(self, value: bool) -> str:
         return str(self.label)
+
+
+@dataclass
+class TextFilter(Filter):
+    """Free text matched by substring in one field (an account name, an object's name)."""
+
+    key: str
+    label: str | Promise
+    field: str
+    widget = "text"
+
+    def clean(self, raw: str) -> str | None:
+        return raw[:100] or None
+
+    def apply(self, queryset: QuerySet, value: str, user: Any = None) -> QuerySet:
+        return queryset.filter(**{f"{self.field}__icontains": value})
+
+    def describe(self, value: str) -> str:
+        return f"{self.label}：{value}"
+
+
+@dataclass
+class DateFilter(Filter):
+    """One end of a date range on a date or a timestamp field: `since` (from the start of the
+    day) or `until` (to its end), in local time."""
+
+    key: str
+    label: str | Promise
+    field: str
+    end: bool = False
+    widget = "date"
+
+    def clean(self, raw: str) -> dt.date | None:
+        try:
+            return dt.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            return None
+
+    def apply(self, queryset: QuerySet, value: dt.date, user: Any = None) -> QuerySet:
+        day = value + dt.timedelta(days=1) if self.end else value
+        moment = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+        lookup = "lt" if self.end else "gte"
+        return queryset.filter(**{f"{self.field}__{lookup}": moment})
+
+    def describe(self, value: dt.date) -> str:
+        return f"{self.label}：{value.isoformat()}"

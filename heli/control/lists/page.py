@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -36,12 +36,26 @@ STATE_KEYS = ("q", "find", "sort", "size")
 @dataclass(frozen=True)
 class Search:
     """Text search of a list. `person` is the path to the member the row is about ("" for the
-    member list itself, "member" for rows with a member; None: rows are not about a person);
-    `fields` are other text fields searched by substring (a letter's number, a place)."""
+    member list itself, "member" for rows with a member; None: rows are not about a person),
+    searched by name, pinyin initials and numbers; `fields` are text fields searched by
+    substring (a letter's number, a place); `initials` a field of pinyin initials searched by
+    prefix (an organization's name)."""
 
     placeholder: str | Promise
     person: str | None = None
     fields: tuple[str, ...] = ()
+    initials: str = ""
+
+    def q(self, term: str) -> Q:
+        if self.person is not None:
+            return name_q(self.prefix, term, self.fields)
+        condition = Q(pk__in=[])
+        for name in self.fields:
+            condition |= Q(**{f"{name}__icontains": term})
+        if self.initials and term.isascii() and term.isalpha():
+            low = term.lower()
+            condition |= Q(**{f"{self.initials}__gte": low, f"{self.initials}__lt": low + "\uffff"})
+        return condition
 
     @property
     def prefix(self) -> str:
@@ -68,6 +82,7 @@ class BatchAction:
 
 class ListPage:
     key: ClassVar[str]  # names the list in export jobs and audit entries
+    testid: ClassVar[str] = "list"  # the table is `<testid>-table`, its rows `<testid>-row`
     title: ClassVar[str | Promise]
     columns: ClassVar[Sequence[Column]]
     filters: ClassVar[Sequence[Filter]] = ()
@@ -79,6 +94,8 @@ class ListPage:
     # What `count` means on a page that shows more than one concept's rows, e.g. "含已删除".
     count_note: ClassVar[str | Promise] = ""
     # Exports: the audit action, and whether the list holds numbers that a full export shows.
+    # Query parameters beyond the filters that belong to the list's state (kept when paging).
+    extra_state_keys: ClassVar[tuple[str, ...]] = ()
     export_action: ClassVar[str] = ""
     sensitive: ClassVar[bool] = False
     unmask_right: ClassVar[Right] = Right.VIEW_SENSITIVE
@@ -97,6 +114,16 @@ class ListPage:
             value = f.clean(f.raw(params))
             if value is not None:
                 self.values[f.key] = value
+
+    @property
+    def shown_columns(self) -> list[Column]:
+        """The columns this user sees (a column of action links needs its right)."""
+        return [c for c in self.columns if c.right is None or self.user.can(c.right)]
+
+    @property
+    def paper_columns(self) -> list[Column]:
+        """The columns printed and exported by default."""
+        return [c for c in self.shown_columns if c.export]
 
     # Reading the parameters --------------------------------------------------------------
 
@@ -132,10 +159,10 @@ class ListPage:
         rows = self.base_queryset()
         for f in self.filters:
             if f.key in self.values:
-                rows = f.apply(rows, self.values[f.key])
+                rows = f.apply(rows, self.values[f.key], self.user)
         if self.search is not None:
             if self.term:
-                rows = rows.filter(name_q(self.search.prefix, self.term, self.search.fields))
+                rows = rows.filter(self.search.q(self.term))
             if self.find is not None and self.search.numbers:
                 rows = rows.filter(self.find.q(self.search.prefix))
         column, descending = self.sort
@@ -148,6 +175,20 @@ class ListPage:
         """Rows as the columns read them (a hook: e.g. a floating record with its clock)."""
         return list(rows)
 
+    @property
+    def filtered(self) -> bool:
+        return bool(self.values or self.term or self.find)
+
+    def empty_message(self) -> str:
+        """What an empty list says: that the filters found nothing, or what to do first."""
+        if self.filtered:
+            return _("Nothing matches these filters.")
+        return str(self.empty_text) or _("Nothing here yet.")
+
+    def extra_context(self) -> dict[str, Any]:
+        """What the list's template shows besides the rows (tiles, a chart)."""
+        return {}
+
     def job_params(self) -> dict[str, Any]:
         """Parameters beyond the query string that rebuild this list (see `__init__`)."""
         return {}
@@ -159,7 +200,9 @@ class ListPage:
 
     def exporter(self, rows: QuerySet, *, unmasked: bool) -> Exporter:
         """The spreadsheet of the rows: the list's columns unless the list has its own."""
-        return ColumnExporter(self.columns, rows, title=str(self.title), decorate=self.decorate)
+        return ColumnExporter(
+            self.paper_columns, rows, title=str(self.title), decorate=self.decorate
+        )
 
     def page(self) -> Page:
         paginator = Paginator(self.queryset(), self.page_size)
@@ -202,7 +245,7 @@ class ListPage:
 
     def state_query_dict(self, **changes: str) -> QueryDict:
         query = QueryDict(mutable=True)
-        for key in [*STATE_KEYS, *(f.key for f in self.filters)]:
+        for key in [*STATE_KEYS, *self.extra_state_keys, *(f.key for f in self.filters)]:
             value = self._get(key)
             if value:
                 query[key] = value

@@ -37,7 +37,11 @@ def respond(
         return export(page, request, unmasked=request.GET.get("unmasked") == "1")
     if request.GET.get("print") == "1":
         return print_view(page, request)
-    return render(request, page_class.template, {**list_context(page, request), **context})
+    return render(
+        request,
+        page_class.template,
+        {**list_context(page, request), **page.extra_context(), **context},
+    )
 
 
 def _filter_post(page_class: type[ListPage], request: HttpRequest) -> HttpResponse:
@@ -64,12 +68,15 @@ def _filter_post(page_class: type[ListPage], request: HttpRequest) -> HttpRespon
 def list_context(page: ListPage, request: HttpRequest) -> dict[str, Any]:
     shown = page.page()
     rows = page.decorate(shown.object_list)
+    columns = page.shown_columns
     user = request.user
     return {
         "list": page,
         "title": page.title,
         "headers": _headers(page),
-        "rows": [{"pk": r.pk, "cells": [(c.css, c.cell(r)) for c in page.columns]} for r in rows],
+        "rows": [
+            {"pk": r.pk, "cells": [(c.css, c.testid, c.cell(r)) for c in columns]} for r in rows
+        ],
         "page": shown,
         "page_numbers": _window(shown),
         "sizes": PAGE_SIZES,
@@ -82,14 +89,19 @@ def list_context(page: ListPage, request: HttpRequest) -> dict[str, Any]:
         "without_find": page.state_query(find=""),
         "actions": [a for a in page.actions if user.can(a.right)],
         "can_unmask": page.sensitive and user.can(page.unmask_right),
-        "filtered": bool(page.values or page.term or page.find),
+        "filtered": page.filtered,
+        "empty_message": page.empty_message(),
     }
+
+
+def _cells(columns, row) -> list[tuple[str, str, Any]]:
+    return [(c.css, c.testid, c.cell(row)) for c in columns]
 
 
 def _headers(page: ListPage) -> list[dict[str, Any]]:
     current, descending = page.sort
     headers = []
-    for column in page.columns:
+    for column in page.shown_columns:
         header: dict[str, Any] = {"label": column.label, "css": column.css, "key": column.key}
         if column.sortable:
             active = current is not None and current.key == column.key
@@ -147,8 +159,8 @@ def print_view(page: ListPage, request: HttpRequest) -> HttpResponse:
         {
             "title": page.title,
             "lines": page.info_lines(),
-            "labels": [c.label for c in page.columns],
-            "rows": [[c.text(row) for c in page.columns] for row in rows],
+            "labels": [c.label for c in page.paper_columns],
+            "rows": [[c.text(row) for c in page.paper_columns] for row in rows],
             "truncated": len(objects) > limit,
             "limit": limit,
         },

@@ -10,23 +10,29 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from heli.accounts.models import User
-from heli.accounts.roles import Right
+from heli.accounts.roles import Right, Role, rights_of
 from heli.audit.services import Actor
 from heli.campaigns import exporters, services, stats
 from heli.campaigns.forms import AssignForm, CampaignForm, DecideForm
-from heli.campaigns.models import Campaign, CampaignStatus, CampaignTask, Outcome
-from heli.control.access import paginate, query_without_page, requires
-from heli.control.views.common import add_errors, attachment
+from heli.campaigns.models import Campaign, CampaignTask, Outcome
+from heli.control.access import requires
+from heli.control.campaign_lists import CampaignList, TaskList
+from heli.control.lists.views import respond
+from heli.control.views.common import add_errors, attachment, post_action
+from heli.control.work_lists import parse_ids
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.mobility import clock
+from heli.orgs.models import OrgCategory
+
+GRIDS_PER_PAGE = 50
 
 
 def _tasks():
@@ -41,33 +47,7 @@ def _tasks_of(campaign: Campaign):
 
 @requires(Right.VIEW)
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    campaigns = Campaign.objects.select_related("region", "opened_by")
-    if status in CampaignStatus.values:
-        campaigns = campaigns.filter(status=status)
-    page = paginate(request, campaigns)
-    ids = [c.pk for c in page.object_list]
-    counted = (
-        CampaignTask.objects.filter(campaign_id__in=ids)
-        .order_by()
-        .values("campaign_id")
-        .annotate(total=Count("pk"), done=Count("pk", filter=~Q(outcome=Outcome.PENDING)))
-    )
-    figures = {row["campaign_id"]: row for row in counted}
-    for campaign in page.object_list:
-        row = figures.get(campaign.pk, {"total": 0, "done": 0})
-        campaign.done, campaign.total = row["done"], row["total"]
-        campaign.percent = stats.percent(campaign.done, campaign.total)
-    return render(
-        request,
-        "control/campaign_list.html",
-        {
-            "page": page,
-            "status": status,
-            "statuses": CampaignStatus.choices,
-            "query": query_without_page(request),
-        },
-    )
+    return respond(CampaignList, request)
 
 
 @requires(Right.OPEN_CAMPAIGNS)
@@ -133,7 +113,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "campaign": campaign,
             **figures,
             "mine": mine,
-            "shown_grids": shown,
+            "grid_page": Paginator(shown, GRIDS_PER_PAGE).get_page(request.GET.get("page")),
+            "grid_query": f"grids={show}" if show else "",
             "show": show,
             "can_close": campaign.is_open and _manages(request, campaign),
             "chart": stats.chart_data(rows),
@@ -148,45 +129,55 @@ def _manages(request: HttpRequest, campaign: Campaign) -> bool:
     )
 
 
-def filtered_tasks(request: HttpRequest, campaign: Campaign):
-    tasks = _tasks_of(campaign)
-    outcome = request.GET.get("outcome", "")
-    if outcome in Outcome.values:
-        tasks = tasks.filter(outcome=outcome)
-    grid = request.GET.get("grid", "")
-    if grid.isdigit():
-        tasks = tasks.filter(grid_id=int(grid))
-    if request.GET.get("mine") == "1":
-        tasks = tasks.filter(assignee=request.user)
-    if request.GET.get("lost") == "1":
-        tasks = tasks.filter(was_lost=True)
-    term = request.GET.get("q", "").strip()
-    if term:
-        tasks = tasks.filter(member__name__icontains=term)
-    return tasks
-
-
 @requires(Right.VIEW)
 def campaign_tasks(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_scoped_or_404(Campaign.objects.select_related("region"), pk=pk)
-    grids = (
-        CampaignTask.objects.filter(campaign=campaign)
-        .order_by("grid__path")
-        .values_list("grid_id", "grid__name")
-        .distinct()
-    )
-    return render(
+    return respond(
+        TaskList,
         request,
-        "control/campaign_tasks.html",
-        {
-            "campaign": campaign,
-            "page": paginate(request, filtered_tasks(request, campaign)),
-            "params": request.GET,
-            "outcomes": Outcome.choices,
-            "grids": list(grids),
-            "query": query_without_page(request),
-        },
+        {"campaign": campaign},
+        campaign=campaign,
+        assignees=_workers() if request.user.can(Right.OPEN_CAMPAIGNS) else [],
     )
+
+
+def _workers():
+    """Accounts a manager may hand tasks to: those in the manager's subtree with the right to
+    edit members, bound to an organization of a place (the service checks each task's grid)."""
+    roles = [role for role in Role.values if Right.EDIT_MEMBERS in rights_of(role)]
+    return (
+        User.in_scope.filter(is_active=True, role__in=roles, org__category=OrgCategory.REGIONAL)
+        .select_related("org")
+        .order_by("org__path", "username")
+    )
+
+
+@requires(Right.OPEN_CAMPAIGNS)
+@require_POST
+def campaign_task_batch_assign(request: HttpRequest) -> HttpResponse:
+    """Hand the ticked tasks to one worker (tasks and worker fetched through the scope)."""
+    ids = parse_ids(request.POST.getlist("pick"))
+    tasks = list(_tasks().filter(current_scope().region_q("grid__path"), pk__in=ids))
+    if len(tasks) != len(ids):
+        raise Http404
+    worker_id = request.POST.get("assignee", "")
+    worker = _workers().filter(pk=worker_id).first() if worker_id.isdigit() else None
+
+    def assign() -> str:
+        if worker is None:
+            raise ValidationError(_("Choose the worker to hand the tasks to."))
+        count = services.reassign_all(Actor.from_request(request), tasks, worker)
+        return _("Handed %(count)s tasks to %(name)s.") % {
+            "count": count,
+            "name": worker.display_name,
+        }
+
+    back = (
+        redirect("control:campaign_tasks", pk=tasks[0].campaign_id)
+        if tasks
+        else redirect("control:campaign_list")
+    )
+    return post_action(request, assign, back)
 
 
 def _task_page(request: HttpRequest, task: CampaignTask, form=None, status=200) -> HttpResponse:

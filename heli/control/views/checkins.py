@@ -6,8 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,10 +15,12 @@ from django.views.decorators.http import require_POST
 
 from heli.accounts.roles import Right
 from heli.audit.services import Actor
-from heli.control.access import paginate, query_without_page, requires
+from heli.control.access import requires
 from heli.control.forms import StyledForm, lookup_field
+from heli.control.lists.views import respond
 from heli.control.member_forms import MemberForm
-from heli.control.views.common import form_page
+from heli.control.views.common import form_page, post_action
+from heli.control.work_lists import CheckInList, PendingList, parse_ids
 from heli.core.scoping import get_scoped_or_404
 from heli.members.models import Member
 from heli.mobility import checkins
@@ -28,22 +30,48 @@ from heli.stations.models import Station
 
 @requires(Right.VIEW)
 def check_in_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", PendingStatus.PENDING)
-    pending = PendingCheckIn.objects.select_related("station")
-    if status in PendingStatus.values:
-        pending = pending.filter(status=status)
-    recent = CheckIn.objects.select_related("member", "station")[:20]
-    return render(
-        request,
-        "control/check_in_list.html",
-        {
-            "page": paginate(request, pending),
-            "status": status,
-            "statuses": PendingStatus.choices,
-            "recent": recent,
-            "query": query_without_page(request),
-        },
-    )
+    """Check-ins of people not yet registered, to confirm or reject (in batches too)."""
+    return respond(PendingList, request)
+
+
+@requires(Right.VIEW)
+def check_in_history(request: HttpRequest) -> HttpResponse:
+    """Every check-in in the user's area, filtered and searched like any list."""
+    return respond(CheckInList, request)
+
+
+def _ticked(request: HttpRequest) -> list[PendingCheckIn]:
+    """The ticked pending check-ins, each through the scope: one outside it answers 404."""
+    ids = parse_ids(request.POST.getlist("pick"))
+    found = list(PendingCheckIn.objects.filter(pk__in=ids))
+    if len(found) != len(ids):
+        raise Http404
+    return found
+
+
+@requires(Right.EDIT_MEMBERS)
+@require_POST
+def pending_batch_confirm(request: HttpRequest) -> HttpResponse:
+    pending = _ticked(request)
+
+    def confirm() -> str:
+        done = checkins.confirm_matching(Actor.from_request(request), pending)
+        return _("Confirmed %(count)s check-ins.") % {"count": len(done)}
+
+    return post_action(request, confirm, redirect("control:check_in_list"))
+
+
+@requires(Right.EDIT_MEMBERS)
+@require_POST
+def pending_batch_reject(request: HttpRequest) -> HttpResponse:
+    pending = _ticked(request)
+    reason = request.POST.get("reason", "")
+
+    def reject() -> str:
+        count = checkins.reject_all(Actor.from_request(request), pending, reason)
+        return _("Rejected %(count)s check-ins.") % {"count": count}
+
+    return post_action(request, reject, redirect("control:check_in_list"))
 
 
 @requires(Right.EDIT_MEMBERS)

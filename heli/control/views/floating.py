@@ -5,7 +5,6 @@ duty and its timeline, contacts, the inflow side's confirmation, and return regi
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,8 +13,10 @@ from django.views.decorators.http import require_POST
 
 from heli.accounts.roles import Right
 from heli.audit.services import Actor
-from heli.control.access import paginate, query_without_page, requires
+from heli.control.access import requires
 from heli.control.floating_forms import ContactForm, DutiesForm, FloatingRecordForm, ReturnForm
+from heli.control.floating_lists import FloatingList
+from heli.control.lists.views import respond
 from heli.control.views.common import form_page, post_action
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.letters.models import ReminderLetter
@@ -34,55 +35,9 @@ def records():
     )
 
 
-def filtered_records(request: HttpRequest):
-    """The records the list's filters select (also used by its export)."""
-    found = records()
-    status = request.GET.get("status", RecordStatus.ACTIVE)
-    if status in RecordStatus.values:
-        found = found.filter(status=status)
-    direction = request.GET.get("direction", "")
-    if direction in FloatingDirection.values:
-        found = found.filter(direction=direction)
-    state = request.GET.get("state", "")
-    if state in {s.value for s in clock.ContactState}:
-        found = found.filter(clock.state_q(clock.ContactState(state)))
-    if request.GET.get("joined") == "no":
-        found = found.filter(direction=FloatingDirection.IN, joined_org__isnull=True)
-    term = request.GET.get("q", "").strip()
-    if term:
-        found = found.filter(Q(member__name__icontains=term) | Q(place__icontains=term))
-    return found
-
-
-def with_clock(records) -> list[dict]:
-    today = timezone.localdate()
-    return [
-        {
-            "record": r,
-            "days": clock.days_without_contact(r, today),
-            "state": clock.state_of(r, today),
-        }
-        for r in records
-    ]
-
-
 @requires(Right.VIEW)
 def floating_list(request: HttpRequest) -> HttpResponse:
-    page = paginate(request, filtered_records(request))
-    return render(
-        request,
-        "control/floating_list.html",
-        {
-            "page": page,
-            "rows": with_clock(page.object_list),
-            "filters": request.GET,
-            "status": request.GET.get("status", RecordStatus.ACTIVE),
-            "statuses": RecordStatus.choices,
-            "directions": FloatingDirection.choices,
-            "states": [(s.value, s.label) for s in clock.ContactState],
-            "query": query_without_page(request),
-        },
-    )
+    return respond(FloatingList, request)
 
 
 @requires(Right.EDIT_MEMBERS)

@@ -7,98 +7,32 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from heli.accounts.roles import Right
 from heli.audit.services import Actor
-from heli.control.access import paginate, query_without_page, requires
+from heli.control.access import requires
 from heli.control.floating_forms import JoinForm, TemporaryBranchForm
-from heli.control.views.common import add_errors, attachment, region_scope_path, visible_roots
-from heli.control.views.floating import filtered_records, records, with_clock
+from heli.control.floating_lists import FloatingList, LostList
+from heli.control.lists.views import export, respond
+from heli.control.views.common import add_errors
+from heli.control.views.floating import records
 from heli.core.scoping import get_scoped_or_404
-from heli.core.tree import counts_by_child, subtree_q
 from heli.members.choices import FloatingDirection
-from heli.mobility import clock, floating, nearby
-from heli.mobility.exporters import FloatingExporter
+from heli.mobility import floating, nearby
 from heli.mobility.models import FloatingRecord
-from heli.orgs.models import Region
-
-SERIOUS = (clock.ContactState.WARNING, clock.ContactState.LOST, clock.ContactState.LAPSE)
-
-
-def _place(request: HttpRequest) -> Region | None:
-    """The region the lost-contact list is about: chosen, or the user's own root region."""
-    pk = request.GET.get("region", "")
-    if pk.isdigit():
-        return get_scoped_or_404(Region, pk=pk)
-    roots = visible_roots(Region, region_scope_path())
-    return roots[0] if roots else None
-
-
-def _per_child(place: Region, today) -> list[dict]:
-    """Warning, lost and near-six-months counts for each child of the place (one grouped
-    query per state)."""
-    children = list(place.children.order_by("path"))
-    counts = {
-        state: counts_by_child(
-            FloatingRecord.objects.filter(clock.state_q(state, today)), "grid__path", place.path
-        )
-        for state in SERIOUS
-    }
-    rows = [
-        {"region": child, **{state.value: counts[state].get(child.path, 0) for state in SERIOUS}}
-        for child in children
-    ]
-    return [r for r in rows if any(r[s.value] for s in SERIOUS)]
 
 
 @requires(Right.VIEW)
 def floating_lost(request: HttpRequest) -> HttpResponse:
-    """失联名单: records silent past the warning threshold, under a region, most silent first."""
-    today = timezone.localdate()
-    place = _place(request)
-    state = request.GET.get("state", "")
-    wanted = (
-        clock.state_q(clock.ContactState(state), today)
-        if state in [s.value for s in SERIOUS]
-        else clock.lost_q(today)
-    )
-    silent = records().filter(wanted).order_by("last_contact_at", "since", "pk")
-    if place is not None:
-        silent = silent.filter(subtree_q("grid__path", place.path))
-    page = paginate(request, silent)
-    rows = _per_child(place, today) if place is not None else []
-    return render(
-        request,
-        "control/floating_lost.html",
-        {
-            "place": place,
-            "breadcrumbs": list(place.ancestors()) if place is not None else [],
-            "page": page,
-            "rows": with_clock(page.object_list),
-            "children": rows,
-            "chart": {
-                "names": [r["region"].name for r in rows],
-                "series": [
-                    {"key": s.value, "name": s.label, "data": [r[s.value] for r in rows]}
-                    for s in SERIOUS
-                ],
-            },
-            "state": state,
-            "states": [(s.value, s.label) for s in SERIOUS],
-            "thresholds": {s.value: clock.threshold(s) for s in SERIOUS},
-            "query": query_without_page(request),
-        },
-    )
+    """失联名单 per district, town and grid (see LostList)."""
+    return respond(LostList, request)
 
 
 @requires(Right.VIEW)
 def floating_export(request: HttpRequest) -> HttpResponse:
-    exporter = FloatingExporter(filtered_records(request), today=timezone.localdate())
-    content = exporter.to_xlsx()
-    floating.record_export(Actor.from_request(request), exporter.count)
-    return attachment(content, f"{exporter.filename}.xlsx")
+    """The floating list's export under its own address."""
+    return export(FloatingList(request.user, request.GET, request.session), request, unmasked=False)
 
 
 @requires(Right.EDIT_MEMBERS)

@@ -7,113 +7,56 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from heli.accounts.roles import Right
 from heli.audit.services import Actor
-from heli.control.access import paginate, query_without_page, requires
+from heli.control.access import requires
+from heli.control.floating_lists import DueList
+from heli.control.lists.views import respond
 from heli.control.views.common import attachment, post_action
+from heli.control.work_lists import MAX_BATCH, LetterList, parse_ids
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.letters import docx, services
-from heli.letters.models import CloseReason, LetterStatus, ReminderLetter
+from heli.letters.models import CloseReason, ReminderLetter
 from heli.mobility.models import FloatingRecord
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-MAX_BATCH = 500
-
-
-def _ids(raw: str | list[str]) -> list[int]:
-    values = raw.split(",") if isinstance(raw, str) else raw
-    return sorted({int(v) for v in values if str(v).strip().isdigit()})
-
-
-def _status_counts() -> dict[str, int]:
-    counts = dict(ReminderLetter.objects.order_by().values_list("status").annotate(n=Count("id")))
-    return {value: counts.get(value, 0) for value in LetterStatus.values}
+ZIP_TYPE = "application/zip"
 
 
 @requires(Right.VIEW)
 def letter_list(request: HttpRequest) -> HttpResponse:
-    picked = request.GET.getlist("pick")
-    if picked:  # "download the selected letters": the batch is named by their ids
-        ids = _ids(picked)[:MAX_BATCH]
-        if ids:
-            ids_text = ",".join(map(str, ids))
-            return redirect("control:letter_batch_docx", ids=ids_text)
-    params = {key: request.GET.get(key, "").strip() for key in ("status", "overdue", "year", "q")}
-    letters = ReminderLetter.objects.select_related("member", "issuing_org", "record")
-    if params["status"] in LetterStatus.values:
-        letters = letters.filter(status=params["status"])
-    if params["overdue"]:
-        letters = letters.filter(services.overdue_q())
-    if params["year"].isdigit():
-        letters = letters.filter(year=int(params["year"]))
-    if params["q"]:
-        letters = letters.filter(
-            Q(member__name__icontains=params["q"]) | Q(number__icontains=params["q"])
-        )
-    batch = _ids(request.GET.get("ids", ""))
-    if batch:
-        letters = letters.filter(pk__in=batch)
-    years = ReminderLetter.objects.order_by("-year").values_list("year", flat=True).distinct()
-    return render(
-        request,
-        "control/letter_list.html",
-        {
-            "page": paginate(request, letters),
-            "params": params,
-            "statuses": LetterStatus.choices,
-            "counts": _status_counts(),
-            "overdue_count": ReminderLetter.objects.filter(services.overdue_q()).count(),
-            "due_count": services.due_records().count(),
-            "years": list(years),
-            "batch": ",".join(map(str, batch)),
-            "query": query_without_page(request),
-            "today": timezone.localdate(),
-        },
-    )
+    return respond(LetterList, request)
 
 
 @requires(Right.VIEW)
 def letter_due(request: HttpRequest) -> HttpResponse:
-    """The members due a letter: away for LETTER_DUE_AFTER_DAYS days or more, not confirmed by
-    the inflow side, without an open letter."""
-    q = request.GET.get("q", "").strip()
-    records = services.due_records()
-    if q:
-        records = records.filter(member__name__icontains=q)
-    today = timezone.localdate()
-    page = paginate(request, records, per_page=100)
-    for floating in page.object_list:
-        floating.days_away = (today - floating.since).days
-    return render(
-        request,
-        "control/letter_due.html",
-        {
-            "page": page,
-            "q": q,
-            "days": services.due_after_days(),
-            "query": query_without_page(request),
-        },
-    )
+    """The members due a letter (see DueList); tick them to issue letters in one go."""
+    return respond(DueList, request)
+
+
+def _picked(request: HttpRequest) -> list[int]:
+    return parse_ids(request.POST.getlist("pick"))
 
 
 @requires(Right.EDIT_MEMBERS)
 @require_POST
 def letter_issue(request: HttpRequest) -> HttpResponse:
-    """Issue letters for the ticked members, all or none; one letter opens its page, several
-    open the list of this batch with its download."""
-    ids = _ids(request.POST.getlist("record"))
+    """Issue letters for the ticked members (from the due list or the lost-contact list), all
+    or none; then the list of this batch offers them as one Word file or a zip."""
+    ids = _picked(request)
+    back = _back(request, "control:letter_due")
     if not ids:
         messages.error(request, _("Tick at least one member to write to."))
-        return redirect("control:letter_due")
+        return back
     visible = FloatingRecord.objects.filter(pk__in=ids).filter(
         current_scope().org_q("outflow_org__path")
     )
@@ -124,7 +67,7 @@ def letter_issue(request: HttpRequest) -> HttpResponse:
         letters = services.issue(Actor.from_request(request), records)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("control:letter_due")
+        return back
     messages.success(
         request,
         _("Issued %(count)s reminder letter(s): download, print and send them.")
@@ -134,6 +77,14 @@ def letter_issue(request: HttpRequest) -> HttpResponse:
         return redirect("control:letter_detail", pk=letters[0].pk)
     ids_text = ",".join(str(letter.pk) for letter in letters)
     return redirect(reverse("control:letter_list") + f"?ids={ids_text}")
+
+
+def _back(request: HttpRequest, fallback: str) -> HttpResponse:
+    """Back to the list the batch came from (a local path only), else to `fallback`."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts=None) and target.startswith("/"):
+        return redirect(target)
+    return redirect(fallback)
 
 
 @requires(Right.VIEW)
@@ -164,6 +115,11 @@ def _download(request: HttpRequest, letters: list[ReminderLetter]) -> HttpRespon
     return attachment(docx.render(letters), docx.filename(letters), DOCX_TYPE)
 
 
+def _download_zip(request: HttpRequest, letters: list[ReminderLetter]) -> HttpResponse:
+    services.record_download(Actor.from_request(request), letters)
+    return attachment(docx.render_zip(letters), docx.zip_filename(letters), ZIP_TYPE)
+
+
 def _with_parts():
     return ReminderLetter.objects.select_related("member", "issuing_org", "record")
 
@@ -173,18 +129,52 @@ def letter_docx(request: HttpRequest, pk: int) -> HttpResponse:
     return _download(request, [get_scoped_or_404(_with_parts(), pk=pk)])
 
 
-@requires(Right.VIEW)
-def letter_batch_docx(request: HttpRequest, ids: str) -> HttpResponse:
-    """One .docx with the letters named in the URL; one of them outside the scope (or absent)
-    answers 404 for the whole batch."""
-    pks = _ids(ids)
+def _batch(pks: list[int]) -> list[ReminderLetter]:
+    """The letters named, each through the scope: one outside it (or absent) answers 404 for
+    the whole batch."""
     if not pks or len(pks) > MAX_BATCH:
         raise Http404
     by_pk = {letter.pk: letter for letter in _with_parts().filter(pk__in=pks)}
     if len(by_pk) != len(pks):
         raise Http404
-    letters = sorted(by_pk.values(), key=lambda x: (x.issuing_org.path, x.year, x.serial))
-    return _download(request, letters)
+    return sorted(by_pk.values(), key=lambda x: (x.issuing_org.path, x.year, x.serial))
+
+
+@requires(Right.VIEW)
+def letter_batch_docx(request: HttpRequest, ids: str) -> HttpResponse:
+    """One .docx with the letters named in the URL (a batch just issued)."""
+    return _download(request, _batch(parse_ids(ids)))
+
+
+@requires(Right.VIEW)
+def letter_batch_zip(request: HttpRequest, ids: str) -> HttpResponse:
+    """The same letters as a zip, one .docx each."""
+    return _download_zip(request, _batch(parse_ids(ids)))
+
+
+@requires(Right.VIEW)
+@require_POST
+def letter_batch_download(request: HttpRequest) -> HttpResponse:
+    """The ticked letters of the list, as one Word file or a zip (the batch's choice)."""
+    if not _picked(request):
+        messages.error(request, _("Tick the letters to download first."))
+        return _back(request, "control:letter_list")
+    letters = _batch(_picked(request))
+    send = _download_zip if request.POST.get("format") == "zip" else _download
+    return send(request, letters)
+
+
+@requires(Right.EDIT_MEMBERS)
+@require_POST
+def letter_batch_remind(request: HttpRequest) -> HttpResponse:
+    picked = _picked(request)
+    letters = _batch(picked) if picked else []
+
+    def remind() -> str:
+        count = services.remind_all(Actor.from_request(request), letters)
+        return _("Recorded a reminder for %(count)s letters.") % {"count": count}
+
+    return post_action(request, remind, _back(request, "control:letter_list"))
 
 
 class SentForm(forms.Form):

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from heli.accounts.roles import Right
 from heli.audit.services import Actor
-from heli.control.access import paginate, query_without_page, requires
+from heli.control.access import requires
 from heli.control.forms import PartyOrgForm
+from heli.control.lists.views import respond
+from heli.control.structure_lists import OrgList
 from heli.control.views.common import (
     breadcrumbs,
     form_page,
@@ -17,7 +18,7 @@ from heli.control.views.common import (
 )
 from heli.core.scoping import get_scoped_or_404
 from heli.orgs import services, stats
-from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg
+from heli.orgs.models import OrgCategory, PartyOrg
 from heli.stations.models import Station
 
 
@@ -38,29 +39,7 @@ def org_tree(request: HttpRequest) -> HttpResponse:
 
 @requires(Right.VIEW)
 def org_list(request: HttpRequest) -> HttpResponse:
-    orgs = PartyOrg.objects.select_related("parent", "region").order_by("path")
-    term = request.GET.get("q", "").strip()
-    if term:
-        orgs = orgs.filter(Q(name__icontains=term) | Q(secretary__icontains=term))
-    level = request.GET.get("level", "")
-    if level in OrgLevel.values:
-        orgs = orgs.filter(level=level)
-    category = request.GET.get("category", "")
-    if category in OrgCategory.values:
-        orgs = orgs.filter(category=category)
-    return render(
-        request,
-        "control/org_list.html",
-        {
-            "page": paginate(request, orgs),
-            "levels": OrgLevel.choices,
-            "categories": OrgCategory.choices,
-            "q": term,
-            "level": level,
-            "category": category,
-            "query": query_without_page(request),
-        },
-    )
+    return respond(OrgList, request)
 
 
 @requires(Right.VIEW)

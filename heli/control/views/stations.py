@@ -1,51 +1,45 @@
 from __future__ import annotations
 
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from heli.accounts.roles import Right
 from heli.audit.services import Actor
-from heli.control.access import paginate, query_without_page, requires
+from heli.control.access import requires
 from heli.control.forms import StationForm
-from heli.control.views.common import form_page
+from heli.control.lists.views import respond
+from heli.control.structure_lists import StationList
+from heli.control.views.common import attachment, form_page
+from heli.control.work_lists import parse_ids
 from heli.core.scoping import get_scoped_or_404
-from heli.core.tree import subtree_q
-from heli.orgs.models import TOWN_LEVEL, Region, RegionKind
+from heli.orgs.models import Region, RegionKind
 from heli.stations import poster, services
-from heli.stations.models import Station, StationKind
+from heli.stations.models import Station
 
 
 @requires(Right.VIEW)
 def station_list(request: HttpRequest) -> HttpResponse:
-    stations = Station.objects.select_related("grid", "grid__parent", "org").order_by(
-        "kind", "grid__path", "name"
-    )
-    term = request.GET.get("q", "").strip()
-    if term:
-        stations = stations.filter(
-            Q(name__icontains=term) | Q(address__icontains=term) | Q(grid__name__icontains=term)
-        )
-    kind = request.GET.get("kind", "")
-    if kind in StationKind.values:
-        stations = stations.filter(kind=kind)
-    towns = list(Region.objects.filter(kind__in=TOWN_LEVEL).order_by("path"))
-    town = next((t for t in towns if str(t.pk) == request.GET.get("town")), None)
-    if town is not None:
-        stations = stations.filter(subtree_q("grid__path", town.path))
-    return render(
-        request,
-        "control/station_list.html",
-        {
-            "page": paginate(request, stations),
-            "kinds": StationKind.choices,
-            "towns": towns,
-            "town": town,
-            "q": term,
-            "kind": kind,
-            "query": query_without_page(request),
-        },
-    )
+    return respond(StationList, request)
+
+
+@requires(Right.VIEW)
+@require_POST
+def station_batch_posters(request: HttpRequest) -> HttpResponse:
+    """The QR posters of the ticked stations (a town's, say) in one PDF, one A4 page each."""
+    ids = parse_ids(request.POST.getlist("pick"))
+    found = Station.objects.filter(pk__in=ids).select_related("grid").order_by("grid__path")
+    stations = list(found)
+    if not ids:
+        messages.error(request, _("Tick the stations whose posters to print first."))
+        return redirect("control:station_list")
+    if len(stations) != len(ids):
+        raise Http404
+    body = services.print_posters(Actor.from_request(request), stations, request)
+    name = _("Station posters (%(count)s).pdf") % {"count": len(stations)}
+    return attachment(body, name, "application/pdf")
 
 
 @requires(Right.VIEW)

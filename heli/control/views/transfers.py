@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,16 +16,18 @@ from django.views.decorators.http import require_POST
 
 from heli.accounts.roles import Right
 from heli.audit.services import Actor
-from heli.control.access import paginate, query_without_page, requires
+from heli.control.access import requires
+from heli.control.lists.views import respond
 from heli.control.views.common import add_errors
 from heli.control.widgets import node_label
-from heli.core.scoping import current_scope, get_scoped_or_404
+from heli.control.work_lists import TransferList
+from heli.core.scoping import get_scoped_or_404
 from heli.members.models import Member
 from heli.orgs.models import OrgCategory, PartyOrg
 from heli.transfers import rules, services
 from heli.transfers.forms import ApplyForm, IncomingForm, StepForm
 from heli.transfers.letter import letter_context
-from heli.transfers.models import OPEN_STATUSES, Transfer, TransferStatus
+from heli.transfers.models import OPEN_STATUSES, Transfer
 
 LOOKUP_LIMIT = 20
 
@@ -37,47 +38,7 @@ def _transfers():
 
 @requires(Right.VIEW)
 def transfer_list(request: HttpRequest) -> HttpResponse:
-    """Filters: direction (out of / into my organizations), a member's name or a letter
-    number; counts per status for what the other filters leave."""
-    scope = current_scope()
-    params = request.GET
-    transfers = _transfers()
-    direction = params.get("direction", "")
-    if direction == "out":
-        transfers = transfers.filter(scope.org_q("from_org__path"))
-    elif direction == "in":
-        transfers = transfers.filter(scope.org_q("to_org__path"))
-    term = params.get("q", "").strip()
-    if term:
-        transfers = transfers.filter(
-            Q(member__name__icontains=term)
-            | Q(serial__icontains=term)
-            | Q(external_serial__icontains=term)
-        )
-    counts = dict(
-        transfers.order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
-    status = params.get("status", "")
-    if status == "open":
-        transfers = transfers.filter(status__in=OPEN_STATUSES)
-    elif status in TransferStatus.values:
-        transfers = transfers.filter(status=status)
-    statuses = [(value, label, counts.get(value, 0)) for value, label in TransferStatus.choices]
-    return render(
-        request,
-        "control/transfer_list.html",
-        {
-            "page": paginate(request, transfers),
-            "statuses": statuses,
-            "open_count": sum(counts.get(s, 0) for s in OPEN_STATUSES),
-            "total": sum(counts.values()),
-            "params": params,
-            "query": query_without_page(request),
-        },
-    )
+    return respond(TransferList, request)
 
 
 @requires(Right.EDIT_MEMBERS)
