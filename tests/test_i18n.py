@@ -7,7 +7,7 @@ def test_pages_are_in_chinese_by_default(world, client):
     client.force_login(world.users["district_admin"])
     html = client.get(reverse("control:dashboard")).content.decode()
     assert '<html lang="zh-hans">' in html
-    assert "首页看板" in html and "一网格一支部一阵地" in html
+    assert "工作台" in html and "一网格一支部一阵地" in html
 
 
 @pytest.mark.django_db
@@ -16,9 +16,9 @@ def test_a_user_switches_to_english_and_back(world, client):
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert response.status_code == 302
     html = client.get(reverse("control:dashboard")).content.decode()
-    assert '<html lang="en">' in html and "Dashboard" in html
+    assert '<html lang="en">' in html and "My desk" in html
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
-    assert "首页看板" in client.get(reverse("control:dashboard")).content.decode()
+    assert "工作台" in client.get(reverse("control:dashboard")).content.decode()
 
 
 @pytest.mark.django_db

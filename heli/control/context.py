@@ -6,9 +6,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from heli.accounts.roles import Right
+from heli.control import todo
 
 MENU = [
-    ("control:dashboard", _("Dashboard"), Right.VIEW, "dashboard"),
+    ("control:dashboard", _("My desk"), Right.VIEW, "dashboard"),
     ("control:region_tree", _("Region tree"), Right.VIEW, "region"),
     ("control:org_tree", _("Party organizations"), Right.VIEW, "org"),
     ("control:station_list", _("Stations"), Right.VIEW, "station"),
@@ -40,9 +41,10 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"menu": [], "can": {}}
+    counts = todo.badges(request)
     return {
         "menu": [
-            {"url": url, "label": label, "section": section}
+            {"url": url, "label": label, "section": section, "badge": counts.get(section, 0)}
             for url, label, right, section in MENU
             if user.can(right)
         ],

@@ -162,6 +162,7 @@ class LostList(ListPage):
         DIRECTION,
         ChoiceFilter("state", _("Contact state"), [(s.value, s.label) for s in SERIOUS],
                      query=_contact_state_q),
+        FlagFilter("new", _("Lost contact in the last 7 days"), clock.newly_lost_q),
     )  # fmt: skip
     search = MEMBER_SEARCH
     default_sort = "last_contact"

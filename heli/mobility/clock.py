@@ -97,3 +97,12 @@ def state_q(state: ContactState, today: dt.date | None = None) -> Q:
 def lost_q(today: dt.date | None = None) -> Q:
     """Lost contact, the lapse-flagged included."""
     return silent_for_q(threshold(ContactState.LOST), today)
+
+
+NEWLY_LOST_DAYS = 7
+
+
+def newly_lost_q(today: dt.date | None = None, within: int = NEWLY_LOST_DAYS) -> Q:
+    """Records that crossed the lost-contact threshold in the last `within` days (新失联)."""
+    lost = threshold(ContactState.LOST)
+    return silent_for_q(lost, today) & ~silent_for_q(lost + within, today)

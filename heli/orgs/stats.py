@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from heli.core.tree import STEP_WIDTH, counts_by_child
 from heli.orgs.models import (
@@ -18,6 +19,10 @@ from heli.orgs.models import (
 )
 from heli.stations.models import Station, StationKind
 
+# What counts as a party branch everywhere (tiles, trees, charts, exports): the branches of the
+# zone, whatever their category; the directory of organizations outside the zone is not ours.
+BRANCHES = Q(level=OrgLevel.BRANCH) & ~Q(category=OrgCategory.EXTERNAL)
+
 
 def level_counts() -> dict[str, int]:
     by_kind = dict(Region.objects.values_list("kind").annotate(n=Count("pk")).order_by())
@@ -25,9 +30,7 @@ def level_counts() -> dict[str, int]:
         "towns": sum(by_kind.get(k, 0) for k in TOWN_LEVEL),
         "villages": sum(by_kind.get(k, 0) for k in VILLAGE_LEVEL),
         "grids": by_kind.get(RegionKind.GRID, 0),
-        "branches": PartyOrg.objects.filter(level=OrgLevel.BRANCH)
-        .exclude(category=OrgCategory.EXTERNAL)
-        .count(),
+        "branches": PartyOrg.objects.filter(BRANCHES).count(),
         "stations": Station.objects.count(),
     }
 
@@ -65,9 +68,7 @@ class ChildCounts:
 def region_children(region: Region) -> list[ChildCounts]:
     children = list(Region.objects.filter(parent=region).order_by("path"))
     grids = counts_by_child(Region.objects.filter(kind=RegionKind.GRID), "path", region.path)
-    branches = counts_by_child(
-        PartyOrg.objects.filter(level=OrgLevel.BRANCH), "region__path", region.path
-    )
+    branches = counts_by_child(PartyOrg.objects.filter(BRANCHES), "region__path", region.path)
     stations = counts_by_child(Station.objects.all(), "grid__path", region.path)
     return [
         ChildCounts(
@@ -83,7 +84,7 @@ def region_children(region: Region) -> list[ChildCounts]:
 def org_children(org: PartyOrg) -> list[ChildCounts]:
     children = list(PartyOrg.objects.filter(parent=org).select_related("region"))
     orgs = counts_by_child(PartyOrg.objects.all(), "path", org.path)
-    branches = counts_by_child(PartyOrg.objects.filter(level=OrgLevel.BRANCH), "path", org.path)
+    branches = counts_by_child(PartyOrg.objects.filter(BRANCHES), "path", org.path)
     stations = counts_by_child(Station.objects.all(), "org__path", org.path)
     return [
         ChildCounts(
@@ -108,21 +109,37 @@ def grids_missing_branch_or_station() -> QuerySet:
     )
 
 
-def towns_overview() -> list[dict]:
-    """Per town/street: grids, branches and stations (for the dashboard's stacked bars)."""
-    towns = list(Region.objects.filter(kind__in=TOWN_LEVEL).order_by("path"))
-    grids = per_town(Region.objects.filter(kind=RegionKind.GRID), "path", towns)
-    branches = per_town(PartyOrg.objects.filter(level=OrgLevel.BRANCH), "region__path", towns)
-    stations = per_town(Station.objects.all(), "grid__path", towns)
-    return [
+def children_overview(region: Region) -> list[dict]:
+    """Per child of `region` (towns of the district, villages of a town, grids of a village):
+    grids, branches and stations; then, when some sit on the region itself rather than under
+    a child (a branch serving the whole district), a row for them, so the rows add up to the
+    region's totals."""
+    grids = Region.objects.filter(kind=RegionKind.GRID)
+    branches = PartyOrg.objects.filter(BRANCHES)
+    stations = Station.objects.all()
+    per_child = {
+        "grids": counts_by_child(grids, "path", region.path),
+        "branches": counts_by_child(branches, "region__path", region.path),
+        "stations": counts_by_child(stations, "grid__path", region.path),
+    }
+    rows = [
         {
-            "name": town.name,
-            "grids": grids.get(town.path, 0),
-            "branches": branches.get(town.path, 0),
-            "stations": stations.get(town.path, 0),
+            "name": child.name,
+            "pk": child.pk,
+            **{k: per_child[k].get(child.path, 0) for k in per_child},
         }
-        for town in towns
+        for child in Region.objects.filter(parent=region).order_by("path")
     ]
+    own = {
+        "grids": grids.filter(path=region.path).count(),
+        "branches": branches.filter(region__path=region.path).count(),
+        "stations": stations.filter(grid__path=region.path).count(),
+    }
+    if any(own.values()):
+        rows.append(
+            {"name": _("Directly under %(name)s") % {"name": region.name}, "pk": None, **own}
+        )
+    return rows
 
 
 def per_town(queryset: QuerySet, field: str, towns: list[Region]) -> dict[str, int]:

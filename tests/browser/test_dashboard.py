@@ -58,7 +58,7 @@ def test_a_district_admin_logs_in_and_sees_the_zone_counts(page, zone, live_serv
     # ECharts drew the charts: the library arrived from the live server and made canvases.
     page.locator("#chart-stations canvas").first.wait_for()
     assert page.locator("#chart-stations canvas").count() >= 1
-    assert page.locator("#chart-towns canvas").count() >= 1
+    assert page.locator("#chart-children canvas").count() >= 1
     assert page.evaluate("typeof window.echarts") == "object"
     # Bootstrap's stylesheet applies (its .btn rule sets the cursor and the padding).
     assert page.get_by_test_id("logout").evaluate("e => getComputedStyle(e).cursor") == "pointer"

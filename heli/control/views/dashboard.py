@@ -1,42 +1,86 @@
+"""The desk (工作台): what waits for the user, then the figures of *their* place at their level —
+the district sees its towns, a town its villages, a village its grids, a grid worker or branch
+their grid and branch, never an empty "0 towns" tile."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from heli.accounts.roles import Right
+from heli.control import todo
 from heli.control.access import paginate, requires
+from heli.control.views.common import region_scope_path, visible_roots
+from heli.core.tree import STEP_WIDTH
 from heli.members import ledgers
+from heli.mobility import clock
 from heli.mobility.figures import figures
+from heli.mobility.models import FloatingRecord, RecordStatus
 from heli.orgs import stats
+from heli.orgs.models import Region
+from heli.stations.models import Station
+
+# The level of a place by the depth of its path: 区 / 镇（街道） / 村（社区） / 网格.
+DISTRICT, TOWN, VILLAGE, GRID = 1, 2, 3, 4
+
+
+def _place(request: HttpRequest) -> Region | None:
+    """The region the user's organization governs (None for an organization of no place, such
+    as an enterprise branch: it sees its members only)."""
+    roots = visible_roots(Region, region_scope_path())
+    return roots[0] if len(roots) == 1 else None
 
 
 @requires(Right.VIEW)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    levels = stats.level_counts()
-    floating = ledgers.floating_share()
-    stations = stats.station_counts()
-    orgs = stats.org_counts()
-    chart = {
-        "levels": [{"key": key, "value": value} for key, value in levels.items()],
-        "stations": [{"name": n, "value": v} for n, v in stations],
-        "towns": stats.towns_overview(),
-        "orgs": [{"name": n, "value": v} for n, v in orgs],
-        "floating": {"outflow": floating.outflow, "inflow": floating.inflow},
+    place = _place(request)
+    level = len(place.path) // STEP_WIDTH if place is not None else 0
+    share = ledgers.floating_share()
+    work = figures()
+    context = {
+        "todos": todo.todos(request.user),
+        "place": place,
+        "level": level,
+        "levels": {"district": DISTRICT, "town": TOWN, "village": VILLAGE, "grid": GRID},
+        "floating": share,
+        "floating_percent": round(share.share * 100, 1),
+        "work": work,
     }
-    return render(
-        request,
-        "control/dashboard.html",
-        {
-            "levels": levels,
-            "station_counts": stations,
-            "org_counts": orgs,
-            "chart": chart,
-            "missing": stats.grids_missing_branch_or_station().count(),
-            "floating": floating,
-            "floating_percent": round(floating.share * 100, 1),
-            "work": figures(),
+    if place is not None and level < GRID:
+        counts = stats.level_counts()
+        children = stats.children_overview(place)
+        context.update(
+            counts=counts,
+            missing=stats.grids_missing_branch_or_station().count(),
+            station_counts=stats.station_counts(),
+            org_counts=stats.org_counts(),
+            children=children,
+            chart={
+                "stations": [{"name": n, "value": v} for n, v in stats.station_counts() if v],
+                "orgs": [{"name": n, "value": v} for n, v in stats.org_counts()],
+                "children": children,
+                "floating": {"outflow": share.outflow, "inflow": share.inflow},
+            },
+        )
+    else:
+        context.update(_own_place(place))
+    return render(request, "control/dashboard.html", context)
+
+
+def _own_place(place: Region | None) -> dict:
+    """A grid's (or a placeless branch's) desk: its three ledgers and its floating members by
+    contact state."""
+    states = [s for s in clock.ContactState]
+    active = FloatingRecord.objects.filter(status=RecordStatus.ACTIVE)
+    by_state = [(s, active.filter(clock.state_q(s)).count()) for s in states]
+    return {
+        "ledger_counts": ledgers.counts_for(place) if place is not None else None,
+        "stations_count": Station.objects.count(),
+        "chart": {
+            "states": [{"name": s.label, "value": n, "key": s.value} for s, n in by_state if n],
         },
-    )
+        "by_state": by_state,
+    }
 
 
 @requires(Right.VIEW)

@@ -9,30 +9,58 @@ window.heliCharts = (function () {
     window.addEventListener("resize", function () { chart.resize(); });
     return chart;
   }
+  // A chart with nothing to show says so instead of drawing empty axes.
+  function empty(id, text) {
+    var el = document.getElementById(id);
+    if (el) {
+      el.classList.add("chart-empty");
+      el.setAttribute("data-testid", "chart-empty");
+      el.textContent = text;
+    }
+  }
+  function pie(id, slices, emptyText) {
+    // Zero slices are left out: they would only pile their labels on top of each other.
+    var data = slices.filter(function (s) { return s.value > 0; });
+    if (!data.length) { empty(id, emptyText); return; }
+    var chart = init(id);
+    if (!chart) { return; }
+    chart.setOption({
+      color: RED, tooltip: { trigger: "item" },
+      series: [{ type: "pie", radius: ["40%", "70%"], data: data, avoidLabelOverlap: true,
+                 label: { formatter: "{b}\n{c}" }, labelLine: { length: 8, length2: 8 } }]
+    });
+  }
   function dashboard(data, labels) {
-    var stations = init("chart-stations");
-    if (stations) {
-      stations.setOption({
-        color: RED, tooltip: { trigger: "item" },
-        series: [{ type: "pie", radius: ["40%", "70%"], data: data.stations, label: { formatter: "{b}\n{c}" } }]
-      });
+    if (data.stations) { pie("chart-stations", data.stations, labels.empty); }
+    if (data.states) { pie("chart-states", data.states, labels.empty); }
+    if (data.orgs) {
+      if (!data.orgs.some(function (o) { return o.value > 0; })) { empty("chart-orgs", labels.empty); }
+      else {
+        var orgs = init("chart-orgs");
+        if (orgs) {
+          orgs.setOption({
+            color: RED, tooltip: {}, grid: { left: 120, right: 30, top: 10, bottom: 30 },
+            xAxis: { type: "value", minInterval: 1 },
+            yAxis: { type: "category", data: data.orgs.map(function (o) { return o.name; }) },
+            series: [{ type: "bar", data: data.orgs.map(function (o) { return o.value; }), label: { show: true, position: "right" } }]
+          });
+        }
+      }
     }
-    var orgs = init("chart-orgs");
-    if (orgs) {
-      orgs.setOption({
-        color: RED, tooltip: {}, grid: { left: 120, right: 30, top: 10, bottom: 30 },
-        xAxis: { type: "value" },
-        yAxis: { type: "category", data: data.orgs.map(function (o) { return o.name; }) },
-        series: [{ type: "bar", data: data.orgs.map(function (o) { return o.value; }), label: { show: true, position: "right" } }]
-      });
-    }
-    var towns = init("chart-towns");
-    if (towns) {
-      var names = data.towns.map(function (t) { return t.name; });
+    if (data.children) {
+      if (!data.children.length) { empty("chart-children", labels.empty); return; }
+      var children = init("chart-children");
+      if (!children) { return; }
+      var names = data.children.map(function (t) { return t.name; });
       var series = ["grids", "branches", "stations"].map(function (key) {
-        return { name: labels[key], type: "bar", data: data.towns.map(function (t) { return t[key]; }), label: { show: true, position: "top" } };
+        return { name: labels[key], type: "bar", data: data.children.map(function (t) { return t[key]; }), label: { show: names.length <= 12, position: "top" } };
       });
-      towns.setOption({ color: RED, tooltip: { trigger: "axis" }, legend: {}, xAxis: { type: "category", data: names }, yAxis: { type: "value" }, series: series });
+      children.setOption({
+        color: RED, tooltip: { trigger: "axis" }, legend: {},
+        grid: { left: 40, right: 20, top: 40, bottom: names.length > 8 ? 70 : 30 },
+        xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: names.length > 8 ? 30 : 0 } },
+        yAxis: { type: "value", minInterval: 1 }, series: series
+      });
     }
   }
   function regionMap(id, geojson, detailUrl) {

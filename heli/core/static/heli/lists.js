@@ -4,7 +4,7 @@
   "use strict";
 
   function format(template, count) {
-    return template.replace("%(count)s", String(count));
+    return template.replace("%(count)s", String(count)).replace("{count}", String(count));
   }
 
   // Page size: choosing a size reloads the list.

@@ -1,0 +1,132 @@
+"""The to-do list (待办) of the desk and the counts on the menu: what waits for this user, counted
+from the records in their scope, each item linking to the list that shows exactly those rows."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from heli.accounts.roles import Right
+from heli.campaigns.models import CampaignStatus, CampaignTask, Outcome
+from heli.letters import services as letters
+from heli.letters.models import ReminderLetter
+from heli.members.import_models import ImportJob, JobStatus
+from heli.mobility import clock
+from heli.mobility.models import FloatingRecord, PendingCheckIn, PendingStatus
+from heli.transfers import rules
+from heli.transfers.models import Transfer
+
+# Menu counts are kept in the session this long (seconds) and dropped after any change.
+BADGE_SECONDS = 60
+SESSION_KEY = "heli_badges"
+
+
+@dataclass(frozen=True)
+class Todo:
+    key: str
+    label: str
+    count: int
+    url: str
+    section: str  # the menu entry that carries the count
+    urgent: bool = False
+
+
+def todos(user) -> list[Todo]:
+    """Everything waiting for the user, in the order a worker takes it (empty items left out)."""
+    found: list[Todo] = []
+    if user.can(Right.APPROVE_TRANSFERS):
+        waiting = len(rules.awaiting(user, Transfer.objects.all()))
+        found.append(
+            Todo("transfers", _("Transfers waiting for my approval or acceptance"), waiting,
+                 reverse("control:transfer_list") + "?mine=1", "transfer", urgent=True)
+        )  # fmt: skip
+    if user.can(Right.EDIT_MEMBERS):
+        pending = PendingCheckIn.objects.filter(status=PendingStatus.PENDING).count()
+        found.append(
+            Todo("pending", _("Check-ins to confirm"), pending,
+                 reverse("control:check_in_list"), "check", urgent=True)
+        )  # fmt: skip
+        found += _task_items(user)
+        found.append(
+            Todo("letters_due", _("Members due a reminder letter"),
+                 letters.due_records().count(), reverse("control:letter_due"), "letter")
+        )  # fmt: skip
+        imports = ImportJob.objects.filter(created_by=user, status=JobStatus.CHECKED)
+        for job in imports.order_by("-created_at")[:3]:
+            found.append(
+                Todo(f"import-{job.pk}", _("Import waiting for confirmation: %(file)s")
+                     % {"file": job.filename}, job.total_rows,
+                     reverse("control:member_import_job", kwargs={"pk": job.pk}), "member")
+            )  # fmt: skip
+    overdue = ReminderLetter.objects.filter(letters.overdue_q()).count()
+    found.append(
+        Todo("letters_overdue", _("Reminder letters with the reply overdue"), overdue,
+             reverse("control:letter_list") + "?overdue=1", "letter", urgent=True)
+    )  # fmt: skip
+    newly_lost = FloatingRecord.objects.filter(clock.newly_lost_q()).count()
+    found.append(
+        Todo("newly_lost", _("Members who lost contact in the last 7 days"), newly_lost,
+             reverse("control:floating_lost") + "?new=1", "floating", urgent=True)
+    )  # fmt: skip
+    return [item for item in found if item.count]
+
+
+def _task_items(user) -> list[Todo]:
+    """My pending sweep tasks, and for those who hand tasks out, the unassigned ones: per open
+    campaign, since each campaign has its own task list (one grouped query each)."""
+    open_tasks = CampaignTask.objects.filter(
+        campaign__status=CampaignStatus.OPEN, outcome=Outcome.PENDING
+    )
+    items = []
+    mine = (
+        open_tasks.filter(assignee=user)
+        .values("campaign_id", "campaign__name")
+        .annotate(n=Count("pk"))
+        .order_by("campaign_id")
+    )
+    for row in mine:
+        url = reverse("control:campaign_tasks", kwargs={"pk": row["campaign_id"]})
+        items.append(
+            Todo(f"tasks-{row['campaign_id']}",
+                 _("My sweep tasks: %(campaign)s") % {"campaign": row["campaign__name"]},
+                 row["n"], f"{url}?mine=1&outcome=pending", "campaign")
+        )  # fmt: skip
+    if user.can(Right.OPEN_CAMPAIGNS):
+        unassigned = (
+            open_tasks.filter(Q(assignee__isnull=True))
+            .values("campaign_id", "campaign__name")
+            .annotate(n=Count("pk"))
+            .order_by("campaign_id")
+        )
+        for row in unassigned:
+            url = reverse("control:campaign_tasks", kwargs={"pk": row["campaign_id"]})
+            items.append(
+                Todo(f"unassigned-{row['campaign_id']}",
+                     _("Sweep tasks nobody has yet: %(campaign)s")
+                     % {"campaign": row["campaign__name"]},
+                     row["n"], f"{url}?unassigned=1", "campaign")
+            )  # fmt: skip
+    return items
+
+
+def badges(request: HttpRequest) -> dict[str, int]:
+    """{menu section: count} for the menu, kept in the session for BADGE_SECONDS; any POST
+    (a change) drops them so that the next page counts again."""
+    session = request.session
+    if request.method == "POST":
+        session.pop(SESSION_KEY, None)
+        return {}
+    kept = session.get(SESSION_KEY)
+    now = time.time()
+    if kept and now - kept["at"] < BADGE_SECONDS:
+        return kept["counts"]
+    counts: dict[str, int] = {}
+    for item in todos(request.user):
+        counts[item.section] = counts.get(item.section, 0) + item.count
+    session[SESSION_KEY] = {"at": now, "counts": counts}
+    return counts
