@@ -28,7 +28,7 @@ class NodeLookup(forms.Widget):
     template_name = "control/widgets/node_lookup.html"
 
     class Media:
-        css = {"all": ["vendor/tom-select/css/tom-select.bootstrap5.min.css"]}
+        css = {"all": ["vendor/tom-select/css/tom-select.bootstrap5.min.css", "heli/picker.css"]}
         js = ["vendor/tom-select/js/tom-select.complete.min.js", "heli/picker.js"]
 
     def __init__(

@@ -16,20 +16,23 @@
     var typed = ""; // what is in the box since the last pick
     var answered = null; // the query the loaded options answer
     var shown = {}; // ids the server returned for it
-    var feedback = null;
 
     function showUnmatched(on) {
+      // A red box and a title, no message below it: a line inserted on blur would move the
+      // Save button away from under the pointer of the click that caused the blur. The
+      // server's error says the rest.
       ts.wrapper.classList.toggle("is-invalid", on);
-      if (on && !feedback) {
-        feedback = document.createElement("div");
-        feedback.className = "invalid-feedback d-block";
-        feedback.setAttribute("data-testid", "picker-unmatched");
-        feedback.textContent = texts.pickerUnmatched;
-        ts.wrapper.insertAdjacentElement("afterend", feedback);
-      } else if (!on && feedback) {
-        feedback.remove();
-        feedback = null;
+      if (on) {
+        ts.wrapper.setAttribute("title", texts.pickerUnmatched);
+      } else {
+        ts.wrapper.removeAttribute("title");
       }
+    }
+
+    function setTyped(text) {
+      typed = text;
+      // While text is typed it replaces the shown choice, as in a text box (CSS in picker.css).
+      ts.wrapper.classList.toggle("picker-typing", text !== "");
     }
 
     function settle() {
@@ -37,7 +40,7 @@
         return;
       }
       var raw = UNMATCHED + typed;
-      typed = "";
+      setTyped("");
       ts.addOption({ id: raw, label: raw.slice(UNMATCHED.length) });
       ts.setValue(raw, true);
       showUnmatched(true);
@@ -67,6 +70,11 @@
       },
       load: function (query, callback) {
         var self = this;
+        function forget(unanswered) {
+          // Tom Select asks only once per query: let it ask again when this one comes back.
+          delete self.loadedSearches[unanswered];
+          callback();
+        }
         var sep = url.indexOf("?") === -1 ? "?" : "&";
         fetch(url + sep + "q=" + encodeURIComponent(query), {
           credentials: "same-origin",
@@ -80,7 +88,7 @@
           })
           .then(function (data) {
             if (self.inputValue() !== query) {
-              callback(); // the user typed on: a newer answer is coming
+              forget(query); // the user typed on: a newer answer is coming
               return;
             }
             self.clearOptions(); // keeps the selected one; forgets answers to other queries
@@ -92,7 +100,7 @@
             callback(data.results);
           })
           .catch(function () {
-            callback();
+            forget(query);
           });
       },
       render: {
@@ -101,7 +109,7 @@
         },
       },
       onItemAdd: function (value) {
-        typed = "";
+        setTyped("");
         if (String(value).indexOf(UNMATCHED) !== 0) {
           showUnmatched(false);
         }
@@ -112,11 +120,11 @@
     });
 
     ts.control_input.addEventListener("input", function () {
-      typed = ts.control_input.value.trim();
+      setTyped(ts.control_input.value.trim());
     });
     ts.control_input.addEventListener("keydown", function (event) {
       if (event.key === "Escape") {
-        typed = ""; // Esc gives up the typing and keeps the choice there was
+        setTyped(""); // Esc gives up the typing and keeps the choice there was
       }
     });
     ts.control_input.addEventListener("blur", settle);
