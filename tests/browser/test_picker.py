@@ -1,11 +1,15 @@
-"""Choosing an organization in a form: typed pinyin initials find it, the pick is saved, and
-text that was never picked is an error rather than a silent keep of the old value."""
+"""Choosing in a form's picker: typed pinyin initials find an organization, the pick is saved,
+text that was never picked is an error rather than a silent keep of the old value, and a
+member with a long label is picked and saved too."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
+from heli.core.scoping import Scope, activate
+from heli.members.models import Member
+from heli.mobility.models import CheckIn, CheckInSource
 from heli.stations.models import Station
 from tests.browser.helpers import TIMEOUT_MS, login, pick
 
@@ -54,3 +58,18 @@ def test_typed_text_that_was_never_picked_is_an_error_and_nothing_is_saved(page,
     expect(errors).to_contain_text("“不存在的党支部”不在可选范围内")
     expect(errors).to_contain_text("请输入名称的一部分、拼音首字母或上级名称")
     assert Station.unscoped.select_related("org").get(pk=station.pk).org.name == OLD_ORG
+
+
+def test_a_grid_worker_picks_a_member_with_a_long_label_and_the_save_goes_through(page, zone):
+    """The box keeps one line when it loses focus: the click on Save that blurs it lands."""
+    station = Station.unscoped.get(name=STATION)
+    with activate(Scope.everything()):
+        member = Member.objects.filter(org=station.org, status="normal").order_by("pk").first()
+    login(page, "grid")
+    page.goto(f"/stations/{station.pk}/check-in/")
+    pick(page, "id_member", member.name, f"{member.name} · {member.id_mask}")
+    _save(page)
+
+    assert page.url.endswith(f"/stations/{station.pk}/")
+    check_in = CheckIn.unscoped.get(station=station, member=member)
+    assert check_in.source == CheckInSource.STAFF

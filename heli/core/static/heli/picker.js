@@ -88,7 +88,11 @@
           })
           .then(function (data) {
             if (self.inputValue() !== query) {
-              forget(query); // the user typed on: a newer answer is coming
+              // The user typed on. The newer query is usually on its way already, but not
+              // when the preload of focusing came after the typing and its debounce swallowed
+              // it: ask for it (a query already asked is not asked twice).
+              forget(query);
+              self.load(self.inputValue());
               return;
             }
             self.clearOptions(); // keeps the selected one; forgets answers to other queries
