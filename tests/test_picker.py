@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from heli.audit.services import Actor
 from heli.core.pinyin import as_initials, initials, prefix_range
+from heli.core.scoping import activate
 from heli.orgs import services
 from heli.orgs.models import OrgLevel, PartyOrg, Region, RegionKind
 from heli.stations.models import Station
@@ -178,3 +179,19 @@ def test_an_edit_form_shows_the_current_organization_as_the_chosen_option(world,
     assert "vendor/tom-select/js/tom-select.complete.min.js" in html
     assert "vendor/tom-select/css/tom-select.bootstrap5.min.css" in html
     assert reverse("control:lookup", kwargs={"kind": "orgs"}) in html
+
+
+@pytest.mark.django_db
+def test_the_widget_renders_outside_a_form_with_the_current_choice_resolved_in_scope(world):
+    from heli.control.widgets import NodeLookup
+
+    with activate(world.users["town_admin"].scope()):  # as the request's, in a view
+        widget = NodeLookup("orgs", queryset=PartyOrg.objects.all())
+        html = widget.render("org", str(world.branch_a.pk))
+        outside = widget.render("org", str(world.branch_b.pk))
+    assert 'name="org"' in html and 'data-picker-url="/lookup/orgs/"' in html
+    label = "崔桥村第1网格党支部 · 崔桥村党总支"
+    assert f'<option value="{world.branch_a.pk}" selected>{label}</option>' in html
+    # An id outside the user's scope is shown as it came, never named.
+    assert f'<option value="{world.branch_b.pk}" selected>{world.branch_b.pk}</option>' in outside
+    assert "剑湖村" not in outside
