@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ENV := var/demo.env
+PORT ?= 8000
 
 .PHONY: demo test install messages clean
 
@@ -32,9 +33,9 @@ demo: install $(DEMO_ENV)
 	$(BIN)/heli migrate --noinput -v0 && \
 	$(BIN)/heli collectstatic --noinput -v0 && \
 	$(BIN)/heli demo --if-empty && \
-	echo "Open http://127.0.0.1:8000/ and log in with an account above." && \
+	echo "Open http://127.0.0.1:$(PORT)/ and log in with an account above." && \
 	{ $(BIN)/heli worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/heli runserver 127.0.0.1:8000; }
+	  $(BIN)/heli runserver 127.0.0.1:$(PORT); }
 
 test: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/test.sh

@@ -167,3 +167,35 @@ def test_the_demo_reproduces_the_articles_floating_work_figures(demo, db):
     with activate(Scope.everything()):
         red_magnet = PartyOrg.objects.filter(category=OrgCategory.RED_MAGNET).count()
     assert red_magnet == 8
+
+
+def test_some_demo_members_are_due_a_letter_and_the_articles_figures_still_hold(demo, db, client):
+    """They were sent their letter during an earlier time away, settled by their return, and
+    have left again since: 149 outflow members, 149 letters, one to each, 581 floating."""
+    from heli.letters.models import CloseReason, LetterStatus, ReminderLetter
+    from heli.letters.services import due_records
+    from heli.mobility.figures import figures
+    from heli.mobility.models import RecordStatus
+
+    with activate(Scope.everything()):
+        due = list(due_records())
+        assert len(due) == 6
+        for record in due:
+            assert not record.letters.exists()
+            earlier = record.member.floating.exclude(pk=record.pk).get()
+            assert earlier.status == RecordStatus.RETURNED and earlier.ended_on < record.since
+            letter = earlier.letters.get()
+            assert (letter.status, letter.close_reason) == (
+                LetterStatus.CLOSED,
+                CloseReason.RETURNED,
+            )
+        result = figures()
+        outflow = Member.objects.filter(floating_direction=FloatingDirection.OUT)
+        lettered = ReminderLetter.objects.values_list("member", flat=True)
+        assert set(lettered) == set(outflow.values_list("pk", flat=True))
+    assert (result.floating, result.outflow, result.inflow) == (581, 149, 432)
+    assert (result.letters_sent, result.joined) == (149, 432)
+
+    _login(client, "town")  # 横林镇: two of them, ready to be written to
+    response = client.get(reverse("control:letter_due"))
+    assert response.context["page"].paginator.count == 2

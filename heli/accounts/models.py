@@ -26,6 +26,8 @@ class User(AbstractUser):
     )
     role = models.CharField(_("role"), max_length=24, choices=Role.choices, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # The language this person picked in the switch; empty: Chinese (heli.accounts.language).
+    language = models.CharField(_("language"), max_length=10, blank=True)
 
     # Authentication must find any account by name, so the default manager is the plain one;
     # staff pages list accounts only through `in_scope`.

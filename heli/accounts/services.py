@@ -45,3 +45,10 @@ def update_account(
     if diff:
         record(actor, "account.update", user, detail=diff)
     return user
+
+
+def remember_language(user: User, language: str) -> None:
+    """Keep the language a staff member picked (a preference of theirs: not audited)."""
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from heli.accounts.models import User
 from heli.accounts.roles import Role, assignable_roles
-from heli.control.widgets import NodeLookup
+from heli.control.widgets import NodeLookup, PickerChoiceField
 from heli.orgs.geo import validate_boundary
 from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg, Region, RegionKind
 from heli.stations.models import Station
@@ -41,8 +41,12 @@ class StyledForm:
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
-def lookup_field(queryset, lookup: str, label, required: bool = True, filters=None):
-    return forms.ModelChoiceField(
+def lookup_field(
+    queryset, lookup: str, label, required: bool = True, filters: dict | None = None
+) -> PickerChoiceField:
+    """A choice of one row of `queryset` (the user's scope) through the picker, whose options
+    come from the lookup `lookup` ("orgs", "regions", "members") narrowed by `filters`."""
+    return PickerChoiceField(
         queryset=queryset,
         widget=NodeLookup(lookup, filters),
         label=label,

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from heli.core.pinyin import initials
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 
 
@@ -101,3 +102,27 @@ class ExportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(99, self.processed_rows * 100 // self.total_rows)
+
+
+class NameInitials(models.Model):
+    """A model whose `name` can be found by its pinyin initials (崔桥村第1网格 → "cqcd1wg").
+
+    Every save computes them, so services, forms and factories need not remember to; bulk
+    inserts (the demo builder) call `initials` themselves, since bulk_create skips save().
+    """
+
+    INITIALS_LENGTH = 150
+
+    name_initials = models.CharField(
+        _("name initials"), max_length=INITIALS_LENGTH, blank=True, db_index=True, editable=False
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.name_initials = initials(self.name)[: self.INITIALS_LENGTH]
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_initials"}
+        super().save(*args, **kwargs)

@@ -6,6 +6,13 @@ the demo's day. Some were settled: the member checked in (a check-in the demo al
 one at the inflow side), or the inflow side confirmed them (recorded on the floating record
 too, as `confirm_inflow` would). Others are still waiting, some past the reply date, some of
 those reminded once. Everything is written in bulk, with its timeline and counters.
+
+A few members (LEFT_AGAIN) are due a letter right now, so that the letter flow can be tried at
+once, and the article's figures still hold: their letter — one of the 149 — went out during an
+earlier time away, which ended with a return registration (that settled the letter); they
+have left again since, over LETTER_DUE_AFTER_DAYS ago, and the new outflow record has no
+letter yet. So 149 outflow members, 149 letters sent, one to each of them, and 149 + 432 = 581
+floating members: the earlier record has ended and counts nowhere but in their history.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from collections import defaultdict
 
 from django.conf import settings
 
+from heli.demo import places
 from heli.demo.people import TODAY
 from heli.letters.models import (
     CloseReason,
@@ -26,10 +34,13 @@ from heli.letters.models import (
 )
 from heli.letters.services import addressee_for, letter_number
 from heli.members.choices import FloatingDirection
-from heli.mobility.models import CheckIn, FloatingRecord, RecordStatus
+from heli.mobility.floating import document_for
+from heli.mobility.models import CheckIn, FloatingEvent, FloatingRecord, RecordStatus
 
 DEMO_USER = "demo"
 SEED = "heli-demo-letters"  # its own generator: the other steps' randomness stays as it was
+LEFT_AGAIN = 6  # members due a letter now; LEFT_AGAIN_IN_TOWN of them in the town admin's town
+LEFT_AGAIN_IN_TOWN = 2
 
 
 def _at(day: dt.date, rng: random.Random) -> dt.datetime:
@@ -74,6 +85,14 @@ def build_letters(zone) -> None:
     ):
         last_check_in[member_id] = (day, station)
     plans = [(r, _plan(r, last_check_in.get(r.member_id), rng)) for r in records]
+    # Its own generator too: the other letters stay as they were.
+    again_rng = random.Random(f"{SEED}:left-again")
+    again = _left_again(records, zone, again_rng)
+    earlier = [_earlier_time_away(record, again_rng) for record in again]
+    FloatingRecord.unscoped.bulk_create(earlier)
+    FloatingEvent.objects.bulk_create(_earlier_events(earlier))
+    plans = [(r, plan) for r, plan in plans if r not in again]
+    plans += [(record, _settled_by_return(record, again_rng)) for record in earlier]
     plans.sort(key=lambda item: (item[1]["issued_on"], item[0].pk))
     serials: dict[tuple[int, int], int] = defaultdict(int)
     letters, confirmed = [], []
@@ -114,6 +133,55 @@ def build_letters(zone) -> None:
         for (org_id, year), last in sorted(serials.items())
     )
     FloatingRecord.unscoped.bulk_update(confirmed, ["inflow_confirmed_at"], batch_size=500)
+
+
+def _left_again(records: list[FloatingRecord], zone, rng: random.Random) -> list[FloatingRecord]:
+    """Outflow records of members who left this time between 40 and 250 days ago (room for an
+    earlier time away before), some in the town admin's town, the rest anywhere."""
+    town = zone.town_orgs[places.INDUSTRY_CHAIN_TOWN].path
+    recent = [r for r in records if 40 <= (TODAY - r.since).days <= 250]
+    chosen = [r for r in recent if r.outflow_org.path.startswith(town)][:LEFT_AGAIN_IN_TOWN]
+    rest = [r for r in recent if r not in chosen]
+    return chosen + rng.sample(rest, LEFT_AGAIN - len(chosen))
+
+
+def _earlier_time_away(record: FloatingRecord, rng: random.Random) -> FloatingRecord:
+    """The same member's earlier outflow to the same place, ended by a registered return a
+    month or more before they left again."""
+    ended_on = record.since - dt.timedelta(days=rng.randrange(30, 120))
+    months = rng.choice([5, 8, 12])
+    return FloatingRecord(
+        member=record.member, direction=FloatingDirection.OUT, status=RecordStatus.RETURNED,
+        outflow_org=record.outflow_org, industry_chain_id=record.industry_chain_id,
+        place=record.place, since=ended_on - dt.timedelta(days=rng.randrange(150, 400)),
+        ended_on=ended_on, expected_months=months, place_certain=True,
+        document=document_for(months, True), flow_range=record.flow_range,
+        reason=record.reason, occupation=record.occupation, grid=record.grid,
+        last_contact_at=_at(ended_on, rng),
+    )  # fmt: skip
+
+
+def _earlier_events(records: list[FloatingRecord]) -> list[FloatingEvent]:
+    events = []
+    for record in records:
+        left = dt.datetime.combine(record.since, dt.time(9), tzinfo=dt.UTC)
+        back = dt.datetime.combine(record.ended_on, dt.time(16), tzinfo=dt.UTC)
+        events += [
+            FloatingEvent(record=record, kind="registered", username=DEMO_USER, at=left,
+                          detail={"document": record.document}),
+            FloatingEvent(record=record, kind="returned", username=DEMO_USER, at=back,
+                          detail={"on": record.ended_on.isoformat()}),
+        ]  # fmt: skip
+    return events
+
+
+def _settled_by_return(record: FloatingRecord, rng: random.Random) -> dict:
+    """The letter of an earlier time away: sent once it was due, settled by the return."""
+    due = record.since + dt.timedelta(days=settings.LETTER_DUE_AFTER_DAYS)
+    sent_on = due + dt.timedelta(days=rng.randrange(0, 20))
+    issued_on = max(due, sent_on - dt.timedelta(days=rng.randrange(0, 4)))
+    closed = (record.ended_on, CloseReason.RETURNED, "")  # as the return receiver writes it
+    return {"issued_on": issued_on, "sent_on": sent_on, "reminded_on": None, "closed": closed}
 
 
 def _events(letters: list[ReminderLetter]) -> list[LetterEvent]:

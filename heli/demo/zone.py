@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from heli.accounts.models import User
 from heli.accounts.roles import Role
 from heli.audit.services import Actor, record
+from heli.core.pinyin import initials
 from heli.core.tree import STEP_WIDTH, step_string
 from heli.demo import places
 from heli.demo.campaigns import build_campaigns, clear_campaigns
@@ -362,6 +363,7 @@ def _save_trees(zone: Zone) -> None:
             level = [n for n in nodes if n.depth == depth]
             for n in level:
                 n.parent_id = n.parent.pk if n.parent else None
+                n.name_initials = initials(n.name)  # bulk_create skips NameInitials.save()
             model.unscoped.bulk_create(level)
     Station.unscoped.bulk_create(zone.stations)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from heli.core.models import NameInitials
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 from heli.core.tree import TreeNode
 
@@ -23,7 +24,7 @@ TOWN_LEVEL = (RegionKind.TOWN, RegionKind.STREET)
 VILLAGE_LEVEL = (RegionKind.VILLAGE, RegionKind.COMMUNITY)
 
 
-class Region(TreeNode):
+class Region(NameInitials, TreeNode):
     """A node of the administrative tree. Grids (网格) are its leaves."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -68,7 +69,7 @@ class OrgCategory(models.TextChoices):
     EXTERNAL = "external", _("Outside the zone")
 
 
-class PartyOrg(TreeNode):
+class PartyOrg(NameInitials, TreeNode):
     """A party organization: 党工委/党委 → 党总支 → 党支部.
 
     Regional organizations govern the region they serve, so their users also see that region's

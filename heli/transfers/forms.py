@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from heli.control.forms import StyledForm, lookup_field
-from heli.control.widgets import NodeLookup
+from heli.control.widgets import NodeLookup, PickerChoiceField
 from heli.members.models import Member
 from heli.mobility.models import FlowRange
 from heli.orgs.models import OrgCategory, PartyOrg
@@ -17,20 +17,16 @@ from heli.orgs.models import OrgCategory, PartyOrg
 class DestinationLookup(NodeLookup):
     """A node lookup over every organization (transfers reach beyond the user's subtree)."""
 
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
+    def lookup_url(self) -> str:
         url = reverse("control:transfer_destinations")
-        if self.filters.get("external"):
-            url += "?external=1"
-        context["widget"]["lookup_url"] = url
-        return context
+        return url + "?external=1" if self.filters.get("external") else url
 
 
 def destination_field(label, *, external: bool = False, required: bool = True):
     queryset = PartyOrg.unscoped.all()
     if external:
         queryset = queryset.filter(category=OrgCategory.EXTERNAL)
-    return forms.ModelChoiceField(
+    return PickerChoiceField(
         queryset=queryset,
         widget=DestinationLookup("orgs", {"external": "1"} if external else None),
         label=label,

@@ -27,8 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-# Chinese is the platform's language; Chromium would otherwise announce en-US and
-# LocaleMiddleware would answer in English.
+# The browser announces Chinese, as the users' do (heli answers in Chinese whatever it says).
 BROWSER_LOCALE = "zh-CN"
 TIMEOUT_MS = 15_000
 

@@ -1,10 +1,13 @@
-"""Steps the browser tests share: logging in through the form, reading QR codes."""
+"""Steps the browser tests share: logging in through the form, choosing in a picker, reading
+QR codes."""
 
 from __future__ import annotations
 
 import io
 
 from heli.demo.zone import DEMO_PASSWORD
+
+TIMEOUT_MS = 15_000  # as the browser contexts' own (conftest): the machine may be busy
 
 
 def login(page, username: str, password: str = DEMO_PASSWORD):
@@ -15,6 +18,22 @@ def login(page, username: str, password: str = DEMO_PASSWORD):
     with page.expect_navigation() as navigation:
         page.locator("form button[type=submit]").click()
     return navigation.value
+
+
+def pick(page, field_id: str, typed: str, choice: str | None = None) -> str:
+    """Choose in a picker (Tom Select) as a person would: type `typed`, then click the
+    suggestion whose label starts with `choice` (or with `typed`). The chosen id."""
+    from playwright.sync_api import expect
+
+    page.locator(f"#{field_id}-ts-control").locator("xpath=..").click()  # the box (.ts-control)
+    page.keyboard.type(typed)
+    suggestions = page.locator(f"#{field_id}-ts-dropdown [data-selectable]")
+    option = suggestions.filter(has_text=choice or typed).first
+    expect(option).to_contain_text(choice or typed, timeout=TIMEOUT_MS)
+    value = option.get_attribute("data-value")
+    option.click()
+    expect(page.locator(f"select#{field_id}")).to_have_value(value, timeout=TIMEOUT_MS)
+    return value
 
 
 def decode_qr(image) -> list[str]:

@@ -12,7 +12,7 @@ from heli.core.scoping import Scope, activate
 from heli.members.models import Member
 from heli.mobility.models import CheckIn, FloatingRecord, PendingCheckIn
 from heli.stations.models import Station, StationKind
-from tests.browser.helpers import login
+from tests.browser.helpers import login, pick
 from tests.factories import make_id_number
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -25,13 +25,6 @@ def _secretarys_station() -> Station:
     secretary = User.objects.get(username="secretary")
     with activate(Scope.everything()):
         return Station.objects.get(grid=secretary.org.region, kind=StationKind.GRID_STATION)
-
-
-def _choose(page, field_id: str, label: str) -> None:
-    """Pick a node in a search-as-you-type box: type its label, wait for the choice."""
-    page.locator(f"#{field_id}").fill(label)
-    hidden = page.locator(f"#{field_id}").locator("xpath=preceding-sibling::input[@type='hidden']")
-    page.wait_for_function("el => el.value !== ''", arg=hidden.element_handle(), timeout=10_000)
 
 
 @pytest.mark.browser
@@ -58,7 +51,7 @@ def test_an_unknown_person_is_confirmed_registered_and_joins_a_nearby_branch(zon
     page.locator("#id_ethnicity").select_option("水族")
     page.locator("#id_birth_date").fill(born.isoformat())
     page.locator("#id_education").select_option("high_school")
-    _choose(page, "id_org", SANDU)
+    pick(page, "id_org", "石板村", SANDU)
     page.locator("#id_joined_on").fill("2015-07-01")
     page.locator("#id_floating_place").fill("贵州省三都水族自治县")
     page.locator("main form button.btn-party").click()

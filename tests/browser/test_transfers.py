@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
@@ -11,22 +9,12 @@ from heli.core.scoping import Scope, activate
 from heli.members.models import Member
 from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg
 from heli.transfers.models import OPEN_STATUSES, Transfer
-from tests.browser.helpers import login
+from tests.browser.helpers import login, pick
 
 pytestmark = pytest.mark.browser
 
 SENDING = "东方社区第1网格党支部"  # the demo secretary's branch
 RECEIVING_TOWN = "横林镇党委"  # the demo town admin's committee
-
-
-def _pick_destination(page, field_id: str, name: str) -> None:
-    """Type into the organization search box, then choose the suggestion for `name`."""
-    box = page.locator(f"#{field_id}")
-    box.fill(name)
-    option = page.locator(f"#{field_id}-options option").first
-    expect(option).to_have_attribute("value", re.compile(re.escape(name)))
-    box.fill(option.get_attribute("value"))
-    expect(page.locator(f"input[name={field_id.removeprefix('id_')}]")).not_to_have_value("")
 
 
 def test_a_transfer_from_application_to_acceptance(zone, new_context):
@@ -53,7 +41,7 @@ def test_a_transfer_from_application_to_acceptance(zone, new_context):
     secretary.goto(f"/members/{member.pk}/")
     with secretary.expect_navigation():
         secretary.get_by_test_id("apply-transfer").click()
-    _pick_destination(secretary, "id_to_org", receiving.name)
+    pick(secretary, "id_to_org", receiving.name)
     secretary.locator("#id_reason").fill("工作调动，迁居横林镇")
     with secretary.expect_navigation():
         secretary.get_by_test_id("submit").click()

@@ -4,16 +4,18 @@ from django.http import Http404, HttpRequest, JsonResponse
 
 from heli.accounts.roles import Right
 from heli.control.access import requires
-from heli.control.widgets import node_label
+from heli.control.widgets import member_label, node_label
 from heli.members.models import Member
 from heli.orgs.models import OrgCategory, PartyOrg, Region
+from heli.orgs.search import matching
 
 LIMIT = 20
 
 
 @requires(Right.VIEW)
 def lookup(request: HttpRequest, kind: str) -> JsonResponse:
-    """Search box data for choosing a region or an organization within the user's scope."""
+    """Options of the picker (control.widgets.NodeLookup): regions, organizations or members
+    within the user's scope matching what was typed, at most LIMIT of them."""
     term = request.GET.get("q", "").strip()
     if kind == "regions":
         queryset = Region.objects.select_related("parent")
@@ -23,9 +25,7 @@ def lookup(request: HttpRequest, kind: str) -> JsonResponse:
         members = Member.objects.select_related("org").order_by("name", "pk")
         if term:
             members = members.filter(name__icontains=term)
-        results = [
-            {"id": m.pk, "label": f"{m.name} · {m.id_mask} · {m.org.name}"} for m in members[:LIMIT]
-        ]
+        results = [{"id": m.pk, "label": member_label(m)} for m in members[:LIMIT]]
         return JsonResponse({"results": results})
     elif kind == "orgs":
         queryset = PartyOrg.objects.select_related("parent")
@@ -33,9 +33,5 @@ def lookup(request: HttpRequest, kind: str) -> JsonResponse:
             queryset = queryset.exclude(category=OrgCategory.EXTERNAL)
     else:
         raise Http404
-    if term:
-        queryset = queryset.filter(name__icontains=term)
-    results = [
-        {"id": obj.pk, "label": node_label(obj)} for obj in queryset.order_by("path")[:LIMIT]
-    ]
-    return JsonResponse({"results": results})
+    nodes = matching(queryset, term).order_by("path")[:LIMIT]
+    return JsonResponse({"results": [{"id": n.pk, "label": node_label(n)} for n in nodes]})

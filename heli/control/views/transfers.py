@@ -24,6 +24,7 @@ from heli.control.work_lists import TransferList
 from heli.core.scoping import get_scoped_or_404
 from heli.members.models import Member
 from heli.orgs.models import OrgCategory, PartyOrg
+from heli.orgs.search import matching
 from heli.transfers import rules, services
 from heli.transfers.forms import ApplyForm, IncomingForm, StepForm
 from heli.transfers.letter import letter_context
@@ -48,10 +49,8 @@ def transfer_destinations(request: HttpRequest) -> JsonResponse:
     orgs = PartyOrg.unscoped.select_related("parent")
     if request.GET.get("external") == "1":
         orgs = orgs.filter(category=OrgCategory.EXTERNAL)
-    term = request.GET.get("q", "").strip()
-    if term:
-        orgs = orgs.filter(name__icontains=term)
-    results = [{"id": o.pk, "label": node_label(o)} for o in orgs.order_by("path")[:LOOKUP_LIMIT]]
+    orgs = matching(orgs, request.GET.get("q", "")).order_by("path")[:LOOKUP_LIMIT]
+    results = [{"id": o.pk, "label": node_label(o)} for o in orgs]
     return JsonResponse({"results": results})
 
 

@@ -1,0 +1,57 @@
+"""Pinyin initials of Chinese names (崔桥村第1网格 → "cqcd1wg"), for search boxes where staff
+type the first letters instead of switching to a Chinese input method.
+
+One function, used wherever a searchable name is saved (organizations and regions today).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+
+@cache
+def _first_letters():
+    # pypinyin loads its dictionaries on import (about half a second): only a process that
+    # saves a name pays for it, not every command or test run that starts Django.
+    from pypinyin import Style, lazy_pinyin
+
+    return lambda text: lazy_pinyin(text, style=Style.FIRST_LETTER)
+
+
+def initials(name: str) -> str:
+    """Lower-case first letter of the pinyin of each Chinese character; Latin letters and
+    digits are kept as they are (lower-cased), everything else (spaces, punctuation) dropped.
+
+    Full-width letters and digits count as their ASCII forms (NFKC), as typed on phones.
+    """
+    text = unicodedata.normalize("NFKC", name or "")
+    pieces = _first_letters()(text) if text else []
+    return "".join(ch for ch in "".join(pieces).lower() if ch.isascii() and ch.isalnum())
+
+
+ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"  # every character initials() keeps, in order
+
+
+def prefix_range(field: str, prefix: str) -> dict[str, str]:
+    """Filter keywords for "`field` starts with `prefix`" as an index range scan: SQLite uses no
+    ordinary index for LIKE 'x%' (`__startswith`), but it does for >= and <.
+
+    The upper bound is the next string over ALPHABET ("cqc" → "cqd", "d9" → "da", "az" → "b"),
+    not prefix + "\\uffff": a locale collation on PostgreSQL may ignore such a character. Digits
+    before letters, lower case only: the same order byte-wise and under locale collations.
+    """
+    if not prefix or any(ch not in ALPHABET for ch in prefix):
+        raise ValueError(f"initials are made of {ALPHABET}: {prefix!r}")
+    head = prefix.rstrip("z")
+    if not head:
+        return {f"{field}__gte": prefix}
+    upper = head[:-1] + ALPHABET[ALPHABET.index(head[-1]) + 1]
+    return {f"{field}__gte": prefix, f"{field}__lt": upper}
+
+
+def as_initials(term: str) -> str | None:
+    """A search term that could be typed initials ("cqc", "CQC", "d1wg"), normalized; None
+    when it holds anything else (Chinese characters, spaces, punctuation)."""
+    text = unicodedata.normalize("NFKC", term).strip().lower()
+    return text if text and all(ch in ALPHABET for ch in text) else None
