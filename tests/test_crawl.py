@@ -14,8 +14,8 @@ from tests.world import ROLES
 
 # Enough to reach every page of the small world; each path is followed at most PER_PATH times
 # with different query strings (sort, filter and page links multiply them).
-LIMIT = 500
-PER_PATH = 12
+LIMIT = 300
+PER_PATH = 6
 SKIP_PREFIXES = ("/static/", "/logout/")
 
 

@@ -103,7 +103,7 @@ def test_the_dashboard_shows_581_floating_members_and_3_4_percent(demo, db, clie
     assert response.context["floating_percent"] == 3.4
     html = response.content.decode()
     assert "581" in html and "3.4%" in html
-    assert sum(t["grids"] for t in response.context["chart"]["towns"]) == 337
+    assert sum(t["grids"] for t in response.context["chart"]["children"]) == 337
 
 
 def test_each_demo_role_logs_in_and_a_town_admin_sees_only_the_town(demo, db, client):

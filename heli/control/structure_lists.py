@@ -3,7 +3,7 @@ organizations."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from heli.accounts.roles import Right
@@ -51,6 +51,17 @@ class StationList(ListPage):
         return Station.objects.select_related("grid__parent", "org")
 
 
+IN_ZONE = "zone"
+
+
+def _category_q(value: str) -> Q:
+    """The zone's own organizations by default; the directory of organizations outside the
+    zone (shared by every office) only when asked for."""
+    if value == IN_ZONE:
+        return ~Q(category=OrgCategory.EXTERNAL)
+    return Q(category=value)
+
+
 @exportable
 class OrgList(ListPage):
     key = "orgs"
@@ -68,9 +79,13 @@ class OrgList(ListPage):
         TreeFilter("org", _("Under"), PartyOrg, ("path",), tree="orgs"),
         TreeFilter("region", _("Area"), Region, ("region__path",)),
         ChoiceFilter("level", _("Level"), OrgLevel.choices, field="level"),
-        ChoiceFilter("category", _("Type"), OrgCategory.choices, field="category"),
+        ChoiceFilter("category", _("Type"), [(IN_ZONE, _("All of the zone")), *OrgCategory.choices],
+                     query=_category_q, default=IN_ZONE,
+                     all_label=_("All (incl. the directory outside the zone)")),
+    )  # fmt: skip
+    search = Search(
+        _("Name, pinyin initials or secretary"), None, ("name", "secretary"), "name_initials"
     )
-    search = Search(_("Name, pinyin initials or secretary"), None, ("name", "secretary"))
     default_sort = "parent"
     template = "control/org_list.html"
     empty_text = _("No organizations yet.")

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from heli.core.models import NameInitials
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 from heli.members.choices import (
     ETHNICITY_CHOICES,
@@ -27,7 +28,7 @@ class ActiveMemberManager(ScopedManager):
         return super().get_queryset().filter(deleted_at__isnull=True)
 
 
-class Member(models.Model):
+class Member(NameInitials):
     name = models.CharField(_("name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=10, choices=ETHNICITY_CHOICES)

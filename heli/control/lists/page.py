@@ -27,6 +27,7 @@ from heli.control.lists.columns import Column, ColumnExporter
 from heli.control.lists.filters import Filter
 from heli.control.lists.search import Find, name_q, recall
 from heli.core.exporters import Exporter
+from heli.core.pinyin import as_initials, prefix_range
 
 PAGE_SIZES = (20, 50, 100, 200)
 # Parameters that make up what a list shows (the page number aside).
@@ -52,9 +53,9 @@ class Search:
         condition = Q(pk__in=[])
         for name in self.fields:
             condition |= Q(**{f"{name}__icontains": term})
-        if self.initials and term.isascii() and term.isalpha():
-            low = term.lower()
-            condition |= Q(**{f"{self.initials}__gte": low, f"{self.initials}__lt": low + "\uffff"})
+        letters = as_initials(term) if self.initials else None
+        if letters:
+            condition |= Q(**prefix_range(self.initials, letters))
         return condition
 
     @property

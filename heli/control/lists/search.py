@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from heli.audit.services import Actor, record
 from heli.core import crypto, ratelimit
+from heli.core.pinyin import as_initials, prefix_range
 from heli.members import sensitive
 
 SESSION_KEY = "heli_finds"
@@ -31,7 +32,6 @@ KEEP_FINDS = 20
 _DIGITS = r"[0-9０-９][0-9０-９\s\-]*[0-9０-９xX]"
 NAME_THEN_NUMBER = re.compile(rf"^(?P<name>[^0-9０-９]*?)\s*(?P<number>{_DIGITS})$")
 NUMBER_THEN_NAME = re.compile(rf"^(?P<number>{_DIGITS})\s+(?P<name>[^0-9０-９]+)$")
-ASCII_LETTERS = re.compile(r"^[a-zA-Z]+$")
 
 
 @dataclass(frozen=True)
@@ -142,11 +142,9 @@ def name_q(prefix: str, term: str, extra_fields: tuple[str, ...] = ()) -> Q:
     """A name (or another text field) containing the term; pinyin initials by prefix when the
     term is latin letters only (an index range, which SQLite uses and `startswith` is not)."""
     condition = Q(**{f"{prefix}name__icontains": term})
-    if ASCII_LETTERS.match(term):
-        low = term.lower()
-        condition |= Q(
-            **{f"{prefix}name_initials__gte": low, f"{prefix}name_initials__lt": low + "\uffff"}
-        )
+    letters = as_initials(term)
+    if letters:
+        condition |= Q(**prefix_range(f"{prefix}name_initials", letters))
     for name in extra_fields:
         condition |= Q(**{f"{name}__icontains": term})
     return condition

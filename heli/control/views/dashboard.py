@@ -41,16 +41,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "todos": todo.todos(request.user),
         "place": place,
         "level": level,
-        "levels": {"district": DISTRICT, "town": TOWN, "village": VILLAGE, "grid": GRID},
+        "tiers": {"district": DISTRICT, "town": TOWN, "village": VILLAGE, "grid": GRID},
         "floating": share,
         "floating_percent": round(share.share * 100, 1),
         "work": work,
     }
     if place is not None and level < GRID:
-        counts = stats.level_counts()
+        levels = stats.level_counts()
         children = stats.children_overview(place)
         context.update(
-            counts=counts,
+            levels=levels,
             missing=stats.grids_missing_branch_or_station().count(),
             station_counts=stats.station_counts(),
             org_counts=stats.org_counts(),

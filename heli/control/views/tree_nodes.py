@@ -8,9 +8,9 @@ from django.http import Http404, HttpRequest, JsonResponse
 
 from heli.accounts.roles import Right
 from heli.control.access import requires
-from heli.control.lists.search import name_q
 from heli.control.views.common import org_scope_path, region_scope_path, visible_roots
 from heli.control.widgets import node_label
+from heli.orgs import search
 from heli.orgs.models import OrgCategory, PartyOrg, Region
 
 LIMIT = 50
@@ -30,7 +30,7 @@ def tree_nodes(request: HttpRequest, kind: str) -> JsonResponse:
     if parent.isdigit() and len(parent) < 19:
         found = list(nodes.filter(parent_id=int(parent)).order_by("path")[:LIMIT])
     elif term:
-        found = list(nodes.filter(name_q("", term)).order_by("path")[:LIMIT])
+        found = list(search.matching(nodes, term).order_by("path")[:LIMIT])
     else:
         roots = visible_roots(model, scope_path())
         found = [n for n in roots if getattr(n, "category", "") != OrgCategory.EXTERNAL]

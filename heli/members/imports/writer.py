@@ -18,6 +18,7 @@ from django.db import connection
 from django.utils import timezone
 
 from heli.core import crypto
+from heli.core.pinyin import initials
 from heli.members.imports.validate import Row
 from heli.members.models import Member, MemberChange
 from heli.members.sensitive import ID_PURPOSE, protect_phone, tail_digest
@@ -31,7 +32,7 @@ MEMBER_FIELDS = (
     "full_on", "org_id", "residence_grid_id", "employer", "industry_chain_id", "occupation",
     "status", "reported_to_id", "reported_on", "floating_direction", "floating_place",
     "floating_since", "floating_until", "notes", "version", "deleted_at", "deleted_reason",
-    "deleted_by_id", "created_at", "updated_at",
+    "deleted_by_id", "name_initials", "created_at", "updated_at",
 )  # fmt: skip
 CHANGE_FIELDS = ("member_id", "at", "user_id", "username", "action", "fields")
 
@@ -77,6 +78,7 @@ def prepare(row: Row) -> tuple:
         row.residence_grid_id, row.employer, row.industry_chain_id, row.occupation, row.status,
         row.reported_to_id, _iso(row.reported_on), row.floating_direction, row.floating_place,
         _iso(row.floating_since), None, row.notes, 1, None, "", None,
+        initials(row.name)[: Member.INITIALS_LENGTH],
     )  # fmt: skip
 
 
@@ -114,7 +116,9 @@ def write(
 
 def prepared_values(member: Member) -> tuple:
     """The prepared values of an unsaved Member built in code (demo data), in `prepare`'s
-    order, so that generated members take the same fast path as imported ones."""
+    order, so that generated members take the same fast path as imported ones (which skips
+    `save()`, where the name's initials are otherwise computed)."""
+    member.name_initials = initials(member.name)[: Member.INITIALS_LENGTH]
     return tuple(
         _iso(value) if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else value
         for value in (getattr(member, name) for name in PREPARED_FIELDS)
