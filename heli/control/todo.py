@@ -4,10 +4,11 @@ from the records in their scope, each item linking to the list that shows exactl
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -115,12 +116,9 @@ def _task_items(user) -> list[Todo]:
 
 
 def badges(request: HttpRequest) -> dict[str, int]:
-    """{menu section: count} for the menu, kept in the session for BADGE_SECONDS; any POST
-    (a change) drops them so that the next page counts again."""
+    """{menu section: count} for the menu, kept in the session for BADGE_SECONDS (see
+    FreshBadgesMiddleware for when they are dropped sooner)."""
     session = request.session
-    if request.method == "POST":
-        session.pop(SESSION_KEY, None)
-        return {}
     kept = session.get(SESSION_KEY)
     now = time.time()
     if kept and now - kept["at"] < BADGE_SECONDS:
@@ -130,3 +128,16 @@ def badges(request: HttpRequest) -> dict[str, int]:
         counts[item.section] = counts.get(item.section, 0) + item.count
     session[SESSION_KEY] = {"at": now, "counts": counts}
     return counts
+
+
+class FreshBadgesMiddleware:
+    """Any POST may change what waits for the user: the menu counts kept in the session are
+    dropped, so the page after it counts again."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and hasattr(request, "session"):
+            request.session.pop(SESSION_KEY, None)
+        return self.get_response(request)
