@@ -113,3 +113,26 @@ def build_joined_branches(zone) -> None:
         changed, ["joined_org", "joined_on", "inflow_org", "inflow_confirmed_at"], batch_size=1000
     )
     FloatingEvent.objects.bulk_create(events, batch_size=1000)
+
+
+# People who scanned a station's code this morning and are not in the registry yet: the
+# branch confirms or rejects them. The first two are at the `grid` account's own station, so
+# that its desk shows work waiting on the first login.
+PENDING_PEOPLE = [("陈立新", 0), ("黄小芳", 0), ("吴建国", 5), ("周丽娟", 11), ("郑海涛", 23)]
+
+
+def build_pending_check_ins(zone) -> None:
+    from heli.accounts.models import User
+    from heli.audit.services import Actor
+    from heli.members import idcard
+    from heli.mobility.checkins import Identity, register_unknown
+
+    rng = random.Random(zone.rng.random())
+    home = User.objects.get(username="grid").org.region_id
+    stations = list(Station.unscoped.filter(kind=StationKind.GRID_STATION).order_by("pk"))
+    stations.sort(key=lambda s: s.grid_id != home)  # the grid account's station first
+    for n, (name, offset) in enumerate(PENDING_PEOPLE):
+        born = TODAY - dt.timedelta(days=rng.randrange(22 * 365, 55 * 365))
+        number = idcard.make("320411", born, rng.randrange(0, 999))
+        station = stations[0] if n < 2 else stations[offset % len(stations)]
+        register_unknown(Actor.system("demo"), Identity(name=name, id_number=number), station)

@@ -75,6 +75,7 @@ def build_transfers(zone) -> None:
     branch_of_grid = {grid.pk: zone.grid_branches[id(grid)] for grid in zone.grids}
     externals = list(PartyOrg.unscoped.filter(category=OrgCategory.EXTERNAL).order_by("path"))
     taken = set()
+    town_path = zone.towns["横林镇"].path
 
     def member_of(**filters) -> Member:
         candidates = list(
@@ -101,7 +102,11 @@ def build_transfers(zone) -> None:
             # former members (transferred out): the article's member counts stay as they are.
             gone = plan.status == S.ACCEPTED and plan.kind == TransferKind.OUT
             status = MemberStatus.TRANSFERRED_OUT if gone else MemberStatus.NORMAL
-            member = member_of(status=status, org__in=branches)
+            # The first application waits for 横林镇's approval: the `town` account's desk
+            # shows it on the first login.
+            first_applied = plan is PLANS[0]
+            own = [b for b in branches if b.path.startswith(town_path)] if first_applied else []
+            member = member_of(status=status, org__in=own or branches)
             source = member.org
             if plan.kind == TransferKind.WITHIN:
                 town = source.path[:10]
