@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
-import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +11,7 @@ from heli.core.scoping import activate
 from heli.mobility import floating
 from heli.mobility.checkins import record_check_in
 from heli.mobility.figures import figures
+from tests import sheets
 
 pytestmark = pytest.mark.django_db
 
@@ -61,13 +59,14 @@ def test_the_report_lists_each_town_and_the_total(world, client_for):
         1,
     )
     assert towns["遥观镇"]["outflow"] == 1
-    workbook = client.get(reverse("control:floating_report_xlsx")).content
-    rows = [
-        [c.value for c in row]
-        for row in openpyxl.load_workbook(io.BytesIO(workbook)).active.iter_rows()
-    ]
-    total = rows[1 + len(towns)]  # the header, one row per town, then the total
-    assert total[1:4] == [3, 2, 1]
+    sheet = sheets.read(client.get(reverse("control:floating_report_xlsx")))
+    assert sheet.info[0] == "流动党员工作报告"
+    total = sheet.rows[len(towns)]  # one row per town, then the total
+    assert total[0] == "合计" and total[1:4] == [3, 2, 1]
+    # Below, every figure has its own label.
+    labelled = {row[0]: row[1] for row in sheet.rows[len(towns) + 3 :]}
+    assert labelled["流动党员"] == 3 and labelled["失联"] == 1
+    assert all(isinstance(label, str) and label for label in labelled)
 
 
 def test_the_dashboard_shows_the_work_figures(world, client_for):

@@ -48,7 +48,8 @@ class FloatingExporter(Exporter):
 
 
 class FiguresExporter(Exporter):
-    """The report's figures: one row per town or street, then the total."""
+    """The report's figures: one row per town or street (and what no town holds), the total,
+    then every figure of the zone on its own row with its own label."""
 
     filename = "floating-member-report"
     LABELS = {
@@ -70,11 +71,31 @@ class FiguresExporter(Exporter):
         return [_("Town or street"), *(str(self.LABELS[key]) for key in KEYS)]
 
     def rows(self) -> Iterator[list[Any]]:
-        for row in self.result.towns:
+        result = self.result
+        for row in result.towns:
             yield [row["town"].name, *(row[key] for key in KEYS)]
-        yield [_("Total"), *(getattr(self.result, key) for key in KEYS)]
+        if result.rest is not None:
+            yield [_("Not in any town or street"), *(result.rest[key] for key in KEYS)]
+        yield [_("Total"), *(getattr(result, key) for key in KEYS)]
         yield []
-        yield [_("All members"), self.result.members]
-        yield [_("Floating share of all members (%)"), self.result.share_percent]
-        yield [_("Reminder letters overdue"), self.result.letters_overdue]
-        yield [_("Sweep tasks decided"), self.result.sweep_done, self.result.sweep_total]
+        yield [_("Figure"), _("Value")]
+        yield from ([str(label), value] for label, value in self.figures())
+
+    def figures(self) -> list[tuple[Any, Any]]:
+        """Every figure of the report with its label (the page shows the same list)."""
+        r = self.result
+        return [
+            (_("All members (on the roll)"), r.members),
+            (self.LABELS["floating"], r.floating),
+            (_("Floating share of all members (%)"), r.share_percent),
+            (self.LABELS["outflow"], r.outflow),
+            (self.LABELS["inflow"], r.inflow),
+            (self.LABELS["check_in_points"], r.check_in_points),
+            (self.LABELS["letters_sent"], r.letters_sent),
+            (_("Reminder letters overdue"), r.letters_overdue),
+            (self.LABELS["joined"], r.joined),
+            (self.LABELS["lost"], r.lost),
+            (_("Sweep tasks decided"), r.sweep_done),
+            (_("Sweep tasks in all"), r.sweep_total),
+            (_("Sweep progress (%)"), r.sweep_percent),
+        ]

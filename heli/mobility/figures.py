@@ -43,6 +43,9 @@ class Figures:
     sweep_done: int = 0
     sweep_total: int = 0
     towns: list[dict] = field(default_factory=list)
+    # What the towns' rows leave out of the totals (a record with no grid, say), so that the
+    # report's rows add up to its totals; None when they already do.
+    rest: dict | None = None
 
     @property
     def share_percent(self) -> float:
@@ -112,4 +115,6 @@ def report_figures(today: dt.date | None = None) -> Figures:
     result.towns = [
         {"town": town, **{key: counts[key].get(town.path, 0) for key in counts}} for town in towns
     ]
+    rest = {key: getattr(result, key) - sum(row[key] for row in result.towns) for key in KEYS}
+    result.rest = rest if any(rest.values()) else None
     return result

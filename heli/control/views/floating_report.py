@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from heli.accounts.roles import Right
 from heli.audit.services import Actor
 from heli.control.access import requires
 from heli.control.views.common import attachment
+from heli.core.exporters import SheetInfo
 from heli.mobility import floating
 from heli.mobility.exporters import FiguresExporter
 from heli.mobility.figures import KEYS, report_figures
@@ -36,6 +38,7 @@ def floating_report(request: HttpRequest) -> HttpResponse:
                 ],
             },
             "columns": [(key, FiguresExporter.LABELS[key]) for key in KEYS],
+            "labelled": FiguresExporter(result, today=today).figures(),
         },
     )
 
@@ -44,6 +47,17 @@ def floating_report(request: HttpRequest) -> HttpResponse:
 def floating_report_xlsx(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     exporter = FiguresExporter(report_figures(today), today=today)
-    content = exporter.to_xlsx()
+    org = request.user.org
+    content = exporter.to_xlsx(
+        SheetInfo(
+            _("Floating-member work report"),
+            (
+                _("Organization: %(org)s") % {"org": org.name if org else "—"},
+                _("As of %(date)s; every figure is counted from the records.")
+                % {"date": today.isoformat()},
+            ),
+        )
+    )
     floating.record_report_download(Actor.from_request(request), len(exporter.result.towns))
-    return attachment(content, f"{exporter.filename}.xlsx")
+    name = f"{org.name if org else ''}_{_('Floating-member work report')}_{today.isoformat()}"
+    return attachment(content, f"{name.strip('_')}.xlsx")
