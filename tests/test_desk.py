@@ -13,6 +13,8 @@ from django.utils import timezone
 from heli.audit.services import Actor
 from heli.letters import services as letters
 from heli.letters.models import ReminderLetter
+from heli.mobility.models import FloatingRecord
+from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
 DESK = "/"
@@ -125,3 +127,15 @@ def test_the_lost_list_of_a_grid_worker_shows_no_trail_above_their_grid(world, c
     client.force_login(world.users["town_admin"])
     crumbs = client.get(url, {"region": world.grid_a.pk}).context["crumbs"]
     assert [c.name for c in crumbs] == ["横林镇", "崔桥村"]
+
+
+def test_the_lost_tile_counts_what_the_lost_list_shows(world, client):
+    MemberFactory(name="外居者", org=world.branch_a, status="floating", floating_direction="out")
+    record = FloatingRecord.unscoped.get(member=world.outflow_a)
+    # An outflow member of the town's branch whose family lives in another town's grid.
+    FloatingRecord.unscoped.filter(pk=record.pk).update(grid=world.grid_b)
+    for role in ("district_admin", "town_admin", "grid_worker"):
+        client.force_login(world.users[role])
+        tile = client.get(DESK).context["work"].lost
+        listed = client.get(reverse("control:floating_lost")).context["page"].paginator.count
+        assert listed == tile, role

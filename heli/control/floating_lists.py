@@ -181,9 +181,9 @@ class LostList(ListPage):
         silent = _records()
         if "state" not in self.values:  # the first tab: lost contact, the lapse-flagged included
             silent = silent.filter(clock.lost_q())
-        place = self.place
-        if place is not None and "region" not in self.values:  # the user's own area
-            silent = PLACE.apply(silent, place)
+        # Without a chosen place the list holds every record the user sees (as the desk counts
+        # them), also those whose grid lies outside the user's area (an outflow member of one
+        # of their branches living elsewhere).
         return silent
 
     def decorate(self, rows) -> list[Any]:
