@@ -88,19 +88,21 @@ def prefetch_names(entries: Iterable[Any]) -> Names:
                     wanted.setdefault(model, set()).add(pk)
     names = Names()
     for model, pks in wanted.items():
-        found = _fetch(model._default_manager.filter(pk__in=pks).select_related())
+        found = _fetch(model, pk__in=pks)
         names.objects[model._meta.label_lower] = {obj.pk: str(obj) for obj in found}
     if paths:
         org_model = _related_model(_safe_field(get_user_model(), "org"))
         if org_model is not None:
-            found = _fetch(org_model._default_manager.filter(path__in=paths))
+            found = _fetch(org_model, path__in=paths)
             names.orgs = {obj.path: str(obj) for obj in found}
     return names
 
 
-def _fetch(queryset: models.QuerySet) -> list[models.Model]:
+def _fetch(model: type[models.Model], **lookup: Any) -> list[models.Model]:
+    """Through the model's default manager, i.e. the scope; `select_related()` because
+    `str()` of some objects reads their relations (a floating record names its member)."""
     try:
-        return list(queryset)
+        return list(model._default_manager.filter(**lookup).select_related())
     except ScopeError:  # no scope open (a command): ids stay ids
         return []
 
@@ -129,9 +131,12 @@ def _safe_field(model: type[models.Model] | None, name: str) -> models.Field | N
     if model is None:
         return None
     try:
-        return model._meta.get_field(name)
+        found = model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
+    # Only the model's own columns: a reverse relation ("members" of an organization) is not
+    # what a detail key means.
+    return found if getattr(found, "concrete", False) else None
 
 
 def _field_of(action: Action | None, object_type: str, key: str) -> models.Field | None:
