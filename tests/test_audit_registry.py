@@ -10,7 +10,14 @@ import pytest
 from django.utils import translation
 
 import heli
-from heli.audit.actions import ACTIONS, LABELS, Area, action_choices, sensitive_actions
+from heli.audit.actions import (
+    ACTIONS,
+    LABELS,
+    Area,
+    Disclosure,
+    action_choices,
+    sensitive_actions,
+)
 from heli.audit.models import AuditEntry
 
 SOURCE = Path(heli.__file__).parent
@@ -146,6 +153,8 @@ def test_the_filter_lists_every_action_once_with_viewing_and_exporting_first():
     first_label, first = groups[0]
     assert first_label == "查看与导出"
     assert [code for code, _text in first] == sensitive_actions()
+    reveals = [c for c in sensitive_actions() if ACTIONS[c].discloses is Disclosure.REVEAL]
+    assert sensitive_actions()[: len(reveals)] == reveals and len(reveals) == 3
     assert {
         "member.reveal", "member.export", "floating.reveal", "floating.export",
         "checkin.reveal", "campaign.export", "letter.download",

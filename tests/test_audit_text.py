@@ -239,6 +239,22 @@ def test_details_of_every_shape_read_as_sentences(world, action, object_type, de
     assert _text(entry) == expected
 
 
+@pytest.mark.parametrize(
+    "detail",
+    [
+        None, [], "text", ["a", "b"], {"rows": "many", "unmasked": "yes"}, {"fields": "id_number"},
+        {"fields": [1, None]}, {"numbers": [1, None]}, {"from": None}, {"count": [1]},
+        {"status": ["x", "y", "z"]}, {"org": {"id": 1}}, {"reason": "x" * 500},
+    ],
+)  # fmt: skip
+def test_odd_details_never_break_a_page(detail):
+    for action in ("member.export", "member.reveal", "letter.download", "org.move", "x.y"):
+        for object_type in ("", "members.member", "nonsense", "no.such.model"):
+            entry = AuditEntry(action=action, object_type=object_type, detail=detail)
+            assert isinstance(describe.describe(entry), str)
+            assert len(_text(entry)) < 300
+
+
 @pytest.mark.django_db
 def test_account_changes_show_the_role_and_mask_a_phone(world):
     user = world.users["grid_worker"]

@@ -322,16 +322,29 @@ def label(code: str, detail: Mapping[str, Any] | None = None) -> str:
     return action.phrase(detail) if action is not None else code
 
 
+def _listed() -> list[Action]:
+    """Logged actions in the filter's order: reveals, then exports, then the rest by area;
+    within each, the registry's order (sorting is stable)."""
+    disclosures = list(Disclosure)
+    areas = list(Area)
+
+    def place(action: Action) -> tuple[int, int]:
+        if action.discloses is not None:
+            return (0, disclosures.index(action.discloses))
+        return (1 + areas.index(action.area), 0)
+
+    return sorted((a for a in ACTIONS.values() if a.logged), key=place)
+
+
 def sensitive_actions() -> list[str]:
     """Codes of every reveal and export, e.g. for a "viewing and exporting" filter."""
-    return [code for code, a in ACTIONS.items() if a.sensitive and a.logged]
+    return [action.code for action in _listed() if action.sensitive]
 
 
 def action_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Every logged action as grouped choices (optgroups) for a select: viewing and exporting
-    first, then one group per area in `Area` order; within a group, the registry's order."""
-    groups: dict[Area, list[tuple[str, str]]] = {area: [] for area in Area}
-    for code, action in ACTIONS.items():
-        if action.logged:
-            groups[action.group].append((code, str(action.label)))
-    return [(area.label, choices) for area, choices in groups.items() if choices]
+    """Every logged action as grouped choices (optgroups) for a select or a ChoiceField:
+    viewing and exporting first (reveals, then exports), then one group per area."""
+    groups: dict[Area, list[tuple[str, str]]] = {}
+    for action in _listed():
+        groups.setdefault(action.group, []).append((action.code, str(action.label)))
+    return [(area.label, choices) for area, choices in groups.items()]

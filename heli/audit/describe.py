@@ -79,7 +79,8 @@ def prefetch_names(entries: Iterable[Any]) -> Names:
         if getattr(entry, "org_path", ""):
             paths.add(entry.org_path)
         action = ACTIONS.get(entry.action)
-        for key, value in (entry.detail or {}).items():
+        detail = entry.detail if isinstance(entry.detail, Mapping) else {}
+        for key, value in detail.items():
             model = _related_model(_field_of(action, entry.object_type, key))
             if model is None:
                 continue
@@ -113,7 +114,7 @@ def annotate(entries: Iterable[Any]) -> list[Any]:
     entries = list(entries)
     names = prefetch_names(entries)
     for entry in entries:
-        entry.names = names
+        entry._names = names
     return entries
 
 
@@ -163,11 +164,11 @@ def _choices(action: Action | None, model_field: models.Field | None, key: str) 
         app_label, name = ref.split(".")
         try:
             code_list = getattr(apps.get_app_config(app_label).models_module, name)
-            return dict(code_list.choices)
+            return {str(code): text for code, text in code_list.choices}
         except (LookupError, AttributeError):
             return {}
     if model_field is not None and model_field.choices:
-        return dict(model_field.flatchoices)
+        return {str(code): text for code, text in model_field.flatchoices}
     return {}
 
 
@@ -205,7 +206,7 @@ class Context:
             return capfirst(str(self.action.keys[key]))
         model_field = self.field(key)
         if model_field is None:
-            return key
+            return str(key)
         owner = model_field.model._meta.label_lower
         return capfirst(
             str(FIELD_LABELS.get(owner, {}).get(model_field.name, model_field.verbose_name))
@@ -395,7 +396,7 @@ def describe(entry: Any) -> str:
 def detail_sentence(entry: Any, names: Names | None = None) -> str:
     """The detail of an audit entry as a sentence. `names` from `prefetch_names` turns ids
     into names; without it (and without `annotate`) ids stay ids."""
-    names = names if names is not None else getattr(entry, "names", None)
+    names = names if names is not None else getattr(entry, "_names", None)
     return sentence(entry.action, entry.object_type, entry.detail, names)
 
 

@@ -77,7 +77,7 @@ class AuditEntry(AppendOnly):
     @property
     def org_name(self) -> str:
         """The actor's organization, known after `describe.annotate(entries)`."""
-        names = getattr(self, "names", None)
+        names = getattr(self, "_names", None)
         return names.org(self.org_path) if names is not None else ""
 
     @classmethod
