@@ -257,7 +257,18 @@ class Context:
         return _pair(self.label(key), self.value(key))
 
     def rest(self) -> list[str]:
-        return [self.part(key) for key in self.detail if key not in self.used]
+        keys = sorted((key for key in self.detail if key not in self.used), key=self._rank)
+        return [self.part(key) for key in keys]
+
+    def _rank(self, key: str) -> tuple[int, int]:
+        """Fields of the object in the model's order (the form's), then the keys the action
+        names, then the rest: PostgreSQL's jsonb does not keep the order the detail had."""
+        model_field = self.field(key)
+        model = _model(self.object_type) if self.object_type else None
+        if model_field is not None and model_field.model is model:
+            return (0, model._meta.fields.index(model_field))
+        named = [*self.action.fields, *self.action.keys] if self.action is not None else []
+        return (1, named.index(key)) if key in named else (2, 0)
 
 
 # --- sentences of the actions whose detail is more than "label: value" -------------------------
