@@ -188,3 +188,25 @@ def test_actions_read_as_chinese_verb_object_phrases(code, phrase):
 
 def test_an_unknown_action_reads_as_its_code():
     assert AuditEntry(action="x.unknown", detail={"a": 1}).action_label == "x.unknown"
+
+
+# The model of the object each area's entries are about, where the registry names a field of it.
+OBJECTS = {
+    "member": "members.member", "letter": "letters.reminderletter",
+    "floating": "mobility.floatingrecord", "campaign": "campaigns.campaigntask",
+    "transfer": "transfers.transfer",
+}  # fmt: skip
+
+
+def test_every_field_and_code_list_the_registry_names_exists():
+    from django.apps import apps
+
+    for code, action in ACTIONS.items():
+        for key, ref in action.fields.items():
+            parts = ref.split(".")
+            if len(parts) == 3:
+                apps.get_model(parts[0], parts[1])._meta.get_field(parts[2])
+            elif len(parts) == 2:
+                assert hasattr(apps.get_app_config(parts[0]).models_module, parts[1]), (code, key)
+            else:
+                apps.get_model(OBJECTS[code.split(".")[0]])._meta.get_field(ref)
