@@ -59,17 +59,39 @@ def _passed(tree: ast.Module, function: ast.FunctionDef, param: str) -> set[str]
 
 def _resolve(tree, function, node, where) -> set[str]:
     """The action strings an argument of `record(actor, action, …)` can hold: a literal, a
-    parameter of the enclosing function (the literals its callers pass), or an f-string of a
-    literal prefix and such a parameter ("member.{action}")."""
+    parameter of the enclosing function (the literals its callers pass), an f-string of a
+    literal prefix and such a parameter ("member.{action}"), or an attribute read from an
+    object (page.export_action: whatever the classes set it to)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return {node.value}
     if isinstance(node, ast.Name) and function is not None:
         return _passed(tree, function, node.id)
+    if isinstance(node, ast.Attribute):  # page.export_action: what every class sets it to
+        return _class_constants(node.attr)
     if isinstance(node, ast.JoinedStr) and function is not None and len(node.values) == 2:
         prefix, formatted = node.values
         if isinstance(prefix, ast.Constant) and isinstance(formatted.value, ast.Name):
             return {prefix.value + value for value in _passed(tree, function, formatted.value.id)}
     raise AssertionError(f"an audited action this test cannot read at {where}")
+
+
+def _class_constants(name: str) -> set[str]:
+    """Strings assigned to the class attribute `name` anywhere in heli ("" is no action)."""
+    values = set()
+    for _path, tree in _modules():
+        for cls in (n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)):
+            for statement in cls.body:
+                targets = getattr(statement, "targets", None) or [
+                    getattr(statement, "target", None)
+                ]
+                value = getattr(statement, "value", None)
+                if any(isinstance(t, ast.Name) and t.id == name for t in targets) and isinstance(
+                    value, ast.Constant
+                ):
+                    values.add(value.value)
+    values.discard("")
+    assert values, f"no class sets {name}"
+    return values
 
 
 def audited_actions() -> dict[str, str]:

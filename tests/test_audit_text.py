@@ -14,6 +14,7 @@ from django.utils import translation
 from python_calamine import CalamineWorkbook
 
 from heli.audit import describe
+from heli.audit.describe import SENTENCES
 from heli.audit.exporters import AuditExporter
 from heli.audit.models import AuditEntry
 from heli.audit.services import Actor, record
@@ -158,7 +159,14 @@ def test_a_value_is_masked_when_it_looks_like_an_id_number_or_a_mobile():
 
 
 LETTER, TRANSFER = "letters.reminderletter", "transfers.transfer"
-THREE_LETTERS = [f"崔桥村党总支督报〔2026〕{n}号" for n in (7, 8, 9)]
+THREE_LETTERS = [
+    {"id": n, "number": f"崔桥村党总支督报〔2026〕{n}号", "member": "王强"} for n in (7, 8, 9)
+]
+
+PENDING = [{"id": 1, "name": "陌生人甲", "member": 5}, {"id": 2, "name": "陌生人乙", "member": 6}]
+TASKS = [{"id": 1, "member": "王强", "from": "town_a"}, {"id": 2, "member": "周杰", "from": ""}]
+STATIONS = [{"id": 1, "name": "甲站"}, {"id": 2, "name": "乙站"}]
+EXPORT = {"title": "阵地", "rows": 3, "unmasked": False, "filter": ["类型：红驿家", "检索：崔桥"]}
 
 
 @pytest.mark.django_db
@@ -174,8 +182,35 @@ THREE_LETTERS = [f"崔桥村党总支督报〔2026〕{n}号" for n in (7, 8, 9)]
         (
             "letter.download",
             LETTER,
-            {"numbers": THREE_LETTERS},
+            {"letters": THREE_LETTERS, "count": 3},
             "共 3 封：崔桥村党总支督报〔2026〕7号、8号、9号",
+        ),
+        (
+            "letter.remind",
+            LETTER,
+            {"letters": THREE_LETTERS[:2], "count": 2},
+            "共 2 封：崔桥村党总支督报〔2026〕7号、8号",
+        ),
+        ("checkin.confirm", "", {"count": 2, "pending": PENDING}, "共 2 人：陌生人甲、陌生人乙"),
+        (
+            "checkin.reject",
+            "",
+            {"count": 1, "reason": "非本人", "pending": PENDING[:1]},
+            "共 1 人：陌生人甲；拒绝原因：非本人",
+        ),
+        (
+            "campaign.assign",
+            "",
+            {"to": "worker_a", "count": 2, "tasks": TASKS},
+            "共 2 个任务改派给 worker_a：王强（原 town_a）、周杰",
+        ),
+        ("station.posters", "", {"count": 2, "stations": STATIONS}, "共 2 个阵地：甲站、乙站"),
+        ("station.export", "", EXPORT, "导出 3 条；名单：阵地；筛选条件：类型：红驿家、检索：崔桥"),
+        (
+            "member.lookup",
+            "",
+            {"kind": "tail", "value": "****5678", "name": "张伟"},
+            "查询方式：后四位；查询号码：****5678；所填姓名：张伟",
         ),
         ("transfer.approve", TRANSFER, {"status": "approved"}, "状态：已审批，待开具介绍信"),
         ("transfer.apply", TRANSFER, {"to": "遥观镇党委"}, "接收党组织：遥观镇党委"),
@@ -243,12 +278,13 @@ def test_details_of_every_shape_read_as_sentences(world, action, object_type, de
     "detail",
     [
         None, [], "text", ["a", "b"], {"rows": "many", "unmasked": "yes"}, {"fields": "id_number"},
-        {"fields": [1, None]}, {"numbers": [1, None]}, {"from": None}, {"count": [1]},
+        {"fields": [1, None]}, {"letters": [1, None, {}]}, {"pending": "x"}, {"tasks": [1]},
+        {"from": None}, {"count": [1]},
         {"status": ["x", "y", "z"]}, {"org": {"id": 1}}, {"reason": "x" * 500},
     ],
 )  # fmt: skip
 def test_odd_details_never_break_a_page(detail):
-    for action in ("member.export", "member.reveal", "letter.download", "org.move", "x.y"):
+    for action in (*SENTENCES, "member.update", "x.y"):
         for object_type in ("", "members.member", "nonsense", "no.such.model"):
             entry = AuditEntry(action=action, object_type=object_type, detail=detail)
             assert isinstance(describe.describe(entry), str)

@@ -73,8 +73,9 @@ class Action:
     entry's object ("close_reason"), or "app_label.model.field" for another model, or
     "app_label.ChoicesClass" for a code list defined in an app's models module. The field
     gives the key's label, the labels of codes, and the model of ids to resolve.
-    `keys` labels detail keys that no field explains. `variant` picks another label by one
-    detail value. `diff` says the detail is {field: [old, new]}.
+    `keys` labels detail keys that no field explains, `codes` labels the codes of a key no
+    field declares. `variant` picks another label by one detail value. `diff` says the
+    detail is {field: [old, new]}.
     """
 
     code: str
@@ -84,6 +85,7 @@ class Action:
     variant: tuple[str, Mapping[Any, Promise]] | None = None
     fields: Mapping[str, str] = field(default_factory=dict)
     keys: Mapping[str, Promise] = field(default_factory=dict)
+    codes: Mapping[str, Mapping[str, Promise]] = field(default_factory=dict)
     diff: bool = False
     # False for actions that only a member's history holds (never written to the log).
     logged: bool = True
@@ -108,8 +110,9 @@ class Action:
 
 A = Area
 REVEAL, EXPORT = Disclosure.REVEAL, Disclosure.EXPORT
-# Keys several actions share.
-ROWS = {"rows": _("rows")}
+# Keys several actions share: those of a list's export (heli.control.lists) and of batches.
+ROWS = {"rows": _("rows"), "title": _("list"), "filter": _("filters")}
+COUNT = {"count": _("number")}
 
 _ACTIONS = [
     # Accounts and logins (the login signals and accounts.services)
@@ -127,9 +130,16 @@ _ACTIONS = [
     ),
     Action("org.update", _("Changed party organization"), A.ORGS, diff=True),
     Action("org.move", _("Moved party organization"), A.ORGS),
+    Action(
+        "org.export", _("Exported the party organization list"), A.ORGS, discloses=EXPORT, keys=ROWS
+    ),
     # Stations (stations.services)
     Action("station.create", _("Created station"), A.STATIONS),
     Action("station.update", _("Changed station"), A.STATIONS, diff=True),
+    Action("station.posters", _("Printed station posters"), A.STATIONS, keys=COUNT),
+    Action(
+        "station.export", _("Exported the station list"), A.STATIONS, discloses=EXPORT, keys=ROWS
+    ),
     # Party members: members.services writes "member.<history action>", sensitive.reveal and
     # exporters the reveal and the export.
     Action("member.create", _("Registered a party member"), A.MEMBERS),
@@ -167,7 +177,20 @@ _ACTIONS = [
                 False: _("Exported the party member roster (masked)"),
             },
         ),
-        keys={"title": _("list")},
+        keys=ROWS,
+    ),
+    Action(
+        "member.lookup",
+        _("Looked up a member by ID number or phone"),
+        A.MEMBERS,
+        keys={"kind": _("searched by"), "value": _("number searched"), "name": _("name given")},
+        codes={
+            "kind": {
+                "id": _("whole ID number"),
+                "phone": _("whole phone number"),
+                "tail": _("last four digits"),
+            }
+        },
     ),
     # Imports (members.imports.pipeline; a member's history says "import" for each row)
     Action(
@@ -197,6 +220,7 @@ _ACTIONS = [
         A.CHECKINS,
         discloses=REVEAL,
     ),
+    Action("checkin.export", _("Exported check-ins"), A.CHECKINS, discloses=EXPORT, keys=ROWS),
     # Floating members (mobility.floating, mobility.nearby)
     Action("floating.register", _("Registered a floating member"), A.FLOATING),
     Action("floating.return", _("Registered a floating member's return"), A.FLOATING),
@@ -255,7 +279,17 @@ _ACTIONS = [
         A.LETTERS,
         keys={"reason": _("reason for voiding")},
     ),
-    Action("letter.download", _("Downloaded a reminder letter"), A.LETTERS, discloses=EXPORT),
+    Action("letter.download", _("Downloaded reminder letters"), A.LETTERS, discloses=EXPORT),
+    Action(
+        "letter.export", _("Exported the list of letters"), A.LETTERS, discloses=EXPORT, keys=ROWS
+    ),
+    Action(
+        "letter.due_export",
+        _("Exported the members due a letter"),
+        A.LETTERS,
+        discloses=EXPORT,
+        keys=ROWS,
+    ),
     # Return-to-ranks campaigns (campaigns.services, campaigns.exporters, the demo)
     Action(
         "campaign.open",
@@ -279,6 +313,13 @@ _ACTIONS = [
     Action(
         "campaign.export", _("Exported a sweep report"), A.CAMPAIGNS, discloses=EXPORT, keys=ROWS
     ),
+    Action(
+        "campaign.list_export",
+        _("Exported the list of sweeps"),
+        A.CAMPAIGNS,
+        discloses=EXPORT,
+        keys=ROWS,
+    ),
     # Relationship transfers (transfers.services: "transfer.<step>")
     Action(
         "transfer.apply",
@@ -300,7 +341,15 @@ _ACTIONS = [
     Action("transfer.return", _("Returned a relationship transfer"), A.TRANSFERS),
     Action("transfer.expire", _("A relationship transfer expired"), A.TRANSFERS),
     Action("transfer.note", _("Recorded a step of an organization outside the zone"), A.TRANSFERS),
+    Action(
+        "transfer.export",
+        _("Exported relationship transfers"),
+        A.TRANSFERS,
+        discloses=EXPORT,
+        keys=ROWS,
+    ),
     # System
+    Action("audit.export", _("Exported the audit log"), A.SYSTEM, discloses=EXPORT, keys=ROWS),
     Action(
         "demo.build", _("Built demo zone"), A.SYSTEM, keys={"seed": _("seed"), "grids": _("grids")}
     ),
