@@ -24,10 +24,12 @@ KEYWORDS = {
 
 def _ids(source: str) -> set[str]:
     found = set()
-    for _line, _func, message, _comments in extract_python(
+    for _line, func, message, _comments in extract_python(
         io.BytesIO(source.encode()), KEYWORDS, [], {"encoding": "utf-8"}
     ):
-        first = message[0] if isinstance(message, tuple) else message
+        # pgettext's first argument is the context; its message comes second.
+        at = 1 if func in ("pgettext", "pgettext_lazy") else 0
+        first = message[at] if isinstance(message, tuple) else message
         if first:
             found.add(first)
     return found

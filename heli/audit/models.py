@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from heli.audit.actions import label
+from heli.audit import describe
 from heli.core.models import AppendOnly, AppendOnlyError
 from heli.core.scoping import Scope, ScopedManager
 from heli.core.tree import STEP_WIDTH
@@ -66,7 +66,19 @@ class AuditEntry(AppendOnly):
 
     @property
     def action_label(self) -> str:
-        return label(self.action)
+        """The action as a phrase (导出党员名册（完整）), see `heli.audit.describe`."""
+        return describe.describe(self)
+
+    @property
+    def detail_text(self) -> str:
+        """The detail as a sentence; ids become names after `describe.annotate(entries)`."""
+        return describe.detail_sentence(self)
+
+    @property
+    def org_name(self) -> str:
+        """The actor's organization, known after `describe.annotate(entries)`."""
+        names = getattr(self, "_names", None)
+        return names.org(self.org_path) if names is not None else ""
 
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:

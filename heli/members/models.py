@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from heli.audit import describe
 from heli.core.models import NameInitials
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 from heli.members.choices import (
@@ -156,6 +157,16 @@ class MemberChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+    @property
+    def phrase(self) -> str:
+        """The action as the audit log calls it (修改党员信息)."""
+        return describe.change_phrase(self)
+
+    @property
+    def sentence(self) -> str:
+        """The fields as the audit log reads them (学历：大学本科 → 硕士研究生)."""
+        return describe.change_sentence(self)
 
 
 from heli.members.import_models import ImportJob  # noqa: E402,F401
