@@ -53,12 +53,12 @@ def _log_in(client, username: str):
 
 @pytest.mark.django_db
 def test_the_language_picked_persists_across_a_logout_and_a_login(world, client):
-    assert "首页看板" in _log_in(client, "district").content.decode()
+    assert "工作台" in _log_in(client, "district").content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     client.post(reverse("logout"))
     assert "Log in" in client.get(reverse("login")).content.decode()
     html = _log_in(client, "district").content.decode()
-    assert '<html lang="en">' in html and "Dashboard" in html
+    assert '<html lang="en">' in html and "My desk" in html
 
 
 @pytest.mark.django_db
@@ -80,7 +80,7 @@ def test_a_staff_members_pick_follows_them_to_another_browser(world, client):
 def test_english_picked_on_the_login_page_stays_after_logging_in(world, client):
     client.post(reverse("set_language"), {"language": "en", "next": "/login/"})
     html = _log_in(client, "town_a").content.decode()
-    assert '<html lang="en">' in html and "Dashboard" in html
+    assert '<html lang="en">' in html and "My desk" in html
 
 
 @pytest.mark.django_db

@@ -18,12 +18,12 @@ def test_an_english_browser_gets_chinese_until_english_is_picked_and_then_keeps_
     page = browser.new_page()
     login(page, "grid")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
-    expect(page.get_by_role("navigation")).to_contain_text("首页看板")
+    expect(page.get_by_role("navigation")).to_contain_text("工作台")
 
     with page.expect_navigation():
         page.locator("header select[name=language]").select_option("en")
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("navigation")).to_contain_text("Dashboard")
+    expect(page.get_by_role("navigation")).to_contain_text("My desk")
 
     with page.expect_navigation():
         page.get_by_test_id("logout").click()
@@ -38,4 +38,4 @@ def test_an_english_browser_gets_chinese_until_english_is_picked_and_then_keeps_
     expect(page.locator("form button[type=submit]")).to_have_text("Log in")
     login(page, "grid")
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("navigation")).to_contain_text("Dashboard")
+    expect(page.get_by_role("navigation")).to_contain_text("My desk")
