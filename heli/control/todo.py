@@ -38,7 +38,8 @@ class Todo:
 
 
 def todos(user) -> list[Todo]:
-    """Everything waiting for the user, in the order a worker takes it (empty items left out)."""
+    """Everything waiting for the user, in the order a worker takes it (empty items left out).
+    Only work the user can act on: read-only roles (liaison, auditor) have no to-do items."""
     found: list[Todo] = []
     if user.can(Right.APPROVE_TRANSFERS):
         waiting = len(rules.awaiting(user, Transfer.objects.all()))
@@ -64,16 +65,16 @@ def todos(user) -> list[Todo]:
                      % {"file": job.filename}, job.total_rows,
                      reverse("control:member_import_job", kwargs={"pk": job.pk}), "member")
             )  # fmt: skip
-    overdue = ReminderLetter.objects.filter(letters.overdue_q()).count()
-    found.append(
-        Todo("letters_overdue", _("Reminder letters with the reply overdue"), overdue,
-             reverse("control:letter_list") + "?overdue=1", "letter", urgent=True)
-    )  # fmt: skip
-    newly_lost = FloatingRecord.objects.filter(clock.newly_lost_q()).count()
-    found.append(
-        Todo("newly_lost", _("Members who lost contact in the last 7 days"), newly_lost,
-             reverse("control:floating_lost") + "?new=1", "floating", urgent=True)
-    )  # fmt: skip
+        overdue = ReminderLetter.objects.filter(letters.overdue_q()).count()
+        found.append(
+            Todo("letters_overdue", _("Reminder letters with the reply overdue"), overdue,
+                 reverse("control:letter_list") + "?overdue=1", "letter", urgent=True)
+        )  # fmt: skip
+        newly_lost = FloatingRecord.objects.filter(clock.newly_lost_q()).count()
+        found.append(
+            Todo("newly_lost", _("Members who lost contact in the last 7 days"), newly_lost,
+                 reverse("control:floating_lost") + "?new=1", "floating", urgent=True)
+        )  # fmt: skip
     return [item for item in found if item.count]
 
 

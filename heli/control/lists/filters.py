@@ -56,14 +56,29 @@ class ChoiceFilter(Filter):
     default: str = ""
     all_label: str | Promise = ""  # the "all" option's text; empty: 全部
 
-    def options(self) -> list[tuple[str, str]]:
+    def options(self) -> list[tuple[str, Any]]:
+        """(value, label) pairs, or (group label, [(value, label), ...]) for option groups."""
         choices = self.choices() if callable(self.choices) else self.choices
-        return [(str(value), str(label)) for value, label in choices]
+        return [
+            (str(value), [(str(v), str(lbl)) for v, lbl in label])
+            if isinstance(label, list | tuple)
+            else (str(value), str(label))
+            for value, label in choices
+        ]
+
+    def flat_options(self) -> dict[str, str]:
+        flat: dict[str, str] = {}
+        for value, label in self.options():
+            if isinstance(label, list):
+                flat.update(label)
+            else:
+                flat[value] = label
+        return flat
 
     def clean(self, raw: str) -> str | None:
         if raw == ALL:
             return None
-        return raw if raw in dict(self.options()) else None
+        return raw if raw in self.flat_options() else None
 
     def apply(self, queryset: QuerySet, value: str, user: Any = None) -> QuerySet:
         if self.query is not None:
@@ -71,7 +86,7 @@ class ChoiceFilter(Filter):
         return queryset.filter(**{self.field: value})
 
     def describe(self, value: str) -> str:
-        return f"{self.label}：{dict(self.options())[value]}"
+        return f"{self.label}：{self.flat_options()[value]}"
 
 
 @dataclass
