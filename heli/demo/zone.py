@@ -368,6 +368,25 @@ def _save_trees(zone: Zone) -> None:
     Station.unscoped.bulk_create(zone.stations)
 
 
+def analyze_tables() -> None:
+    """Fresh planner statistics after a bulk build: PostgreSQL would otherwise plan the first
+    requests with the statistics of the empty tables (until autovacuum comes by), and those
+    plans can take minutes instead of milliseconds. ANALYZE counts this transaction's rows."""
+    if connection.vendor != "postgresql":
+        return
+    tables = [m._meta.db_table for m in apps.get_models() if m.__module__.startswith("heli.")]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def refresh_statistics(zone: Zone) -> None:
+    """A step between the bulk inserts and the steps that query them (sweeps, letters,
+    transfers): on PostgreSQL their plans would otherwise assume empty tables, and a sweep's
+    planning query then runs for many minutes instead of a fraction of a second."""
+    analyze_tables()
+
+
 STEPS: list[Callable[[Zone], None]] = [
     build_regions_and_branches,
     build_special_orgs,
@@ -379,23 +398,12 @@ AFTER_SAVE_STEPS: list[Callable[[Zone], None]] = [
     build_members,
     build_check_ins,
     build_joined_branches,
+    refresh_statistics,
     build_campaigns,
     build_letters,
     build_transfers,
     build_pending_check_ins,
 ]
-
-
-def analyze_tables() -> None:
-    """Fresh planner statistics after a bulk build: PostgreSQL would otherwise plan the first
-    requests with the statistics of the empty tables (until autovacuum comes by), and those
-    plans can take minutes instead of milliseconds. ANALYZE counts this transaction's rows."""
-    if connection.vendor != "postgresql":
-        return
-    tables = [m._meta.db_table for m in apps.get_models() if m.__module__.startswith("heli.")]
-    with connection.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
 
 
 def zone_exists() -> bool:
