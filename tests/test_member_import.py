@@ -235,9 +235,10 @@ def test_an_id_already_in_the_zone_is_refused_even_when_deleted_or_outside_the_s
     rows = [member_row(world, id_number=number_b), member_row(world, id_number=number_deleted)]
     job = run_check(world.users["town_admin"], make_xlsx(rows))
     assert [e[3] for e in job.errors] == [
-        "区内已登记过该公民身份号码的党员。",
+        "该公民身份号码的党员已在区内其他组织登记，不在您的管理范围内，不能通过您的文件新增或修改。",
         "该公民身份号码的党员记录已被删除，请联系区级管理员恢复该记录，不要重复导入。",
     ]
+    assert "剑湖" not in problem_text(job), "the other town is not disclosed"
 
 
 @pytest.mark.django_db
@@ -367,7 +368,8 @@ def test_a_valid_file_is_saved_whole_with_history_and_one_audit_entry(world):
     assert changes.count() == 3 and changes.first().fields == {"job": str(job.pk)}
     assert changes.first().user == world.users["town_admin"]
     entry = AuditEntry.unscoped.get(action="member.import")
-    assert entry.detail == {"rows": 3, "file": "党员.xlsx"} and entry.ip_address == "10.0.0.8"
+    assert entry.detail == {"created": 3, "updated": 0, "file": "党员.xlsx", "job": str(job.pk)}
+    assert entry.ip_address == "10.0.0.8"
     assert not stored(), "no file with ID numbers is left behind"
 
 

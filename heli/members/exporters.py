@@ -1,4 +1,11 @@
-"""Member exports (ledgers and filtered lists), masked unless the caller asked and may see more."""
+"""Member exports (ledgers and filtered lists), masked unless the caller asked and may see more.
+
+An export is the import template filled in: the template's headers in its order (Chinese
+whatever the page's language: a file format, as the template's), choice values as the
+importer's Chinese labels, dates as dates, and each organization and place written as the
+importer finds it again in the same area (qualified by a higher one when names repeat). So
+“export in full, correct in Excel, import” updates the members it corrects and nothing else.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,11 @@ from django.utils.translation import gettext as _
 from heli.audit.services import Actor, record
 from heli.core import crypto
 from heli.core.exporters import Exporter
+from heli.members.imports.cells import quoted
+from heli.members.imports.columns import CHOICE_CLASSES, COLUMNS, zh_labels
+from heli.members.imports.lookups import Lookups
+
+TEXT_KEYS = ("name", "employer", "floating_place", "notes")
 
 
 class MemberExporter(Exporter):
@@ -24,14 +36,7 @@ class MemberExporter(Exporter):
         self.sheet_name = title or _("Party members")
 
     def header(self) -> list[str]:
-        return [
-            _("Name"), _("Gender"), _("Ethnicity"), _("Birth date"), _("ID number"), _("Phone"),
-            _("Education"), _("Date joined the Party"), _("Membership"),
-            _("Organization holding the relationship"), _("Residence grid"), _("Employer"),
-            _("Industry chain"), _("Occupation"), _("Status"), _("Community reported to"),
-            _("Date reported"), _("Floating direction"), _("Floating to / from"),
-            _("Floating since"), _("Notes"),
-        ]  # fmt: skip
+        return [column.header for column in COLUMNS]
 
     def _sensitive(self, member) -> tuple[str, str]:
         if not self.unmasked:
@@ -40,17 +45,41 @@ class MemberExporter(Exporter):
         return crypto.decrypt(member.id_cipher), phone
 
     def rows(self) -> Iterator[list[Any]]:
+        labels = {key: dict(zh_labels(choices)) for key, choices in CHOICE_CLASSES.items()}
+        # Names as the importer resolves them in this same scope, each worked out once.
+        lookups = Lookups.load()
+        spelled: dict[tuple[str, int | None], str] = {}
+
+        def spell(key: str, node) -> str:
+            pk = node.pk if node is not None else None
+            try:
+                return spelled[key, pk]
+            except KeyError:
+                text = spelled[key, pk] = lookups.spelling(key, pk, node.name if node else "")
+                return text
+
         for m in self.members.iterator(chunk_size=2000):
             id_number, phone = self._sensitive(m)
-            yield [
-                m.name, m.get_gender_display(), m.ethnicity, m.birth_date, id_number, phone,
-                m.get_education_display(), m.joined_on, m.get_membership_display(),
-                m.org.name, m.residence_grid.name if m.residence_grid else "", m.employer,
-                m.industry_chain.name if m.industry_chain else "", m.get_occupation_display(),
-                m.get_status_display(), m.reported_to.name if m.reported_to else "",
-                m.reported_on, m.get_floating_direction_display(), m.floating_place,
-                m.floating_since, m.notes,
-            ]  # fmt: skip
+            values = {
+                "name": m.name, "gender": m.gender, "ethnicity": m.ethnicity,
+                "birth_date": m.birth_date, "id_number": id_number, "phone": phone,
+                "education": m.education, "joined_on": m.joined_on,
+                "membership": m.membership, "full_on": m.full_on,
+                "org": spell("org", m.org),
+                "residence_grid": spell("residence_grid", m.residence_grid),
+                "employer": m.employer,
+                "industry_chain": spell("industry_chain", m.industry_chain),
+                "occupation": m.occupation, "status": m.status,
+                "reported_to": spell("reported_to", m.reported_to),
+                "reported_on": m.reported_on, "floating_direction": m.floating_direction,
+                "floating_place": m.floating_place, "floating_since": m.floating_since,
+                "notes": m.notes,
+            }  # fmt: skip
+            for key, by_code in labels.items():
+                values[key] = by_code.get(values[key], values[key])
+            for key in TEXT_KEYS:
+                values[key] = quoted(values[key])
+            yield [values[column.key] for column in COLUMNS]
 
 
 def export_xlsx(actor: Actor, members: QuerySet, *, unmasked: bool, title: str) -> bytes:

@@ -1,5 +1,6 @@
 """Member import jobs (党员信息导入). One job is one uploaded file on its way through a check
-(dry run) and, when every row is valid and a user confirms, a save. A background worker
+(dry run) and, when every row is valid and a user confirms, a save that adds new members and
+updates registered ones (matched by ID number). A background worker
 (`heli worker`) runs both phases; pages poll the job's progress fields."""
 
 from __future__ import annotations
@@ -64,7 +65,15 @@ class ImportJob(models.Model):
         related_name="+",
     )
     confirmed_ip = models.GenericIPAddressField(null=True, blank=True)
-    imported_rows = models.PositiveIntegerField(default=0)
+    imported_rows = models.PositiveIntegerField(default=0)  # new members saved
+    # What a valid file does, as the check found it: rows of new members, rows that update a
+    # registered member, rows that match one and change nothing; and the field changes, all
+    # counted, the first CHANGE_LIMIT kept as [row, name, masked ID, column, old, new].
+    new_rows = models.PositiveIntegerField(default=0)
+    update_rows = models.PositiveIntegerField(default=0)
+    unchanged_rows = models.PositiveIntegerField(default=0)
+    change_count = models.PositiveIntegerField(default=0)
+    changes = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     # Touched by every progress write: a running job whose heartbeat stops belongs to a dead
     # worker and is queued again (see imports.jobs.requeue_stale).

@@ -3,12 +3,17 @@
 Cells arrive as python-calamine gives them (str, int, float, bool, date, datetime, "" for an
 empty cell) or as CSV text. Dates accept date cells, Excel serial numbers (45474, also typed
 as text), 2024-07-01, 2024/7/1, 2024.7.1, 2024年7月1日 and 20240701.
+
+Exports neutralize text a spreadsheet would run as a formula with a leading ' (`safe_cell`);
+`quoted` and `unquoted` make that reversible, so an exported value imports back as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+
+from heli.core.exporters import FORMULA_STARTS
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel's 1900-02-29
 EARLIEST = dt.date(1900, 1, 1)
@@ -34,6 +39,28 @@ def text(value: object) -> str:
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
     return str(value).strip()
+
+
+def _formula_like(value: str) -> bool:
+    """Whether the value, after any leading quotes, starts like a formula."""
+    return value.lstrip("'").startswith(FORMULA_STARTS)
+
+
+def quoted(value: str) -> str:
+    """Text for an export cell, quoted so that `unquoted` gives `value` back after the
+    exporter's `safe_cell` (which adds one ' before a formula start). A value that starts with
+    ' before a formula start gets one more, or the import would take its own ' away."""
+    if value.startswith("'") and _formula_like(value):
+        return "'" + value
+    return value
+
+
+def unquoted(value: str) -> str:
+    """A text cell as it was before the export neutralized it: one leading ' goes when a
+    formula start follows it (after any further quotes). "'=张三" is "=张三", "'abc" stays."""
+    if value.startswith("'") and _formula_like(value):
+        return value[1:]
+    return value
 
 
 def _plausible(day: dt.date) -> dt.date | None:

@@ -75,12 +75,21 @@ ALIASES = {
     "流出地/流入地": "floating_place",
 }
 
+# A title, the organization, the filter and the date may stand above an export's header: the
+# header is looked for this far down.
+HEADER_SEARCH_ROWS = 10
 DATE_COLUMNS = ("birth_date", "joined_on", "full_on", "reported_on", "floating_since")
 MAX_LENGTHS = {"name": 50, "employer": 150, "floating_place": 150}
 
 
 class HeaderError(ValueError):
-    """The header row cannot be used (a file-level problem: nothing is checked further)."""
+    """The header row cannot be used (a file-level problem: nothing is checked further).
+    `known` counts the template's columns the row did hold: the reader tells the problem of
+    the row that came closest to a header."""
+
+    def __init__(self, message: str, known: int = 0):
+        super().__init__(message)
+        self.known = known
 
 
 def normalize_header(cell: object) -> str:
@@ -107,16 +116,18 @@ def match_header(cells: list[object]) -> dict[str, int]:
     if twice:
         raise HeaderError(
             _("These columns appear more than once: %(columns)s. Keep one of each.")
-            % {"columns": "、".join(twice)}
+            % {"columns": "、".join(twice)},
+            known=len(positions) + len(twice),
         )
     missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
     if missing:
         raise HeaderError(
             _(
-                "The first row must hold the column headers of the template; these required "
-                "columns are missing: %(columns)s."
+                "The column headers of the template must be in one of the first %(n)d rows; "
+                "these required columns are missing: %(columns)s."
             )
-            % {"columns": "、".join(missing)}
+            % {"n": HEADER_SEARCH_ROWS, "columns": "、".join(missing)},
+            known=len(positions),
         )
     return positions
 

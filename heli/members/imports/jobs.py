@@ -154,13 +154,25 @@ def _check(job: ImportJob) -> None:
     kind = files.inspect(path, job.filename)
     stage = files.stage_path(job.pk)
     outcome = pipeline.check(path, kind, progress=_progress(job), stage=stage)
-    _finish(
-        job,
-        JobStatus.INVALID if outcome.problems else JobStatus.CHECKED,
-        total_rows=outcome.rows,
-        processed_rows=outcome.rows,
+    plan = outcome.plan
+    fields = {
+        "total_rows": outcome.rows,
+        "processed_rows": outcome.rows,
+        "new_rows": plan.new,
+        "update_rows": plan.updates,
+        "unchanged_rows": plan.unchanged,
+        "change_count": plan.change_count,
+        "changes": plan.changes,
         **_problem_fields(outcome.problems),
-    )
+    }
+    if outcome.problems:
+        _finish(job, JobStatus.INVALID, **fields)
+    elif not (plan.new or plan.updates):
+        # Every row matches the registry as it is: there is nothing to confirm.
+        message = _("Every row matches the registry: nothing needed to be imported or changed.")
+        _finish(job, JobStatus.DONE, message=message, **fields)
+    else:
+        _finish(job, JobStatus.CHECKED, **fields)
     # Valid: the encrypted stage is all the save needs; the clear-text upload goes now.
     files.remove_upload(job.pk)
 
@@ -197,7 +209,7 @@ def _save(job: ImportJob) -> None:
             ),
         )
         return
-    _finish(job, JobStatus.DONE, imported_rows=outcome.saved, processed_rows=outcome.rows)
+    _finish(job, JobStatus.DONE, imported_rows=outcome.saved, processed_rows=job.total_rows)
 
 
 def _problem_fields(problems: Problems) -> dict:

@@ -3,6 +3,11 @@
 Every name is resolved once per file (a file names the same few branches thousands of times).
 Names are matched exactly; when two visible nodes share a name, the user may qualify it with
 an ancestor's name before a slash (潞城街道/五一村第1网格), which is unique in practice.
+
+Exports write each name as `spelling` gives it (the shortest text that resolves back to the
+node), and a row that updates a member keeps the member's organization or place when the text
+`could_mean` it, even where the importer cannot name that node (an in-service member's
+organization elsewhere in the zone): what was exported comes back unchanged.
 """
 
 from __future__ import annotations
@@ -13,6 +18,14 @@ from dataclasses import dataclass, field
 
 from heli.core.tree import ancestor_paths
 from heli.orgs.models import VILLAGE_LEVEL, OrgCategory, PartyOrg, Region, RegionKind
+
+# The model each name column names.
+MODEL_OF = {
+    "org": PartyOrg,
+    "residence_grid": Region,
+    "reported_to": Region,
+    "industry_chain": PartyOrg,
+}
 
 UNKNOWN = -1
 AMBIGUOUS = -2
@@ -28,6 +41,7 @@ class NameIndex:
     id_at: dict[str, int] = field(default_factory=dict)  # path → id of a nameable node
     name_at: dict[str, str] = field(default_factory=dict)  # path → name, ancestors included
     resolved: dict[str, int] = field(default_factory=dict)
+    path_of: dict[int, str] = field(default_factory=dict)  # id → path, built when asked
 
     @classmethod
     def build(cls, nameable: Iterable[tuple[int, str, str]], names: dict[str, str]) -> NameIndex:
@@ -61,6 +75,28 @@ class NameIndex:
         names = (self.name_at.get(p) for p in ancestor_paths(path)[:-1])
         # `in` consumes the generator up to the match, so the order is checked too.
         return all(q in names for q in qualifiers)
+
+    def spelling(self, pk: int) -> str | None:
+        """The shortest text that resolves to the node (its name, else qualified by one
+        ancestor, nearest first, else by all), or None when the node is not nameable here or
+        no text tells it apart (two namesakes under namesakes)."""
+        path = self._path_of().get(pk)
+        if path is None:
+            return None
+        name = self.name_at[path]
+        ancestors = [self.name_at[p] for p in ancestor_paths(path)[:-1] if p in self.name_at]
+        candidates = [name, *(f"{a}/{name}" for a in reversed(ancestors))]
+        candidates.append("/".join([*ancestors, name]))
+        return next((text for text in candidates if self.resolve(text) == pk), None)
+
+    def _path_of(self) -> dict[int, str]:
+        if not self.path_of and self.id_at:
+            self.path_of = {pk: path for path, pk in self.id_at.items()}
+        return self.path_of
+
+    def name_of(self, pk: int) -> str | None:
+        path = self._path_of().get(pk)
+        return self.name_at[path] if path is not None else None
 
     def example(self, text: str) -> str:
         """A qualified spelling of an ambiguous name, to show in the message."""
@@ -120,6 +156,12 @@ class Lookups:
             for key, index in self.indexes().items()
         }
 
+    def spelling(self, key: str, pk: int | None, name: str) -> str:
+        """What an export writes for the node `pk` (named `name`) in column `key`."""
+        if pk is None:
+            return ""
+        return self.indexes()[key].spelling(pk) or name
+
     def changed(self, used: dict[str, dict[str, int]]) -> list[str]:
         """Names of `used` that now resolve differently (renamed, moved, deleted, or out of
         scope since): the zone changed between the check and the save."""
@@ -130,3 +172,43 @@ class Lookups:
             for name, pk in names.items()
             if now[key].resolve(name) != pk
         ]
+
+
+class HeldNodes:
+    """The organizations and places members hold now, read whatever the scope (a member in the
+    importer's area may belong to an organization elsewhere): to tell whether a cell names the
+    node the member already has, and to show the node's name. Read per node, once."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[tuple[type, int], tuple[str, list[str]]] = {}
+        self._means: dict[tuple[str, str, int], bool] = {}
+
+    def _node(self, model: type, pk: int) -> tuple[str, list[str]]:
+        """(name, names of the ancestors, root first)."""
+        try:
+            return self._nodes[model, pk]
+        except KeyError:
+            name, path = model.unscoped.values_list("name", "path").get(pk=pk)
+            above = dict(
+                model.unscoped.filter(path__in=ancestor_paths(path)[:-1]).values_list(
+                    "path", "name"
+                )
+            )
+            node = self._nodes[model, pk] = (name, [above[p] for p in sorted(above)])
+            return node
+
+    def name(self, key: str, pk: int) -> str:
+        return self._node(MODEL_OF[key], pk)[0]
+
+    def could_mean(self, key: str, text: str, pk: int) -> bool:
+        """Whether `text` names the node `pk`: its name, alone or after names of its
+        ancestors (root first) and slashes, as `NameIndex` reads qualified names."""
+        try:
+            return self._means[key, text, pk]
+        except KeyError:
+            name, ancestors = self._node(MODEL_OF[key], pk)
+            *qualifiers, last = QUALIFIER.split(text)
+            names = iter(ancestors)
+            means = text == name or (last == name and all(q in names for q in qualifiers))
+            self._means[key, text, pk] = means
+            return means

@@ -1,20 +1,23 @@
 """The two phases of an import, as plain functions.
 
-`check` is the dry run: every row of the uploaded file is validated and every problem
-collected; nothing is written to the database. While no problem has been found, each valid row
-is also encrypted and staged (see `staging`), so that a valid file is ready to save.
+`check` is the dry run: the file's ID numbers are looked up first (`matching`), then every row
+is validated and every problem collected; nothing is written to the database. Each valid row
+adds a member, updates a registered one (field by field, `changes`) or changes nothing. While
+no problem has been found, new members and updates are also staged (see `staging`), so that a
+valid file is ready to save.
 
 `save` opens ONE short transaction that re-checks what may have changed in the zone since the
-check (the names resolved, the ID numbers registered meanwhile), inserts every staged row and
-writes the audit entry. A problem anywhere means nothing is saved. The transaction is kept
-short on purpose: on SQLite it holds the database's write lock, and every page view writes its
-session.
+check (the names resolved, the ID numbers registered meanwhile, the members to update: still
+in the area and at the version the check saw), inserts every new member, updates the others,
+writes their history rows and one audit entry. A problem anywhere means nothing is saved. The
+transaction is kept short on purpose: on SQLite it holds the database's write lock, and every
+page view writes its session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
@@ -22,7 +25,10 @@ from django.utils.translation import gettext as _
 
 from heli.audit.services import Actor, record
 from heli.members.imports import writer
+from heli.members.imports.changes import Plan, Planner
+from heli.members.imports.columns import HEADER_OF
 from heli.members.imports.lookups import Lookups
+from heli.members.imports.matching import Registry, collect_ids
 from heli.members.imports.problems import Problems
 from heli.members.imports.reader import open_sheet
 from heli.members.imports.staging import Stage, StageWriter
@@ -41,7 +47,9 @@ def _quiet(done: int, total: int) -> None:
 class Outcome:
     rows: int  # data rows in the file
     problems: Problems
-    saved: int = 0
+    saved: int = 0  # new members saved
+    updated: int = 0  # members updated
+    plan: Plan = field(default_factory=Plan)  # what the check found the file would do
 
 
 class ZoneChanged(Exception):
@@ -58,21 +66,29 @@ def check(path: Path, kind: str, progress: Progress = _quiet, stage: Path | None
     sheet = open_sheet(path, kind)
     problems = Problems()
     lookups = Lookups.load()
-    validator = RowValidator(sheet.positions, lookups, problems)
-    stager = StageWriter(stage) if stage is not None else None
     total, count = sheet.estimated_rows, 0
     progress(0, total)
+    digests = collect_ids(sheet)
+    registry = Registry.load(digests.values())
+    validator = RowValidator(sheet.positions, lookups, problems, registry, digests)
+    planner = Planner(validator.present, lookups, validator.held)
+    stager = StageWriter(stage) if stage is not None else None
     try:
-        for number, cells in sheet.rows:
+        for number, cells in sheet.numbered():
             row = validator(number, cells)
             count += 1
-            if stager is not None and row is not None and not problems:
-                stager.add(row)
+            # Once a problem is found the file will not be saved: the rest is only checked.
+            if row is not None and not problems:
+                if row.member is None:
+                    planner.add(row)
+                    if stager is not None:
+                        stager.add(row)
+                elif (update := planner.update(row)) is not None and stager is not None:
+                    stager.add_update(update)
             if count % PROGRESS_EVERY == 0:
                 progress(count, max(total, count))
         if count == 0:
             problems.file_level(_("The sheet has a header row but no members below it."))
-        validator.finish()
     except BaseException:
         if stager is not None:
             stager.discard()
@@ -83,7 +99,7 @@ def check(path: Path, kind: str, progress: Progress = _quiet, stage: Path | None
         else:
             stager.close(lookups.used())
     progress(count, count)
-    return Outcome(count, problems)
+    return Outcome(count, problems, plan=planner.plan)
 
 
 def save(
@@ -94,29 +110,32 @@ def save(
     filename: str,
     progress: Progress = _quiet,
 ) -> Outcome:
-    """Import every staged row or none (ZoneChanged when the re-check fails). StageError when
-    the stage is missing or not heli's."""
+    """Save every staged new member and update or none (ZoneChanged when the re-check
+    fails). StageError when the stage is missing or not heli's."""
     stage = Stage(stage_path)
-    progress(0, stage.count)
+    total = stage.count + stage.update_count
+    progress(0, total)
     taken = stage.digests()
+    updates = list(stage.updates())
+    user_id = actor.user.pk if actor.user is not None else None
     with transaction.atomic():
-        _recheck(stage, taken)
+        members = _recheck(stage, taken, updates)
         saved = writer.write(
-            stage.records(),
-            stage.count,
-            user_id=actor.user.pk if actor.user is not None else None,
-            username=actor.username,
-            job_id=job_id,
+            stage.records(), stage.count, user_id=user_id, username=actor.username, job_id=job_id
         )
-        record(actor, "member.import", detail={"rows": saved, "file": filename})
-    progress(saved, stage.count)
-    return Outcome(stage.count, Problems(), saved)
+        updated = writer.update(updates, members, user_id=user_id, username=actor.username)
+        detail = {"created": saved, "updated": updated, "file": filename, "job": job_id}
+        record(actor, "member.import", detail=detail)
+    progress(total, total)
+    return Outcome(stage.count + stage.update_count, Problems(), saved, updated)
 
 
-def _recheck(stage: Stage, digests: list[tuple[int, str, str]]) -> None:
-    """Inside the save transaction: the names still mean the same nodes and no ID number was
-    registered meanwhile. SQLite holds the write lock here; on PostgreSQL the unique index and
-    the foreign keys catch whatever commits after this point."""
+def _recheck(stage: Stage, digests: list[tuple[int, str, str]], updates: list[tuple]) -> dict:
+    """Inside the save transaction: the names still mean the same nodes, no ID number of a
+    new member was registered meanwhile, and every member to update is still in the area at
+    the version the check saw (they stay locked until the save ends). SQLite holds the write
+    lock here; on PostgreSQL the row locks, the unique index and the foreign keys catch
+    whatever commits after this point. The locked members, by id."""
     problems = Problems()
     changed = Lookups.load().changed(stage.names)
     if changed:
@@ -128,5 +147,18 @@ def _recheck(stage: Stage, digests: list[tuple[int, str, str]]) -> None:
             % {"names": "、".join(changed[:20])}
         )
     report_taken(digests, problems)
+    members, stale = writer.lock_members(updates)
+    for number, _pk, _version, id_mask, _values, _history in stale:
+        problems.add(
+            number,
+            HEADER_OF["id_number"],
+            id_mask,
+            _(
+                "This member was changed, deleted or moved out of your area since the file "
+                "was checked. Nothing was imported; upload the file again to see the changes "
+                "against the record as it is now."
+            ),
+        )
     if problems:
         raise ZoneChanged(problems)
+    return members

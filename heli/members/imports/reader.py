@@ -1,38 +1,48 @@
 """Rows of cells from an accepted file, numbered as Excel shows them (the header is row 1 when
-it is the first row; a title row above it shifts everything down, as in Excel).
+it is the first row; title rows above it shift everything down, as in Excel).
+
+The header row is found, not assumed: it is the first of the first HEADER_SEARCH_ROWS rows that
+holds the template's required columns, so an export with a title, the organization, the filter
+and the date above its header imports as it is. Rows above the header are ignored.
 
 .xlsx is read with python-calamine (Rust; the fastest reader for Python), .csv with the csv
-module after decoding. Blank rows are skipped and not counted.
+module after decoding. The sheet is read once and may be walked several times (the check first
+collects the ID numbers, then checks every row). Blank rows are skipped and not counted.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import python_calamine
 from django.utils.translation import gettext as _
 
-from heli.members.imports.columns import HeaderError, match_header
+from heli.members.imports.columns import HEADER_SEARCH_ROWS, HeaderError, match_header
 from heli.members.imports.files import FileRefused, decode_csv
 
 MAX_ROWS = 200_000
-# A title row (e.g. “某某党支部党员信息表”) may stand above the header: look this far down.
-HEADER_SEARCH_ROWS = 10
 INSTRUCTIONS_SHEET = "填写说明"
 
 
 @dataclass
 class Sheet:
-    """The matched header and an iterator of (Excel row number, cells) below it."""
+    """The matched header, and the rows below it as often as they are needed."""
 
     positions: dict[str, int]
-    rows: Iterator[tuple[int, list]]
+    header_row: int  # as Excel numbers it
     estimated_rows: int  # for the progress bar; blank rows may make the real count smaller
     width: int
+    read: Callable[[], Iterator[list]]  # the sheet's rows from the top, anew at each call
+
+    def numbered(self) -> Iterator[tuple[int, list]]:
+        """(Excel row number, cells) of every non-blank row below the header."""
+        rows = itertools.islice(self.read(), self.header_row, None)
+        return _numbered(rows, self.header_row, self.width)
 
 
 def _blank(cells: list) -> bool:
@@ -47,8 +57,9 @@ def _too_many() -> FileRefused:
 
 
 def _find_header(rows: Iterator[list]) -> tuple[int, dict[str, int], list]:
-    """(row number, positions, header cells) of the header row among the first rows."""
-    first_error: HeaderError | None = None
+    """(row number, positions, header cells) of the header row among the first rows. When
+    none fits, the problem of the row that came closest is told (not that of a title row)."""
+    closest: HeaderError | None = None
     for number, cells in enumerate(rows, start=1):
         if number > HEADER_SEARCH_ROWS:
             break
@@ -57,10 +68,11 @@ def _find_header(rows: Iterator[list]) -> tuple[int, dict[str, int], list]:
         try:
             return number, match_header(cells), cells
         except HeaderError as exc:
-            first_error = first_error or exc
-    if first_error is None:
+            if closest is None or exc.known > closest.known:
+                closest = exc
+    if closest is None:
         raise FileRefused(_("The sheet is empty: it has no header row and no members."))
-    raise FileRefused(str(first_error))
+    raise FileRefused(str(closest))
 
 
 def _numbered(rows: Iterator[list], after: int, width: int) -> Iterator[tuple[int, list]]:
@@ -82,18 +94,17 @@ def _numbered(rows: Iterator[list], after: int, width: int) -> Iterator[tuple[in
 def open_sheet(path: Path, kind: str) -> Sheet:
     """The data sheet of the file. FileRefused when it is empty, too long or unreadable."""
     if kind == "xlsx":
-        rows, estimated = _xlsx_rows(path)
+        read, estimated = _xlsx_rows(path)
     else:
-        rows, estimated = _csv_rows(path)
-    header_row, positions, header = _find_header(rows)
+        read, estimated = _csv_rows(path)
+    header_row, positions, header = _find_header(read())
     estimated = max(0, estimated - header_row)
     if estimated > MAX_ROWS:
         raise _too_many()
-    width = len(header)
-    return Sheet(positions, _numbered(rows, header_row, width), estimated, width)
+    return Sheet(positions, header_row, estimated, len(header), read)
 
 
-def _xlsx_rows(path: Path) -> tuple[Iterator[list], int]:
+def _xlsx_rows(path: Path) -> tuple[Callable[[], Iterator[list]], int]:
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
         names = [
@@ -114,15 +125,15 @@ def _xlsx_rows(path: Path) -> tuple[Iterator[list], int]:
     if sheet.end is None:
         raise FileRefused(_("The sheet is empty: it has no header row and no members."))
     # iter_rows counts rows from the top of the sheet (row 1), so positions match Excel's.
-    return iter(sheet.iter_rows()), sheet.end[0] + 1
+    # The sheet is parsed once; walking it again only converts its cells anew.
+    return lambda: iter(sheet.iter_rows()), sheet.end[0] + 1
 
 
-def _csv_rows(path: Path) -> tuple[Iterator[list], int]:
+def _csv_rows(path: Path) -> tuple[Callable[[], Iterator[list]], int]:
     text = decode_csv(path.read_bytes())
     if not text.strip():
         raise FileRefused(_("The sheet is empty: it has no header row and no members."))
-    rows = csv.reader(io.StringIO(text))
-    return _csv_guard(rows), text.count("\n") + 1
+    return lambda: _csv_guard(csv.reader(io.StringIO(text))), text.count("\n") + 1
 
 
 def _csv_guard(rows: Iterator[list]) -> Iterator[list]:

@@ -1,15 +1,17 @@
 """The rows a check found valid, kept ready for the save.
 
-While a check runs, every valid row is encrypted, digested and masked (writer.prepare) and
+While a check runs, every valid row of a new member is encrypted, digested and masked
+(writer.prepare) and every update (changes.Planner: member, version, new values, history) is
 appended to a stage file next to the upload. When the file is valid, the stage replaces the
 upload: from then on no ID number or phone is on disk in clear, the save needs neither to read
 the spreadsheet again nor to hold the rows in memory, and it re-checks only what may have
 changed in the zone meanwhile (the names and the ID digests recorded here).
 
-Layout: blocks of BLOCK_ROWS rows (a 4-byte length, then a marshalled list of tuples: row
-number, then the member values), a trailer (marshal dict: rows, names resolved), the trailer's
-offset (8 bytes) and an HMAC-SHA256 of all that (32 bytes), keyed from SECRET_KEY. marshal is
-fast and handles exactly the types of a row (str, int, bytes, None); the HMAC makes sure the
+Layout: blocks of BLOCK_ROWS records (a 4-byte length, a kind byte — N for new members, U for
+updates — then a marshalled list of tuples: row number, then the values), a trailer (marshal
+dict: rows, updates, names resolved), the trailer's offset (8 bytes) and an HMAC-SHA256 of all
+that (32 bytes), keyed from SECRET_KEY. marshal is
+fast and handles exactly the types of a row (str, int, bytes, None, dict); the HMAC makes sure the
 worker only ever loads what a worker wrote.
 """
 
@@ -33,6 +35,7 @@ MAC_BYTES = 32
 OFFSET = struct.Struct(">Q")
 LENGTH = struct.Struct(">I")
 BLOCK_ROWS = 1000  # one marshal call per block: per row, marshal.load on a file is slow
+NEW, UPDATE = b"N", b"U"
 CHUNK = 1024 * 1024
 
 
@@ -54,8 +57,9 @@ class StageWriter:
         self.file: BinaryIO = os.fdopen(fd, "wb", buffering=CHUNK)
         self.mac = _mac()
         self.count = 0
+        self.updates = 0
         self.offset = 0
-        self.block: list[tuple] = []
+        self.blocks: dict[bytes, list[tuple]] = {NEW: [], UPDATE: []}
 
     def _write(self, data: bytes) -> None:
         self.file.write(data)
@@ -63,21 +67,32 @@ class StageWriter:
         self.offset += len(data)
 
     def add(self, row: Row) -> None:
-        self.block.append((row.number, *prepare(row)))
+        """A new member's row."""
+        self._append(NEW, (row.number, *prepare(row)))
         self.count += 1
-        if len(self.block) == BLOCK_ROWS:
-            self._flush()
 
-    def _flush(self) -> None:
-        data = marshal.dumps(self.block)
-        self._write(LENGTH.pack(len(data)) + data)
-        self.block = []
+    def add_update(self, update: tuple) -> None:
+        """(row number, member id, version checked, ID mask, {attribute: value}, history)."""
+        self._append(UPDATE, update)
+        self.updates += 1
+
+    def _append(self, kind: bytes, record: tuple) -> None:
+        block = self.blocks[kind]
+        block.append(record)
+        if len(block) == BLOCK_ROWS:
+            self._flush(kind)
+
+    def _flush(self, kind: bytes) -> None:
+        data = marshal.dumps(self.blocks[kind])
+        self._write(LENGTH.pack(len(data)) + kind + data)
+        self.blocks[kind] = []
 
     def close(self, names: dict[str, dict[str, int]]) -> None:
-        if self.block:
-            self._flush()
+        for kind, block in self.blocks.items():
+            if block:
+                self._flush(kind)
         trailer_at = self.offset
-        self._write(marshal.dumps({"rows": self.count, "names": names}))
+        self._write(marshal.dumps({"rows": self.count, "updates": self.updates, "names": names}))
         self._write(OFFSET.pack(trailer_at))
         self.file.write(self.mac.digest())
         self.file.close()
@@ -113,14 +128,26 @@ class Stage:
         except (OSError, EOFError, ValueError) as exc:
             raise StageError(f"{path.name}: {exc}") from exc
         self.count: int = trailer["rows"]
+        self.update_count: int = trailer["updates"]
         self.names: dict[str, dict[str, int]] = trailer["names"]
 
-    def records(self) -> Iterator[tuple]:
-        """(row number, *member values) for every row, read as they are used."""
+    def _blocks(self, wanted: bytes) -> Iterator[tuple]:
         with self.path.open("rb", buffering=CHUNK) as file:
             while file.tell() < self.rows_end:
                 (length,) = LENGTH.unpack(file.read(LENGTH.size))
-                yield from marshal.loads(file.read(length))
+                kind = file.read(1)
+                if kind == wanted:
+                    yield from marshal.loads(file.read(length))
+                else:
+                    file.seek(length, os.SEEK_CUR)
+
+    def records(self) -> Iterator[tuple]:
+        """(row number, *member values) for every new member, read as they are used."""
+        return self._blocks(NEW)
+
+    def updates(self) -> Iterator[tuple]:
+        """The updates, as StageWriter.add_update took them."""
+        return self._blocks(UPDATE)
 
     def digests(self) -> list[tuple[int, str, str]]:
         """(row number, ID digest, ID mask) of every row, for the re-check before saving."""

@@ -3,7 +3,13 @@
 The rules are those of the member form and services: ID numbers through `idcard.validate`,
 phones through `phones`' pattern, cross-field rules through `services.check_consistency`
 (called with the row itself, which has the attributes it reads). On top come what only a file
-can get wrong: unknown or ambiguous names, dates in odd spellings, the same person twice.
+can get wrong: unknown or ambiguous names, dates in odd spellings, the same person twice, a
+masked export, a member registered elsewhere.
+
+A row whose ID number is registered to a member the uploader can see updates that member
+(`matching`): columns the file does not have keep the stored values, and the rules are checked
+on the merged record. Its organization and places keep the stored ones when the cell names
+them (even where the uploader could not name them: `HeldNodes`).
 
 This is the hot path of an import: no ORM and no translation per valid row, names resolved
 once per file, dates parsed once per distinct text.
@@ -23,9 +29,10 @@ from django.utils.translation import gettext_noop
 from heli.core import crypto
 from heli.members import idcard, phones
 from heli.members.choices import Membership, MemberStatus, Occupation
-from heli.members.imports.cells import DateReader, text
+from heli.members.imports.cells import DateReader, text, unquoted
 from heli.members.imports.columns import BY_KEY, HEADER_OF, MAX_LENGTHS, allowed_text, choice_maps
-from heli.members.imports.lookups import UNKNOWN, Lookups, NameIndex
+from heli.members.imports.lookups import UNKNOWN, HeldNodes, Lookups, NameIndex
+from heli.members.imports.matching import COMPARED, DELETED, Current, Registry
 from heli.members.imports.problems import Problems, shown
 from heli.members.models import Member
 from heli.members.sensitive import ID_PURPOSE
@@ -33,6 +40,7 @@ from heli.members.services import check_consistency
 
 # An ID number Excel turned into a number (3.20411E+17 in a CSV): its last digits are lost.
 SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+?\d+")
+MASK_MARKS = ("*", "＊")
 LOOKUP_MESSAGES = {
     "org": (
         gettext_noop(
@@ -101,6 +109,7 @@ class Row:
     floating_place: str = ""
     floating_since: dt.date | None = None
     notes: str = ""
+    member: Current | None = None  # the registered member this row updates
 
 
 # Columns in the order __call__ unpacks them: text columns, then date columns.
@@ -124,24 +133,49 @@ CHOICE_DEFAULTS = {
     "floating_direction": "",
 }
 NOT_SEEN = -3
+DELETED_MESSAGE = gettext_noop(
+    "A member with this ID number was deleted from the registry. Ask the district to restore "
+    "that record instead of importing it again."
+)
+HELD_ATTRIBUTE = {
+    "org": "org_id",
+    "residence_grid": "residence_grid_id",
+    "industry_chain": "industry_chain_id",
+    "reported_to": "reported_to_id",
+}
 
 
 class RowValidator:
-    """Call it with (row number, cells) for every row, then `finish()` once.
+    """Call it with (row number, cells) for every row. Rows of registered members come back
+    with `member` set: whether they change anything is `changes.Planner`'s business.
 
     `__call__` is written for the valid row: each cell is tested with one dict lookup or
     comparison, and only a cell that fails it goes through the slower `_…_problem` methods,
     which tell a blank optional cell from a real problem and record it.
     """
 
-    def __init__(self, positions: dict[str, int], lookups: Lookups, problems: Problems):
+    def __init__(
+        self,
+        positions: dict[str, int],
+        lookups: Lookups,
+        problems: Problems,
+        registry: Registry | None = None,
+        digests: dict[str, str] | None = None,
+    ):
         # A column missing from the file points at index -1: the empty cell __call__ appends.
         self.index_of = {key: positions.get(key, -1) for key in BY_KEY}
+        self.registry = registry or Registry()
+        self.digest_of = digests or {}  # {ID number: digest}, from matching.collect_ids
+        self.held = HeldNodes()
+        # What an update row keeps from the stored record: the columns the file lacks.
+        self.kept = tuple((i, a) for i, (a, key) in enumerate(COMPARED) if key not in positions)
+        self.present = frozenset(positions)
         self.text_at = tuple(self.index_of[key] for key in TEXT_KEYS)
         self.date_at = tuple(self.index_of[key] for key in DATE_KEYS)
         self.id_at = self.index_of["id_number"]
         self.date_plan = tuple((key, self.index_of[key], BY_KEY[key].required) for key in DATE_KEYS)
         self.lookups = lookups
+        self.indexes = lookups.indexes()
         self.problems = problems
         self.dates = DateReader()
         self.choices = {
@@ -153,8 +187,8 @@ class RowValidator:
         self.ids["org"] = {}
         self.today = dt.date.today()
         self.first_row_of: dict[str, int] = {}
-        self.digests: list[tuple[int, str, str]] = []  # (row, digest, ID number)
         self._bad: set[str] = set()  # columns of the current row that already have a problem
+        self._masked = False  # the current row's ID number is masked
 
     # The slow path: blank optional cells, and problems -------------------------------------
 
@@ -227,6 +261,18 @@ class RowValidator:
         if not value:
             self._missing(number, "id_number")
             return ""
+        if any(mark in value for mark in MASK_MARKS):
+            self._masked = True
+            self._problem(
+                number,
+                "id_number",
+                value,
+                _(
+                    "This ID number is masked: the file is a masked export. To update members "
+                    "from an export, export them with “Export in full” and import that file."
+                ),
+            )
+            return ""
         if type(raw) is float or SCIENTIFIC.fullmatch(value):
             self._problem(
                 number,
@@ -250,6 +296,8 @@ class RowValidator:
         phone = phones.normalize(value)
         if phones.MOBILE.match(phone):
             return phone
+        if self._masked and any(mark in phone for mark in MASK_MARKS):
+            return ""  # a masked export: the ID number's problem says it once for the row
         # The phones module's own message, with the number masked as in the value column.
         self._problem(
             number,
@@ -266,15 +314,20 @@ class RowValidator:
         """The row in Member terms when it is valid, else None (its problems are recorded).
         `cells` is the reader's fresh list: it gets an empty cell appended."""
         self._bad.clear()
+        self._masked = False
         before = self.problems.count
         cells.append("")
         texts = [
             v.strip() if type(v) is str else text(v) for v in map(cells.__getitem__, self.text_at)
         ]
+        if any(t[:1] == "'" for t in texts):  # rare: an exported formula-like value
+            texts = [unquoted(t) for t in texts]
         (
             name, gender, ethnicity, id_text, phone, education, membership, org, grid,
             employer, chain, occupation, status, reported_to, direction, place, notes,
         ) = texts  # fmt: skip
+        id_number = self._id_number(number, id_text, cells[self.id_at])
+        digest, member = self._registered(number, id_number) if id_number else ("", None)
         dates = [self.dates(cells[i]) for i in self.date_at]
         if None in dates:
             for (key, i, required), day in zip(self.date_plan, dates, strict=True):
@@ -296,31 +349,53 @@ class RowValidator:
             codes.append(code if code is not None else self._choice_problem(number, key, value))
         gender, ethnicity, education, membership, occupation, status, direction = codes
 
-        ids = self.ids
-        lookups = self.lookups
-        if (org_id := ids["org"].get(org, NOT_SEEN)) == NOT_SEEN:
-            org_id = self._lookup(number, "org", org, lookups.orgs)
-        if (grid_id := ids["residence_grid"].get(grid, NOT_SEEN)) == NOT_SEEN:
-            grid_id = self._lookup(number, "residence_grid", grid, lookups.grids)
-        if (chain_id := ids["industry_chain"].get(chain, NOT_SEEN)) == NOT_SEEN:
-            chain_id = self._lookup(number, "industry_chain", chain, lookups.chains)
-        if (reported_id := ids["reported_to"].get(reported_to, NOT_SEEN)) == NOT_SEEN:
-            reported_id = self._lookup(number, "reported_to", reported_to, lookups.communities)
+        if member is None:
+            ids = self.ids
+            lookups = self.lookups
+            if (org_id := ids["org"].get(org, NOT_SEEN)) == NOT_SEEN:
+                org_id = self._lookup(number, "org", org, lookups.orgs)
+            if (grid_id := ids["residence_grid"].get(grid, NOT_SEEN)) == NOT_SEEN:
+                grid_id = self._lookup(number, "residence_grid", grid, lookups.grids)
+            if (chain_id := ids["industry_chain"].get(chain, NOT_SEEN)) == NOT_SEEN:
+                chain_id = self._lookup(number, "industry_chain", chain, lookups.chains)
+            if (reported_id := ids["reported_to"].get(reported_to, NOT_SEEN)) == NOT_SEEN:
+                reported_id = self._lookup(number, "reported_to", reported_to, lookups.communities)
+        else:
+            org_id = self._held(number, "org", org, member)
+            grid_id = self._held(number, "residence_grid", grid, member)
+            chain_id = self._held(number, "industry_chain", chain, member)
+            reported_id = self._held(number, "reported_to", reported_to, member)
 
-        id_number = self._id_number(number, id_text, cells[self.id_at])
         if id_number and not gender:
             gender = idcard.gender(id_number)
         row = Row(
-            number, name, gender, ethnicity, born, id_number, "", self._phone(number, phone),
+            number, name, gender, ethnicity, born, id_number, digest, self._phone(number, phone),
             education, joined, membership, full, org_id, grid_id, employer, chain_id,
-            occupation, status, reported_id, reported, direction, place, since, notes,
+            occupation, status, reported_id, reported, direction, place, since, notes, member,
         )  # fmt: skip
+        if member is not None:
+            for i, attribute in self.kept:
+                setattr(row, attribute, member.values[i])
         self._consistency(number, cells, row)
-        if org_id in lookups.external_orgs and not (grid_id or reported_id):
+        if row.org_id in self.lookups.external_orgs and not (
+            row.residence_grid_id or row.reported_to_id
+        ):
             self._outside(number, org)
-        if id_number:
-            self._once_in_file(number, row)
         return row if self.problems.count == before else None
+
+    def _held(self, number: int, key: str, value: str, member: Current) -> int | None:
+        """The node an update row names in column `key`: the member's own when the column is
+        not in the file or the cell could mean it, else as for a new member."""
+        held = member.value(HELD_ATTRIBUTE[key])
+        if key not in self.present:
+            return held
+        if value and held is not None:
+            index = self.indexes[key]
+            if index.resolve(value) == held or self.held.could_mean(key, value, held):
+                return held
+        if (pk := self.ids[key].get(value, NOT_SEEN)) == NOT_SEEN:
+            pk = self._lookup(number, key, value, self.indexes[key])
+        return pk
 
     def _consistency(self, number: int, cells: list, row: Row) -> None:
         try:
@@ -347,22 +422,32 @@ class RowValidator:
             ),
         )
 
-    def _once_in_file(self, number: int, row: Row) -> None:
-        first = self.first_row_of.setdefault(row.id_number, number)
+    def _registered(self, number: int, id_number: str) -> tuple[str, Current | None]:
+        """(ID digest, the member the row updates) for the first row of an ID number; a
+        repeated number, a deleted member's or one outside the uploader's area is a problem."""
+        first = self.first_row_of.setdefault(id_number, number)
         if first != number:
             message = _("The same ID number is in rows %(first)d and %(row)d.") % {
                 "first": first,
                 "row": number,
             }
-            masked = shown("id_number", row.id_number)
+            masked = shown("id_number", id_number)
             self.problems.add(first, HEADER_OF["id_number"], masked, message)
-            self._problem(number, "id_number", row.id_number, message)
-            return
-        row.id_digest = crypto.digest(ID_PURPOSE, row.id_number)
-        self.digests.append((number, row.id_digest, row.id_number))
-
-    def finish(self) -> None:
-        report_taken(self.digests, self.problems)
+            self._problem(number, "id_number", id_number, message)
+            return "", None
+        digest = self.digest_of.get(id_number) or crypto.digest(ID_PURPOSE, id_number)
+        member = self.registry.current.get(digest)
+        if member is None and digest in self.registry.taken:
+            if self.registry.taken[digest] == DELETED:
+                message = _(DELETED_MESSAGE)
+            else:
+                # Which organization holds the member is not the uploader's to know.
+                message = _(
+                    "A member with this ID number is registered in another organization's "
+                    "area: it cannot be added or changed from your file."
+                )
+            self._problem(number, "id_number", id_number, message)
+        return digest, member
 
 
 def report_taken(items: list[tuple[int, str, str]], problems: Problems) -> None:
@@ -393,8 +478,5 @@ def report_taken(items: list[tuple[int, str, str]], problems: Problems) -> None:
             if taken[digest] is None:
                 message = _("A member with this ID number is already registered in the zone.")
             else:
-                message = _(
-                    "A member with this ID number was deleted from the registry. Ask the "
-                    "district to restore that record instead of importing it again."
-                )
+                message = _(DELETED_MESSAGE)
             problems.add(number, header, shown("id_number", id_number), message)

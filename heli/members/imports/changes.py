@@ -1,0 +1,135 @@
+"""What each valid row does: add a member, update one field by field, or nothing.
+
+The rule for an update row (the template's 填写说明 and the import page say it too): every
+column the file has replaces the stored value, so a cell emptied in Excel empties the field
+(or sets the default a new member would get: 正式党员, 其他, 正常; gender from the ID number);
+a column the file does not have leaves the field as it is. The ID number is the key rows are
+matched by and never changes. A row that would change nothing is counted as unchanged and
+not saved at all.
+
+For each update the planner keeps what the save needs (member, version checked, new values,
+the history row in `services.update_member`'s shape) and, for the page, up to CHANGE_LIMIT
+field changes as people read them: the column, the old and the new value as the file writes
+them (Chinese labels, names of organizations and places, masked phone numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from heli.core import crypto
+from heli.members.imports.columns import CHOICE_CLASSES, DATE_COLUMNS, HEADER_OF, zh_labels
+from heli.members.imports.lookups import HeldNodes, Lookups
+from heli.members.imports.matching import COMPARED, Current, storable
+from heli.members.imports.problems import shown
+from heli.members.imports.validate import HELD_ATTRIBUTE, Row
+from heli.members.sensitive import PHONE_PURPOSE
+
+CHANGE_LIMIT = 1000  # field changes kept for the page; all are counted
+TEXT_KEYS = frozenset({"name", "employer", "floating_place", "notes"})
+
+
+@dataclass
+class Plan:
+    """The counts of a checked file and the first field changes, as the job keeps them."""
+
+    new: int = 0
+    updates: int = 0
+    unchanged: int = 0
+    change_count: int = 0
+    # [row, member's name, masked ID number, column, old value, new value]
+    changes: list[list] = field(default_factory=list)
+
+
+def _same_text(old: str, new: str) -> bool:
+    # The import trims cells; Excel and browsers differ in line ends (a note typed in the
+    # form has \r\n). Neither is a change the user made.
+    return old.replace("\r\n", "\n").strip() == new.replace("\r\n", "\n")
+
+
+class Planner:
+    """Call `add(row)` for a new member's row and `update(row)` for a registered member's;
+    `update` gives the stage record of the update, or None when the row changes nothing."""
+
+    def __init__(self, present: frozenset[str], lookups: Lookups, held: HeldNodes):
+        self.compared = tuple(
+            (i, attribute, key) for i, (attribute, key) in enumerate(COMPARED) if key in present
+        )
+        self.phone = "phone" in present
+        self.lookups = lookups
+        self.indexes = lookups.indexes()
+        self.held = held
+        self.labels = {key: dict(zh_labels(choices)) for key, choices in CHOICE_CLASSES.items()}
+        self.plan = Plan()
+
+    def add(self, row: Row) -> None:
+        self.plan.new += 1
+
+    def update(self, row: Row) -> tuple | None:
+        member = row.member
+        assert member is not None
+        changed = []
+        for i, attribute, key in self.compared:
+            old, new = member.values[i], getattr(row, attribute)
+            if old != new and not (key in TEXT_KEYS and _same_text(old, new)):
+                changed.append((attribute, key, old, new))
+        phone = self._phone(row.phone, member) if self.phone else None
+        if not changed and phone is None:
+            self.plan.unchanged += 1
+            return None
+        self.plan.updates += 1
+        values: dict[str, object] = {}
+        history: dict[str, list] = {}
+        for attribute, key, old, new in changed:
+            values[attribute] = storable(new)
+            history[key] = [self._plain(key, old), self._plain(key, new)]
+            self._show(row.number, member, key, self._text(key, old), self._text(key, new))
+        if phone is not None:
+            cipher, digest, mask = phone
+            values |= {"phone_cipher": cipher, "phone_digest": digest, "phone_mask": mask}
+            # Phones appear in history and on the page only masked, as in update_member.
+            history["phone"] = [member.phone_mask, mask]
+            self._show(row.number, member, "phone", member.phone_mask, mask)
+        return (row.number, member.pk, member.version, member.id_mask, values, history)
+
+    def _phone(self, phone: str, member: Current) -> tuple | None:
+        """(cipher, digest, mask) of a changed phone ('' for a cleared one), None if equal."""
+        if not phone:
+            return (None, "", "") if member.phone_digest else None
+        mask = crypto.mask_phone(phone)
+        if mask == member.phone_mask:
+            digest = crypto.digest(PHONE_PURPOSE, phone)
+            if digest == member.phone_digest:
+                return None
+        else:
+            digest = crypto.digest(PHONE_PURPOSE, phone)
+        return crypto.encrypt(phone), digest, mask
+
+    def _name(self, key: str, pk: int) -> str:
+        return self.indexes[key].name_of(pk) or self.held.name(key, pk)
+
+    def _plain(self, key: str, value: object) -> object:
+        """A value as update_member's history keeps it: codes, ISO dates, names of nodes."""
+        if value is None:
+            return None
+        if key in HELD_ATTRIBUTE:
+            return self._name(key, value)
+        return str(value)
+
+    def _text(self, key: str, value: object) -> str:
+        """A value as the file writes it, for the page."""
+        if value is None or value == "":
+            return ""
+        if key in HELD_ATTRIBUTE:
+            return self._name(key, value)
+        if key in self.labels:
+            return self.labels[key].get(value, value)
+        if key in DATE_COLUMNS:
+            return value.isoformat()
+        return shown(key, value)
+
+    def _show(self, number: int, member: Current, key: str, old: str, new: str) -> None:
+        self.plan.change_count += 1
+        if len(self.plan.changes) < CHANGE_LIMIT:
+            row = [number, member.name, member.id_mask, HEADER_OF[key], old, new]
+            self.plan.changes.append(row)
