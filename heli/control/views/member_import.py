@@ -21,6 +21,7 @@ from heli.control.views.common import attachment
 from heli.core.scoping import get_scoped_or_404
 from heli.members.import_models import ImportJob, JobStatus
 from heli.members.imports import files, jobs
+from heli.members.imports.changes import UPDATE_RULE
 from heli.members.imports.columns import COLUMNS
 from heli.members.imports.problems import ERROR_LIMIT
 from heli.members.imports.reader import MAX_ROWS
@@ -80,6 +81,7 @@ def _member_import(request: HttpRequest) -> HttpResponse:
             "required_columns": "、".join(c.header for c in COLUMNS if c.required),
             "max_rows": MAX_ROWS,
             "max_mb": files.max_bytes() // (1024 * 1024),
+            "update_rule": UPDATE_RULE,
             "recent": _jobs()[:RECENT_JOBS],
         },
     )
@@ -93,9 +95,17 @@ def member_import_template(request: HttpRequest) -> HttpResponse:
 @requires(Right.EDIT_MEMBERS)
 def member_import_job(request: HttpRequest, pk) -> HttpResponse:
     job = get_scoped_or_404(_jobs(), pk=pk)
-    context = {"job": job, "statuses": JobStatus, "error_limit": ERROR_LIMIT}
+    context = {
+        "job": job,
+        "statuses": JobStatus,
+        "error_limit": ERROR_LIMIT,
+        "update_rule": UPDATE_RULE,
+    }
     if job.errors:
         context["page"] = paginate(request, job.errors)
+    elif job.changes:
+        # The updates the check found, field by field (before the confirmation and after).
+        context["changes"] = paginate(request, job.changes)
     return render(request, "control/member_import_job.html", context)
 
 

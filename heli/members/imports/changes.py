@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy
+
 from heli.core import crypto
 from heli.members.imports.columns import CHOICE_CLASSES, DATE_COLUMNS, HEADER_OF, zh_labels
 from heli.members.imports.lookups import HeldNodes, Lookups
@@ -26,6 +28,14 @@ from heli.members.imports.validate import HELD_ATTRIBUTE, Row
 from heli.members.sensitive import PHONE_PURPOSE
 
 CHANGE_LIMIT = 1000  # field changes kept for the page; all are counted
+# The rule above, for people: the template's 填写说明 and the import pages say it.
+UPDATE_RULE = gettext_lazy(
+    "A row whose ID number is already registered in your area updates that member: each "
+    "column of the file replaces the stored value, and an empty cell empties it (an empty "
+    "党员类别, 职业类别 or 党员状态 means 正式党员, 其他 or 正常; an empty 性别 is taken from the "
+    "ID number). Columns that are not in the file leave the stored values as they are. The ID "
+    "number itself is never changed by an import."
+)
 TEXT_KEYS = frozenset({"name", "employer", "floating_place", "notes"})
 
 

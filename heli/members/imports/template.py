@@ -16,6 +16,7 @@ from django.utils.translation import pgettext
 
 from heli.members.choices import ETHNIC_GROUPS
 from heli.members.imports.cells import EXCEL_EPOCH
+from heli.members.imports.changes import UPDATE_RULE
 from heli.members.imports.columns import (
     CHOICE_CLASSES,
     COLUMNS,
@@ -137,10 +138,14 @@ def _write_help(book, sheet, lists: dict[str, tuple[str, list[str]]]) -> dict[st
           "columns are ignored. One member per row."),
         _("The whole file is imported or nothing is: first it is checked, and every problem "
           "is listed with its row number."),
+        UPDATE_RULE,
+        _("To correct members in bulk, export the member list with “Export in full”, correct "
+          "it in Excel and import the file: members matched by ID number are updated, and the "
+          "check lists every change before you confirm. A masked export cannot be imported."),
         _("At most %(n)s members per file.") % {"n": f"{MAX_ROWS:,}"},
     ]  # fmt: skip
     for i, note in enumerate(notes):
-        sheet.write_string(notes_row + i, 0, note)
+        sheet.write_string(notes_row + i, 0, str(note))
     ranges = {}
     for offset, (key, (header, values)) in enumerate(lists.items()):
         col = 4 + offset
