@@ -136,7 +136,9 @@ def test_exported_cells_cannot_run_as_formulas(world, client):
     client.force_login(world.users["branch_secretary"])
     response = client.get(reverse("control:member_export"), {"q": "公式"})
     data = sheets.body(response)
-    employers = sorted(row[11] for row in _rows(data)[1:])
+    rows = _rows(data)
+    employer = rows[0].index("工作单位")
+    employers = sorted(row[employer] for row in rows[1:])
     # The value stays what was stored (so it re-imports unchanged); the cell is text with
     # Excel's quote prefix, which shows it as text and never runs it.
     assert employers == sorted(['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)"])
