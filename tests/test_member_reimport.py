@@ -233,6 +233,18 @@ def test_an_emptied_cell_empties_the_field_and_a_column_left_out_keeps_it(world,
 
 
 @pytest.mark.django_db
+def test_the_rules_are_checked_against_the_stored_values_of_the_columns_left_out(world, client):
+    # Without 党员状态, 王强 is still floating: his 流动方向 cell is no contradiction.
+    town_admin = world.users["town_admin"]
+    book = Workbook(export(client, town_admin, unmasked="1"))
+    book.sheet.delete_cols(book.column["党员状态"])
+    book = Workbook(book.content()).set("王强", "流出/流入地", "上海市闵行区")
+    job = confirm_and_save(run_check(town_admin, book.content()), town_admin)
+    assert [c[3:] for c in job.changes] == [["流出/流入地", "上海市浦东新区", "上海市闵行区"]]
+    assert Member.unscoped.get(pk=world.outflow_a.pk).status == "floating"
+
+
+@pytest.mark.django_db
 def test_a_member_of_another_town_in_the_file_is_refused_without_naming_it_and_nothing_is_written(
     world, client
 ):
