@@ -139,9 +139,15 @@ def test_two_corrected_cells_are_shown_field_by_field_then_saved_with_history_an
         [rows["王强"], "王强", world.outflow_a.id_mask, "工作单位", "", "常州新材料有限公司"],
     ]
     assert versions() == before, "the check writes nothing"
+    page = client.get(reverse("control:member_import_job", kwargs={"pk": job.pk}))
+    html = page.content.decode()
+    assert "硕士研究生" in html and world.member_a.id_mask in html and "确认并保存" in html
+    assert crypto.decrypt(world.member_a.id_cipher) not in html
 
     job = confirm_and_save(job, town_admin)
     assert job.status == JobStatus.DONE and job.imported_rows == 0 and job.update_rows == 2
+    job.refresh_from_db()
+    assert job.total_rows == visible_members(town_admin), "the file's row count is kept"
     member_a = Member.unscoped.get(pk=world.member_a.pk)
     outflow_a = Member.unscoped.get(pk=world.outflow_a.pk)
     assert member_a.education == "master" and outflow_a.employer == "常州新材料有限公司"

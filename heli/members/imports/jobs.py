@@ -149,6 +149,16 @@ def _progress(job: ImportJob):
     return report
 
 
+def _heartbeat(job: ImportJob):
+    """The save's progress: it writes the new and changed members only, so the file's row
+    count (total_rows, from the check) stays as it is."""
+
+    def report(done: int, total: int) -> None:
+        ImportJob.unscoped.filter(pk=job.pk).update(updated_at=timezone.now())
+
+    return report
+
+
 def _check(job: ImportJob) -> None:
     path = files.upload_path(job.pk)
     kind = files.inspect(path, job.filename)
@@ -185,7 +195,7 @@ def _save(job: ImportJob) -> None:
             actor,
             job_id=str(job.pk),
             filename=job.filename,
-            progress=_progress(job),
+            progress=_heartbeat(job),
         )
     except StageError:
         log.exception("import job %s: stage file unusable", job.pk)
