@@ -320,7 +320,7 @@ class RowValidator:
         texts = [
             v.strip() if type(v) is str else text(v) for v in map(cells.__getitem__, self.text_at)
         ]
-        if any(t[:1] == "'" for t in texts):  # rare: an exported formula-like value
+        if "'" in "".join(texts):  # rare (an exported formula-like value): one test a row
             texts = [unquoted(t) for t in texts]
         (
             name, gender, ethnicity, id_text, phone, education, membership, org, grid,
