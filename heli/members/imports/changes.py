@@ -25,7 +25,7 @@ from heli.members.imports.lookups import HeldNodes, Lookups
 from heli.members.imports.matching import COMPARED, Current, storable
 from heli.members.imports.problems import shown
 from heli.members.imports.validate import HELD_ATTRIBUTE, Row
-from heli.members.sensitive import PHONE_PURPOSE
+from heli.members.sensitive import PHONE_PURPOSE, protect_phone
 
 CHANGE_LIMIT = 1000  # field changes kept for the page; all are counted
 # The rule above, for people: the template's 填写说明 and the import pages say it.
@@ -37,6 +37,7 @@ UPDATE_RULE = gettext_lazy(
     "number itself is never changed by an import."
 )
 TEXT_KEYS = frozenset({"name", "employer", "floating_place", "notes"})
+NO_PHONE = {"phone_cipher": None, "phone_digest": "", "phone_mask": "", "phone_tail_digest": ""}
 
 
 @dataclass
@@ -95,25 +96,29 @@ class Planner:
             history[key] = [self._plain(key, old), self._plain(key, new)]
             self._show(row.number, member, key, self._text(key, old), self._text(key, new))
         if phone is not None:
-            cipher, digest, mask = phone
-            values |= {"phone_cipher": cipher, "phone_digest": digest, "phone_mask": mask}
+            values |= phone
             # Phones appear in history and on the page only masked, as in update_member.
-            history["phone"] = [member.phone_mask, mask]
-            self._show(row.number, member, "phone", member.phone_mask, mask)
+            history["phone"] = [member.phone_mask, phone["phone_mask"]]
+            self._show(row.number, member, "phone", member.phone_mask, phone["phone_mask"])
         return (row.number, member.pk, member.version, member.id_mask, values, history)
 
-    def _phone(self, phone: str, member: Current) -> tuple | None:
-        """(cipher, digest, mask) of a changed phone ('' for a cleared one), None if equal."""
+    def _phone(self, phone: str, member: Current) -> dict | None:
+        """The stored form of a changed phone (all empty for a cleared one), None if equal.
+        Equal masks are confirmed through the digest; the number is never decrypted."""
         if not phone:
-            return (None, "", "") if member.phone_digest else None
-        mask = crypto.mask_phone(phone)
-        if mask == member.phone_mask:
-            digest = crypto.digest(PHONE_PURPOSE, phone)
-            if digest == member.phone_digest:
-                return None
-        else:
-            digest = crypto.digest(PHONE_PURPOSE, phone)
-        return crypto.encrypt(phone), digest, mask
+            return NO_PHONE if member.phone_digest else None
+        if (
+            crypto.mask_phone(phone) == member.phone_mask
+            and crypto.digest(PHONE_PURPOSE, phone) == member.phone_digest
+        ):
+            return None
+        stored = protect_phone(phone)
+        return {
+            "phone_cipher": stored.cipher,
+            "phone_digest": stored.digest,
+            "phone_mask": stored.mask,
+            "phone_tail_digest": stored.tail,
+        }
 
     def _name(self, key: str, pk: int) -> str:
         return self.indexes[key].name_of(pk) or self.held.name(key, pk)
