@@ -21,7 +21,7 @@ from heli.members.import_models import ImportJob, JobStatus
 from heli.members.imports import jobs
 from heli.members.imports.columns import COLUMNS
 from heli.members.models import Member, MemberChange
-from heli.members.sensitive import PHONE_PURPOSE
+from heli.members.sensitive import PHONE_PURPOSE, tail_digest
 from tests import sheets
 from tests.factories import MemberFactory, PartyOrgFactory, make_id_number
 from tests.test_member_import import problem_text, run_check
@@ -222,6 +222,7 @@ def test_a_changed_phone_is_encrypted_again_with_a_new_digest_and_shown_only_mas
     assert crypto.decrypt(member.phone_cipher) == "13900001111"
     assert member.phone_digest == crypto.digest(PHONE_PURPOSE, "13900001111")
     assert member.phone_mask == "139****1111"
+    assert member.phone_tail_digest == tail_digest(PHONE_PURPOSE, "13900001111")
     assert MemberChange.objects.get(action="update").fields == {
         "phone": ["138****5678", "139****1111"]
     }
