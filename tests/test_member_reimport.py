@@ -210,6 +210,24 @@ def test_a_moved_member_shows_the_names_of_both_organizations_and_history_keeps_
 
 
 @pytest.mark.django_db
+def test_a_corrected_date_is_saved_as_that_date(world, client):
+    town_admin = world.users["town_admin"]
+    book = Workbook(export(client, town_admin, unmasked="1"))
+    book.set("张伟", "入党日期", dt.datetime(2011, 7, 1)).set("张伟", "转正日期", "2012年7月1日")
+    job = confirm_and_save(run_check(town_admin, book.content()), town_admin)
+    assert [c[3:] for c in job.changes] == [
+        ["入党日期", "2010-07-01", "2011-07-01"],
+        ["转正日期", "", "2012-07-01"],
+    ]
+    member = Member.unscoped.get(pk=world.member_a.pk)
+    assert (member.joined_on, member.full_on) == (dt.date(2011, 7, 1), dt.date(2012, 7, 1))
+    assert MemberChange.objects.get(action="update").fields == {
+        "joined_on": ["2010-07-01", "2011-07-01"],
+        "full_on": [None, "2012-07-01"],
+    }
+
+
+@pytest.mark.django_db
 def test_a_changed_phone_is_encrypted_again_with_a_new_digest_and_shown_only_masked(world, client):
     town_admin = world.users["town_admin"]
     book = Workbook(export(client, town_admin, unmasked="1"))

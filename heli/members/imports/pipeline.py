@@ -119,23 +119,23 @@ def save(
     updates = list(stage.updates())
     user_id = actor.user.pk if actor.user is not None else None
     with transaction.atomic():
-        members = _recheck(stage, taken, updates)
+        _recheck(stage, taken, updates)
         saved = writer.write(
             stage.records(), stage.count, user_id=user_id, username=actor.username, job_id=job_id
         )
-        updated = writer.update(updates, members, user_id=user_id, username=actor.username)
+        updated = writer.update(updates, user_id=user_id, username=actor.username)
         detail = {"created": saved, "updated": updated, "file": filename, "job": job_id}
         record(actor, "member.import", detail=detail)
     progress(total, total)
     return Outcome(stage.count + stage.update_count, Problems(), saved, updated)
 
 
-def _recheck(stage: Stage, digests: list[tuple[int, str, str]], updates: list[tuple]) -> dict:
+def _recheck(stage: Stage, digests: list[tuple[int, str, str]], updates: list[tuple]) -> None:
     """Inside the save transaction: the names still mean the same nodes, no ID number of a
     new member was registered meanwhile, and every member to update is still in the area at
     the version the check saw (they stay locked until the save ends). SQLite holds the write
     lock here; on PostgreSQL the row locks, the unique index and the foreign keys catch
-    whatever commits after this point. The locked members, by id."""
+    whatever commits after this point."""
     problems = Problems()
     changed = Lookups.load().changed(stage.names)
     if changed:
@@ -147,7 +147,7 @@ def _recheck(stage: Stage, digests: list[tuple[int, str, str]], updates: list[tu
             % {"names": "、".join(changed[:20])}
         )
     report_taken(digests, problems)
-    members, stale = writer.lock_members(updates)
+    stale = writer.lock_members(updates)
     for number, _pk, _version, id_mask, _values, _history in stale:
         problems.add(
             number,
@@ -161,4 +161,3 @@ def _recheck(stage: Stage, digests: list[tuple[int, str, str]], updates: list[tu
         )
     if problems:
         raise ZoneChanged(problems)
-    return members
