@@ -1,18 +1,19 @@
 """The rows a check found valid, kept ready for the save.
 
 While a check runs, every valid row of a new member is encrypted, digested and masked
-(writer.prepare) and every update (changes.Planner: member, version, new values, history) is
-appended to a stage file next to the upload. When the file is valid, the stage replaces the
-upload: from then on no ID number or phone is on disk in clear, the save needs neither to read
-the spreadsheet again nor to hold the rows in memory, and it re-checks only what may have
-changed in the zone meanwhile (the names and the ID digests recorded here).
+(writer.prepare) and every update (changes.Planner: member, version checked, new values,
+history) is appended to a stage file next to the upload. When the file is valid, the stage
+replaces the upload: from then on no ID number or phone is on disk in clear, the save needs
+neither to read the spreadsheet again nor to hold the rows in memory, and it re-checks only
+what may have changed in the zone meanwhile (the names, the ID digests and the versions
+recorded here).
 
 Layout: blocks of BLOCK_ROWS records (a 4-byte length, a kind byte — N for new members, U for
 updates — then a marshalled list of tuples: row number, then the values), a trailer (marshal
 dict: rows, updates, names resolved), the trailer's offset (8 bytes) and an HMAC-SHA256 of all
-that (32 bytes), keyed from SECRET_KEY. marshal is
-fast and handles exactly the types of a row (str, int, bytes, None, dict); the HMAC makes sure the
-worker only ever loads what a worker wrote.
+that (32 bytes), keyed from SECRET_KEY. marshal is fast and handles exactly the types of a row
+(str, int, bytes, None, dict); the HMAC makes sure the worker only ever loads what a worker
+wrote.
 """
 
 from __future__ import annotations
