@@ -1,4 +1,5 @@
-"""Importing party members from Excel or CSV (党员信息导入), all or nothing.
+"""Importing party members from Excel or CSV (党员信息导入), all or nothing: new members, and
+updates of registered ones (a full export corrected in Excel imports back as its corrections).
 
 The way through, module by module:
 
@@ -8,10 +9,16 @@ The way through, module by module:
 - `columns` and `cells`: the template's columns, matched by header text, and cell parsing
   (dates in every usual spelling, Excel serial numbers, choice labels).
 - `lookups`: organization and region names visible in the importer's scope, resolved once.
+- `matching`: the file's ID numbers looked up by digest before the check: a row of a member
+  registered in the uploader's area updates that member; one of a deleted member or of a member
+  elsewhere in the zone is refused.
 - `validate`: every row checked with the registry's own rules; problems in Chinese with the
   row number as Excel shows it.
+- `changes`: what each valid row does (a new member, an update field by field, nothing), and
+  the rule for empty cells in update rows.
 - `writer`: rows encrypted, digested and masked, then all inserted in one transaction through
-  the database's fastest path (executemany on SQLite, COPY on PostgreSQL).
+  the database's fastest path (executemany on SQLite, COPY on PostgreSQL); updates of the
+  members they change, locked and checked against the version the check saw.
 - `staging`: a valid file's rows, encrypted, kept between the check and the save (the
   clear-text upload is deleted as soon as the check passes).
 - `pipeline`: the check (dry run) and the save, as plain functions.
