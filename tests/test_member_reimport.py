@@ -14,6 +14,7 @@ from django.urls import reverse
 from heli.audit.models import AuditEntry
 from heli.audit.services import Actor
 from heli.core import crypto
+from heli.core.pinyin import initials
 from heli.core.scoping import activate
 from heli.members import services
 from heli.members.exporters import MemberExporter
@@ -210,6 +211,17 @@ def test_a_moved_member_shows_the_names_of_both_organizations_and_history_keeps_
         "org": ["崔桥村第1网格党支部", "崔桥村第2网格党支部"],
         "residence_grid": ["崔桥村第1网格", "崔桥村第2网格"],
     }
+
+
+@pytest.mark.django_db
+def test_a_corrected_name_is_saved_with_the_initials_the_search_uses(world, client):
+    town_admin = world.users["town_admin"]
+    book = Workbook(export(client, town_admin, unmasked="1")).set("张伟", "姓名", "章伟")
+    job = confirm_and_save(run_check(town_admin, book.content()), town_admin)
+    assert [c[3:] for c in job.changes] == [["姓名", "张伟", "章伟"]]
+    member = Member.unscoped.get(pk=world.member_a.pk)
+    assert (member.name, member.name_initials) == ("章伟", initials("章伟"))
+    assert MemberChange.objects.get(action="update").fields == {"name": ["张伟", "章伟"]}
 
 
 @pytest.mark.django_db

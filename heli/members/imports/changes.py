@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy
 
 from heli.core import crypto
+from heli.core.pinyin import initials
 from heli.members.imports.columns import CHOICE_CLASSES, DATE_COLUMNS, HEADER_OF, zh_labels
 from heli.members.imports.lookups import HeldNodes, Lookups
 from heli.members.imports.matching import COMPARED, Current, storable
 from heli.members.imports.problems import shown
 from heli.members.imports.validate import HELD_ATTRIBUTE, Row
+from heli.members.models import Member
 from heli.members.sensitive import PHONE_PURPOSE, protect_phone
 
 CHANGE_LIMIT = 1000  # field changes kept for the page; all are counted
@@ -93,6 +95,8 @@ class Planner:
         history: dict[str, list] = {}
         for attribute, key, old, new in changed:
             values[attribute] = storable(new)
+            if key == "name":  # what Member.save() keeps beside the name, for the search
+                values["name_initials"] = initials(new)[: Member.INITIALS_LENGTH]
             history[key] = [self._plain(key, old), self._plain(key, new)]
             self._show(row.number, member, key, self._text(key, old), self._text(key, new))
         if phone is not None:
