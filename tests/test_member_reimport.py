@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from heli.audit.describe import detail_sentence
 from heli.audit.models import AuditEntry
 from heli.audit.services import Actor
 from heli.core import crypto
@@ -170,6 +171,7 @@ def test_two_corrected_cells_are_shown_field_by_field_then_saved_with_history_an
     entry = AuditEntry.unscoped.get(action="member.import")
     assert entry.detail == {"created": 0, "updated": 2, "file": "党员.xlsx", "job": str(job.pk)}
     assert entry.ip_address == "10.0.0.9"
+    assert detail_sentence(entry) == f"新增 0 名党员；更新 2 名党员；导入任务：{job.pk}；文件：党员.xlsx"
     assert not AuditEntry.unscoped.filter(action="member.update").exists()
 
 

@@ -55,13 +55,29 @@ def _export(ctx: Context) -> list[str]:
 
 
 def _import(ctx: Context) -> list[str]:
-    (rows,) = ctx.take("rows")
-    if rows is None:
-        return []
-    n = rows if is_id(rows) else 2
-    return [
-        ngettext("Imported %(rows)s row", "Imported %(rows)s rows", n) % {"rows": count_text(rows)}
-    ]
+    # Imports that update registered members say how many were added and how many updated;
+    # older entries hold the rows imported.
+    rows, created, updated = ctx.take("rows", "created", "updated")
+    parts = []
+    if rows is not None:
+        n = rows if is_id(rows) else 2
+        parts.append(
+            ngettext("Imported %(rows)s row", "Imported %(rows)s rows", n)
+            % {"rows": count_text(rows)}
+        )
+    if created is not None:
+        n = created if is_id(created) else 2
+        parts.append(
+            ngettext("%(n)s new member added", "%(n)s new members added", n)
+            % {"n": count_text(created)}
+        )
+    if updated is not None:
+        n = updated if is_id(updated) else 2
+        parts.append(
+            ngettext("%(n)s member updated", "%(n)s members updated", n)
+            % {"n": count_text(updated)}
+        )
+    return parts
 
 
 def _report(ctx: Context) -> list[str]:
