@@ -171,7 +171,8 @@ def test_two_corrected_cells_are_shown_field_by_field_then_saved_with_history_an
     entry = AuditEntry.unscoped.get(action="member.import")
     assert entry.detail == {"created": 0, "updated": 2, "file": "党员.xlsx", "job": str(job.pk)}
     assert entry.ip_address == "10.0.0.9"
-    assert detail_sentence(entry) == f"新增 0 名党员；更新 2 名党员；导入任务：{job.pk}；文件：党员.xlsx"
+    sentence = f"新增 0 名党员；更新 2 名党员；导入任务：{job.pk}；文件：党员.xlsx"
+    assert detail_sentence(entry) == sentence
     assert not AuditEntry.unscoped.filter(action="member.update").exists()
 
 
