@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from urllib.parse import unquote
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -32,6 +33,7 @@ from heli.core.scoping import activate
 from heli.members.models import Member
 from heli.mobility import clock
 from heli.mobility.models import Document, FloatingRecord, RecordStatus
+from tests import sheets
 from tests.factories import MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -327,10 +329,14 @@ def test_the_spreadsheet_opens_and_neutralizes_formulas(world, client):
     client.force_login(world.users["town_admin"])
     url = reverse("control:campaign_report_xlsx", kwargs={"pk": world.campaign_a.pk})
     response = client.get(url)
+    table = sheets.read(response)
+    assert table.info[0] == "横林镇归队行动：工作报告" and "排查范围：横林镇" in table.info[2]
+    assert unquote(response["Content-Disposition"]).endswith(
+        f"横林镇党委_横林镇归队行动_{timezone.localdate().isoformat()}.xlsx"
+    )
+    assert len(table.rows) == 2  # two tasks
+    by_name = {row[3]: row for row in table.rows}
     sheet = load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert len(rows) == 3  # header and two tasks
-    by_name = {row[3]: row for row in rows[1:]}
     assert by_name["王强"][10] == "=HYPERLINK(1)"
     assert by_name["王强"][2] == "崔桥村第1网格" and by_name["王强"][0] == "横林镇"
     # Text cells with Excel's quote prefix: shown as written, never run as formulas.

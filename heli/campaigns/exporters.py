@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from heli.audit.services import Actor, record
 from heli.campaigns import stats
 from heli.campaigns.models import Campaign
-from heli.core.exporters import Exporter
+from heli.core.exporters import Exporter, SheetInfo
 
 
 class CampaignReportExporter(Exporter):
@@ -47,8 +47,8 @@ class CampaignReportExporter(Exporter):
             ]  # fmt: skip
 
 
-def export_xlsx(actor: Actor, campaign: Campaign, tasks: QuerySet) -> bytes:
-    """The report's tasks as .xlsx; the export is written to the audit log."""
-    body = CampaignReportExporter(campaign, tasks).to_xlsx()
+def export_xlsx(actor: Actor, campaign: Campaign, tasks: QuerySet, info: SheetInfo) -> bytes:
+    """The report's tasks as .xlsx under `info`'s title block; the export is audited."""
+    body = CampaignReportExporter(campaign, tasks).to_xlsx(info)
     record(actor, "campaign.export", campaign, detail={"rows": tasks.count()})
     return body

@@ -28,6 +28,7 @@ from heli.control.campaign_lists import CampaignList, TaskList
 from heli.control.lists.views import respond
 from heli.control.views.common import add_errors, attachment, post_action
 from heli.control.work_lists import parse_ids
+from heli.core.exporters import SheetInfo
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.mobility import clock
 from heli.orgs.models import OrgCategory
@@ -311,7 +312,19 @@ def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Right.VIEW)
 def campaign_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = get_scoped_or_404(Campaign, pk=pk)
+    campaign = get_scoped_or_404(Campaign.objects.select_related("region"), pk=pk)
     tasks = CampaignTask.objects.filter(campaign=campaign)
-    body = exporters.export_xlsx(Actor.from_request(request), campaign, tasks)
-    return attachment(body, f"campaign-{campaign.pk}-{timezone.localdate():%Y%m%d}.xlsx")
+    today = timezone.localdate().isoformat()
+    org = request.user.org
+    title = _("%(campaign)s: report") % {"campaign": campaign.name}
+    info = SheetInfo(
+        title,
+        (
+            _("Organization: %(org)s") % {"org": org.name},
+            _("Area swept: %(area)s; due on %(due)s")
+            % {"area": campaign.region.name, "due": campaign.due_on.isoformat()},
+            _("Date: %(date)s · by %(name)s") % {"date": today, "name": request.user.display_name},
+        ),
+    )
+    body = exporters.export_xlsx(Actor.from_request(request), campaign, tasks, info)
+    return attachment(body, f"{org.name}_{campaign.name}_{today}.xlsx")
