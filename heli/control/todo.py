@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -84,36 +84,31 @@ def _task_items(user) -> list[Todo]:
     open_tasks = CampaignTask.objects.filter(
         campaign__status=CampaignStatus.OPEN, outcome=Outcome.PENDING
     )
-    items = []
-    mine = (
-        open_tasks.filter(assignee=user)
-        .values("campaign_id", "campaign__name")
+    items = _per_campaign(
+        open_tasks.filter(assignee=user), "tasks", _("My sweep tasks: %(campaign)s"),
+        "mine=1&outcome=pending",
+    )  # fmt: skip
+    if user.can(Right.OPEN_CAMPAIGNS):
+        items += _per_campaign(
+            open_tasks.filter(assignee__isnull=True), "unassigned",
+            _("Sweep tasks nobody has yet: %(campaign)s"), "unassigned=1",
+        )  # fmt: skip
+    return items
+
+
+def _per_campaign(tasks, key: str, label: str, query: str) -> list[Todo]:
+    """One item per campaign of `tasks` (one grouped query), linking to its task list."""
+    counted = (
+        tasks.values("campaign_id", "campaign__name")
         .annotate(n=Count("pk"))
         .order_by("campaign_id")
     )
-    for row in mine:
-        url = reverse("control:campaign_tasks", kwargs={"pk": row["campaign_id"]})
-        items.append(
-            Todo(f"tasks-{row['campaign_id']}",
-                 _("My sweep tasks: %(campaign)s") % {"campaign": row["campaign__name"]},
-                 row["n"], f"{url}?mine=1&outcome=pending", "campaign")
-        )  # fmt: skip
-    if user.can(Right.OPEN_CAMPAIGNS):
-        unassigned = (
-            open_tasks.filter(Q(assignee__isnull=True))
-            .values("campaign_id", "campaign__name")
-            .annotate(n=Count("pk"))
-            .order_by("campaign_id")
-        )
-        for row in unassigned:
-            url = reverse("control:campaign_tasks", kwargs={"pk": row["campaign_id"]})
-            items.append(
-                Todo(f"unassigned-{row['campaign_id']}",
-                     _("Sweep tasks nobody has yet: %(campaign)s")
-                     % {"campaign": row["campaign__name"]},
-                     row["n"], f"{url}?unassigned=1", "campaign")
-            )  # fmt: skip
-    return items
+    return [
+        Todo(f"{key}-{row['campaign_id']}", label % {"campaign": row["campaign__name"]}, row["n"],
+             reverse("control:campaign_tasks", kwargs={"pk": row["campaign_id"]}) + f"?{query}",
+             "campaign")
+        for row in counted.order_by("campaign_id")
+    ]  # fmt: skip
 
 
 def badges(request: HttpRequest) -> dict[str, int]:

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from heli.core.claims import claim_first
 from heli.core.exporters import Exporter, SheetInfo
 from heli.core.models import ExportJob, ExportStatus
 from heli.core.scoping import activate
@@ -71,14 +71,7 @@ def _claim(job: ExportJob) -> bool:
 
 def claim_next() -> ExportJob | None:
     queued = ExportJob.unscoped.filter(status=ExportStatus.QUEUED).order_by("created_at")
-    if connection.features.has_select_for_update_skip_locked:
-        with transaction.atomic():
-            job = queued.select_for_update(skip_locked=True).first()
-            return job if job is not None and _claim(job) else None
-    for job in queued[:20]:  # another worker may take a job between the read and the update
-        if _claim(job):
-            return job
-    return None
+    return claim_first(queued, _claim)
 
 
 def run_next() -> ExportJob | None:

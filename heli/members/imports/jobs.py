@@ -13,11 +13,12 @@ import logging
 import uuid
 from collections.abc import Iterable
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from heli.audit.services import Actor
+from heli.core.claims import claim_first
 from heli.core.scoping import activate
 from heli.members.import_models import QUEUED, ImportJob, JobStatus
 from heli.members.imports import files, pipeline
@@ -87,15 +88,7 @@ def claim(job: ImportJob) -> bool:
 
 def claim_next() -> ImportJob | None:
     """The oldest queued job, claimed; None when there is nothing to do."""
-    queued = ImportJob.unscoped.filter(status__in=QUEUED).order_by("created_at")
-    if connection.features.has_select_for_update_skip_locked:
-        with transaction.atomic():
-            job = queued.select_for_update(skip_locked=True).first()
-            return job if job is not None and claim(job) else None
-    for job in queued[:20]:  # another worker may win a job between the read and the update
-        if claim(job):
-            return job
-    return None
+    return claim_first(ImportJob.unscoped.filter(status__in=QUEUED).order_by("created_at"), claim)
 
 
 def run_next_job() -> ImportJob | None:
