@@ -9,7 +9,7 @@ from heli.core.scoping import Scope, activate
 from heli.members.models import Member
 from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg
 from heli.transfers.models import OPEN_STATUSES, Transfer
-from tests.browser.helpers import login, pick
+from tests.browser.helpers import confirm_in_modal, login, pick
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,6 @@ def test_a_transfer_from_application_to_acceptance(zone, new_context):
         )
 
     secretary = new_context().new_page()
-    secretary.on("dialog", lambda dialog: dialog.accept())  # every step asks to confirm
     login(secretary, "secretary")
     secretary.goto(f"/members/{member.pk}/")
     with secretary.expect_navigation():
@@ -49,11 +48,10 @@ def test_a_transfer_from_application_to_acceptance(zone, new_context):
     expect(status).to_have_attribute("data-status", "applied")
     detail_url = secretary.url
 
-    with secretary.expect_navigation():
-        secretary.get_by_test_id("action-approve").get_by_role("button").click()
+    # Every step asks in the page's confirmation modal.
+    confirm_in_modal(secretary, secretary.get_by_test_id("action-approve").get_by_role("button"))
     expect(status).to_have_attribute("data-status", "approved")
-    with secretary.expect_navigation():
-        secretary.get_by_test_id("action-issue").get_by_role("button").click()
+    confirm_in_modal(secretary, secretary.get_by_test_id("action-issue").get_by_role("button"))
     expect(status).to_have_attribute("data-status", "in_transit")
     transfer = Transfer.unscoped.get(member=member, status="in_transit")
     day = transfer.valid_until
@@ -70,13 +68,11 @@ def test_a_transfer_from_application_to_acceptance(zone, new_context):
     expect(secretary.get_by_test_id("action-accept")).to_have_count(0)
 
     receiver = new_context().new_page()
-    receiver.on("dialog", lambda dialog: dialog.accept())
     login(receiver, "town")
     receiver.goto("/transfers/?direction=in&status=in_transit")
     with receiver.expect_navigation():
         receiver.get_by_test_id("transfer-table").get_by_role("link", name=member.name).click()
-    with receiver.expect_navigation():
-        receiver.get_by_test_id("action-accept").get_by_role("button").click()
+    confirm_in_modal(receiver, receiver.get_by_test_id("action-accept").get_by_role("button"))
     expect(receiver.get_by_test_id("transfer-status")).to_have_attribute("data-status", "accepted")
     expect(receiver.get_by_test_id("receipt")).to_contain_text(transfer.serial)
     actions = (
