@@ -41,6 +41,14 @@ class StyledForm:
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
+class PersonChoiceField(forms.ModelChoiceField):
+    """A choice among staff accounts, shown as people are known: by name (姓名) and
+    organization, never by user name."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.display_name}（{obj.org.name}）" if obj.org_id else obj.display_name
+
+
 def lookup_field(
     queryset, lookup: str, label, required: bool = True, filters: dict | None = None
 ) -> PickerChoiceField:
