@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import openpyxl
 import pytest
@@ -228,8 +229,6 @@ def test_the_record_shows_its_reminder_letters(world, client_for):
 
 def _options(html: str, name: str) -> list[tuple[str, str]]:
     """(value, text) of the options of the select named `name`, the empty choice left out."""
-    import re
-
     select = re.search(rf'<select name="{name}".*?</select>', html, re.S).group(0)
     return [
         (value, text.strip())
@@ -303,3 +302,18 @@ def test_the_owners_per_duty_are_people_of_ones_own_side_shown_by_name(world, cl
     assert str(u["grid_worker"].pk) in values and str(u["branch_secretary"].pk) in values
     assert str(reader.pk) not in values and str(chain_worker.pk) not in values
     assert not any(user.username in text for user in u.values() for _, text in offered)
+
+
+def test_each_tab_of_the_lost_list_says_what_it_has_none_of(world, client_for):
+    # Town B's only record left 40 days ago: every tab is empty, each in its own words.
+    client = client_for(world.users["outsider"])
+    url = reverse("control:floating_lost")
+    texts = {}
+    for state in ("warning", "lost", "lapse", ""):
+        html = client.get(url, {"state": state} if state else {}).content.decode()
+        texts[state] = re.search(r'<div class="empty-state"[^>]*>(.*?)</div>', html, re.S)[1]
+    assert "预警" in texts["warning"] and "失联党员" not in texts["warning"]
+    assert "失联" in texts["lost"] and "90" in texts["lost"]
+    assert "六个月" in texts["lapse"]
+    assert "失联" in texts[""]
+    assert len(set(texts.values())) == 4
