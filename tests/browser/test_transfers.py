@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -88,3 +90,28 @@ def test_a_transfer_from_application_to_acceptance(zone, new_context):
     expect(receiver.get_by_test_id("member-transfers")).to_contain_text(receiving.name)
     member.refresh_from_db()
     assert member.org_id == receiving.pk
+
+
+def _line_boxes(cell) -> int:
+    """How many lines the text of a table cell takes on screen."""
+    return cell.evaluate(
+        "cell => { const range = document.createRange(); range.selectNodeContents(cell);"
+        " return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }"
+    )
+
+
+def test_dates_in_the_transfers_table_stay_on_one_line_on_a_1440_screen(zone, new_context):
+    page = new_context(viewport={"width": 1440, "height": 900}).new_page()
+    login(page, "district")
+    page.goto("/transfers/")
+    rows = page.get_by_test_id("transfer-table").locator("tbody tr")
+    assert rows.count() > 5
+    for row in rows.all()[:10]:
+        dates = [
+            cell
+            for cell in row.locator("td").all()
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cell.inner_text().strip())
+        ]
+        assert dates  # the application day at least; the validity once issued
+        for cell in dates:
+            assert _line_boxes(cell) == 1, cell.inner_text()
