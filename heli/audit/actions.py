@@ -341,6 +341,14 @@ _ACTIONS = [
     Action("transfer.return", _("Returned a relationship transfer"), A.TRANSFERS),
     Action("transfer.expire", _("A relationship transfer expired"), A.TRANSFERS),
     Action("transfer.note", _("Recorded a step of an organization outside the zone"), A.TRANSFERS),
+    # transfers.letter: the printed letter carries the full ID number (a reveal each opening).
+    Action(
+        "transfer.letter_print",
+        _("Opened an introduction letter with the full ID number"),
+        A.TRANSFERS,
+        discloses=REVEAL,
+        fields={"member": "transfers.transfer.member", "serial": "serial"},
+    ),
     Action(
         "transfer.export",
         _("Exported relationship transfers"),

@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from heli.core import crypto
 from heli.core.scoping import Scope, activate
 from heli.members.models import Member
 from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg
@@ -64,7 +65,11 @@ def test_a_transfer_from_application_to_acceptance(zone, new_context):
     expect(secretary.get_by_test_id("letter-validity")).to_contain_text(
         f"{day.year}年{day.month}月{day.day}日"
     )
-    expect(secretary.get_by_test_id("letter-body")).to_contain_text(member.id_mask)
+    # The issuing branch's secretary prints it with the full ID number (an audited reveal).
+    expect(secretary.get_by_test_id("letter-body")).to_contain_text(
+        crypto.decrypt(member.id_cipher)
+    )
+    expect(secretary.get_by_test_id("print")).to_be_visible()
     # The sending side cannot accept for a receiver inside the zone.
     secretary.goto(detail_url)
     expect(secretary.get_by_test_id("action-accept")).to_have_count(0)
