@@ -15,7 +15,7 @@ from heli.core import changes
 from heli.core.tree import ancestor_paths
 from heli.orgs.models import PartyOrg
 
-ACCOUNT_FIELDS = ["username", "last_name", "first_name", "phone", "role", "org", "is_active"]
+ACCOUNT_FIELDS = ["username", "last_name", "phone", "role", "org", "is_active"]
 
 
 def acting_for(orgs: Iterable[PartyOrg | None]) -> models.QuerySet[User]:
@@ -51,18 +51,27 @@ def create_account(actor: Actor, data: dict[str, Any], password: str) -> User:
 
 
 @transaction.atomic
-def update_account(
-    actor: Actor, user: User, data: dict[str, Any], password: str | None = None
-) -> User:
+def update_account(actor: Actor, user: User, data: dict[str, Any]) -> User:
+    """Change an account's name, role, organization or whether it may log in (never its
+    password: see set_password)."""
     _check_role(actor, data.get("role", user.role))
     user = User.objects.select_for_update().get(pk=user.pk)
     diff = changes.apply(user, {k: v for k, v in data.items() if k in ACCOUNT_FIELDS})
-    if password:
-        user.set_password(password)
-        diff["password"] = ["***", "***"]
     user.save()
     if diff:
         record(actor, "account.update", user, detail=diff)
+    return user
+
+
+@transaction.atomic
+def set_password(actor: Actor, user: User, password: str) -> User:
+    """An administrator gives an account a new password (a forgotten one, say); audited on
+    its own, without the password."""
+    _check_role(actor, user.role)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record(actor, "account.password", user)
     return user
 
 

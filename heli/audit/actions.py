@@ -121,6 +121,7 @@ _ACTIONS = [
     Action("logout", _("Logged out"), A.ACCOUNTS),
     Action("account.create", _("Created account"), A.ACCOUNTS),
     Action("account.update", _("Changed account"), A.ACCOUNTS, diff=True),
+    Action("account.password", _("Set a new password for an account"), A.ACCOUNTS),
     # Organizations and regions (orgs.services)
     Action("region.create", _("Created region"), A.ORGS, keys={"parent": _("higher level")}),
     Action("region.update", _("Changed region"), A.ORGS, diff=True),

@@ -187,13 +187,17 @@ class StationForm(StyledForm, forms.ModelForm):
 
 
 class AccountForm(StyledForm, forms.ModelForm):
+    """An account: one 姓名, the role, the organization and whether it may log in. The
+    password is given only when the account is created; later an administrator sets a new
+    one on its own page (AccountPasswordForm)."""
+
     new_password = forms.CharField(
-        label=_("initial password"), widget=forms.PasswordInput, required=False, strip=False
+        label=_("initial password"), widget=forms.PasswordInput, strip=False
     )
 
     class Meta:
         model = User
-        fields = ["username", "last_name", "first_name", "phone", "role", "is_active"]
+        fields = ["username", "last_name", "phone", "role", "is_active"]
 
     def __init__(self, *args, manager: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -201,14 +205,21 @@ class AccountForm(StyledForm, forms.ModelForm):
             PartyOrg.objects.exclude(category=OrgCategory.EXTERNAL), "orgs", _("organization")
         )
         self.initial.setdefault("org", self.instance.org_id)
-        self.order_fields(["username", "last_name", "first_name", "phone", "role", "org"])
+        name = self.fields["last_name"]
+        name.required = True
+        name.help_text = _("The person's whole name, family name first, e.g. 张三 or 欧阳明月.")
+        active = self.fields["is_active"]
+        active.label = _("enabled")
+        active.help_text = _(
+            "Untick to stop this account from logging in (someone who left, say). The account, "
+            "its records and its audit entries are kept; tick again to let it log in."
+        )
+        self.order_fields(["username", "last_name", "phone", "role", "org"])
         allowed = assignable_roles(manager.role)
         self.fields["role"].choices = [(r, label) for r, label in Role.choices if r in allowed]
         self.fields["role"].required = True
-        if self.instance.pk is None:
-            self.fields["new_password"].required = True
-        else:
-            self.fields["new_password"].help_text = _("Leave empty to keep the current password.")
+        if self.instance.pk is not None:
+            del self.fields["new_password"]
         self.style()
 
     def clean_new_password(self):
@@ -216,3 +227,32 @@ class AccountForm(StyledForm, forms.ModelForm):
         if password:
             password_validation.validate_password(password, self.instance)
         return password
+
+
+class AccountPasswordForm(StyledForm, forms.Form):
+    """A new password for an existing account, typed twice."""
+
+    new_password = forms.CharField(label=_("new password"), widget=forms.PasswordInput, strip=False)
+    repeat_password = forms.CharField(
+        label=_("new password again"), widget=forms.PasswordInput, strip=False
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        rules = password_validation.password_validators_help_text_html()
+        self.fields["new_password"].help_text = rules
+        self.style()
+
+    def clean_new_password(self):
+        password = self.cleaned_data.get("new_password")
+        if password:
+            password_validation.validate_password(password, self.user)
+        return password
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("new_password"), data.get("repeat_password")
+        if first and second and first != second:
+            self.add_error("repeat_password", _("The two passwords differ."))
+        return data
