@@ -16,13 +16,35 @@ from heli.orgs.geo import validate_boundary
 from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg, Region, RegionKind
 from heli.stations.models import Station
 
+# Django's empty choice ("---------") means nothing to the people using heli.
+EMPTY_CHOICE = _("Please choose")
+DJANGO_EMPTY = "---------"
+
+
+def _name_empty_choice(field: forms.Field) -> None:
+    """The empty choice of a drop-down reads 请选择; one with words of its own keeps them."""
+    if not isinstance(field.widget, forms.Select):
+        return
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == DJANGO_EMPTY:
+            field.empty_label = EMPTY_CHOICE
+    elif isinstance(field, forms.ChoiceField):
+        choices = list(field.choices)
+        if any(value == "" and label == DJANGO_EMPTY for value, label in choices):
+            field.choices = [
+                (value, EMPTY_CHOICE if value == "" and label == DJANGO_EMPTY else label)
+                for value, label in choices
+            ]
+
 
 class StyledForm:
-    """Bootstrap classes on every widget, so templates render fields plainly."""
+    """Bootstrap classes on every widget, so templates render fields plainly, and 请选择 as
+    the empty choice of every drop-down (the one place for it: every staff form is styled)."""
 
     def style(self) -> None:
         for field in self.fields.values():
             widget = field.widget
+            _name_empty_choice(field)
             if isinstance(widget, NodeLookup):
                 continue
             if isinstance(widget, forms.CheckboxInput):
