@@ -53,3 +53,19 @@ def test_no_template_or_script_asks_through_the_browsers_confirm():
         if re.search(r"(?<![\w.])confirm\(", line) and not line.lstrip().startswith(("*", "//"))
     ]
     assert calls == []
+
+
+@pytest.mark.browser
+def test_a_full_export_asks_in_the_same_modal_and_downloads_only_on_confirm(zone, context):
+    page = context.new_page()
+    login(page, "secretary")
+    page.goto("/members/")
+    page.get_by_test_id("export-full").click()
+    modal = page.get_by_test_id("confirm-modal")
+    expect(modal).to_contain_text("完整的公民身份号码")
+    modal.get_by_test_id("confirm-cancel").click()
+    expect(modal).to_be_hidden()
+    page.get_by_test_id("export-full").click()
+    with page.expect_download() as download:
+        modal.get_by_test_id("confirm-ok").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
