@@ -30,6 +30,9 @@ def test_closing_a_campaign_asks_in_a_modal_where_cancel_keeps_it_open_and_confi
     modal = page.get_by_test_id("confirm-modal")
     expect(modal).to_be_visible()
     expect(modal).to_contain_text("确定结束本次行动")
+    # Once the modal has opened (Bootstrap ignores a dismissal while it fades in), the focus
+    # rests on Cancel.
+    expect(modal.get_by_test_id("confirm-cancel")).to_be_focused()
     modal.get_by_test_id("confirm-cancel").click()
     expect(modal).to_be_hidden()
     campaign.refresh_from_db()
@@ -63,6 +66,9 @@ def test_a_full_export_asks_in_the_same_modal_and_downloads_only_on_confirm(zone
     page.get_by_test_id("export-full").click()
     modal = page.get_by_test_id("confirm-modal")
     expect(modal).to_contain_text("完整的公民身份号码")
+    # Once the modal has opened (Bootstrap ignores a dismissal while it fades in), the focus
+    # rests on Cancel.
+    expect(modal.get_by_test_id("confirm-cancel")).to_be_focused()
     modal.get_by_test_id("confirm-cancel").click()
     expect(modal).to_be_hidden()
     page.get_by_test_id("export-full").click()

@@ -44,7 +44,9 @@
     modal.hide();
     if (then) { then(); }
   });
-  element.addEventListener("shown.bs.modal", function () { slots.button.focus(); });
+  // Enter or Space on the first focus cancels: a destructive action takes a deliberate choice.
+  var cancel = element.querySelector("[data-testid=confirm-cancel]");
+  element.addEventListener("shown.bs.modal", function () { cancel.focus(); });
   element.addEventListener("hidden.bs.modal", function () { proceed = null; });
 
   document.addEventListener("submit", function (event) {
