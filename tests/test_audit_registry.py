@@ -176,10 +176,10 @@ def test_the_filter_lists_every_action_once_with_viewing_and_exporting_first():
     assert first_label == "查看与导出"
     assert [code for code, _text in first] == sensitive_actions()
     reveals = [c for c in sensitive_actions() if ACTIONS[c].discloses is Disclosure.REVEAL]
-    assert sensitive_actions()[: len(reveals)] == reveals and len(reveals) == 3
+    assert sensitive_actions()[: len(reveals)] == reveals and len(reveals) == 4
     assert {
         "member.reveal", "member.export", "floating.reveal", "floating.export",
-        "checkin.reveal", "campaign.export", "letter.download",
+        "checkin.reveal", "campaign.export", "letter.download", "transfer.letter_print",
     } <= set(sensitive_actions())  # fmt: skip
     labels = [label for label, _choices in groups]
     assert labels[1:5] == ["账号与登录", "组织与区域", "阵地", "党员"]

@@ -63,6 +63,10 @@ def _data(outcome):
 
 
 def _district_sweep(w):
+    """The district's sweep, once the world's town sweeps are closed (no overlapping sweeps)."""
+    for campaign in (w.campaign_a, w.campaign_b):
+        if _fresh(campaign).status == CampaignStatus.OPEN:
+            services.close(_actor(w, "district_admin"), campaign, unfinished_confirmed=True)
     return services.open_campaign(
         _actor(w, "district_admin"),
         name="全区归队行动",

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import openpyxl
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from heli.accounts.roles import Role
 from heli.audit.models import AuditEntry
@@ -224,3 +225,95 @@ def test_the_record_shows_its_reminder_letters(world, client_for):
         reverse("control:floating_detail", args=[world.outflow_record_a.pk])
     )
     assert world.letter_a.number in page.content.decode()
+
+
+def _options(html: str, name: str) -> list[tuple[str, str]]:
+    """(value, text) of the options of the select named `name`, the empty choice left out."""
+    select = re.search(rf'<select name="{name}".*?</select>', html, re.S).group(0)
+    return [
+        (value, text.strip())
+        for value, text in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select)
+        if value
+    ]
+
+
+def test_the_registration_form_labels_its_two_organization_fields_apart(world, client_for):
+    client = client_for(world.users["grid_worker"])
+    form = client.get(reverse("control:floating_create", args=[world.member_a.pk])).context["form"]
+    with translation.override("zh-hans"):
+        labels = [str(form[name].label) for name in ("other_org", "other_org_name")]
+        helps = [str(form[name].help_text) for name in ("other_org", "other_org_name")]
+    assert len(set(labels)) == 2 and "对方党组织" not in labels
+    assert all(helps) and len(set(helps)) == 2
+
+
+def test_the_liaison_choice_offers_by_name_only_people_who_act_for_the_organization(
+    world, client_for
+):
+    UserFactory(username="gone", last_name="离职者", role=Role.GRID_WORKER, org=world.branch_a,
+                is_active=False)  # fmt: skip
+    UserFactory(username="next_door", last_name="邻格员", role=Role.GRID_WORKER,
+                org=world.branch_a2)  # fmt: skip
+    client = client_for(world.users["district_admin"])
+    html = client.get(reverse("control:floating_create", args=[world.member_a.pk])).content
+    offered = _options(html.decode(), "liaison")
+    u = world.users
+    # Branch A's own people and the organizations above it; nobody without the right to edit
+    # members (the auditor, the liaison of a department, service staff), nobody inactive,
+    # nobody of a sibling branch or of town B.
+    expected = [u["district_admin"], u["town_admin"], u["branch_secretary"], u["grid_worker"]]
+    assert sorted(value for value, _ in offered) == sorted(str(user.pk) for user in expected)
+    texts = [text for _, text in offered]
+    assert all(user.display_name in " ".join(texts) for user in expected)
+    assert not any(user.username in text for user in u.values() for text in texts)
+
+
+def test_an_inflow_liaison_comes_from_the_grid_where_the_member_lives(world, client_for):
+    client = client_for(world.users["district_admin"])
+    member = world.in_service_a  # lives in grid A2
+    url = reverse("control:floating_create", args=[member.pk]) + "?direction=in"
+    offered = _options(client.get(url).content.decode(), "liaison")
+    u = world.users
+    assert sorted(value for value, _ in offered) == sorted(
+        str(user.pk) for user in (u["district_admin"], u["town_admin"])
+    )  # branch A2 has no account of its own; branch A's people do not act for it
+
+
+def test_a_liaison_who_does_not_act_for_the_organization_is_refused(world, client_for):
+    client = client_for(world.users["district_admin"])
+    response = client.post(
+        reverse("control:floating_create", args=[world.member_a.pk]),
+        _outflow_form(liaison=world.users["auditor"].pk),
+    )
+    assert response.status_code == 200 and "liaison" in response.context["form"].errors
+    assert not FloatingRecord.unscoped.filter(member=world.member_a).exists()
+
+
+def test_the_owners_per_duty_are_people_of_ones_own_side_shown_by_name(world, client_for):
+    chain_worker = UserFactory(username="chain", role=Role.BRANCH_SECRETARY, org=world.chain_org)
+    reader = UserFactory(username="reader_a", role=Role.AUDITOR, org=world.branch_a)
+    record = world.inflow_record_a
+    html = client_for(world.users["grid_worker"]).get(
+        reverse("control:floating_duties", args=[record.pk])
+    )
+    offered = _options(html.content.decode(), "contact_owner")
+    u = world.users
+    values = {value for value, _ in offered}
+    assert str(u["grid_worker"].pk) in values and str(u["branch_secretary"].pk) in values
+    assert str(reader.pk) not in values and str(chain_worker.pk) not in values
+    assert not any(user.username in text for user in u.values() for _, text in offered)
+
+
+def test_each_tab_of_the_lost_list_says_what_it_has_none_of(world, client_for):
+    # Town B's only record left 40 days ago: every tab is empty, each in its own words.
+    client = client_for(world.users["outsider"])
+    url = reverse("control:floating_lost")
+    texts = {}
+    for state in ("warning", "lost", "lapse", ""):
+        html = client.get(url, {"state": state} if state else {}).content.decode()
+        texts[state] = re.search(r'<div class="empty-state"[^>]*>(.*?)</div>', html, re.S)[1]
+    assert "预警" in texts["warning"] and "失联党员" not in texts["warning"]
+    assert "失联" in texts["lost"] and "90" in texts["lost"]
+    assert "六个月" in texts["lapse"]
+    assert "失联" in texts[""]
+    assert len(set(texts.values())) == 4

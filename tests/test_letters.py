@@ -365,6 +365,29 @@ def test_the_docx_holds_the_member_the_number_and_the_chinese_date_but_no_id_num
     assert 'w:eastAsia="仿宋"' in document.element.xml
 
 
+@pytest.mark.parametrize(
+    ("secretary", "phone", "expected"),
+    [
+        ("陈书记", "", "联系人：陈书记，联系电话：（未登记）"),
+        ("", "", "联系电话：（未登记）"),
+        ("", "0519-88001234", "联系电话：0519-88001234"),
+    ],
+)
+def test_the_letter_always_gives_the_issuing_organizations_phone(
+    world, client_for, secretary, phone, expected
+):
+    world.branch_a.secretary, world.branch_a.phone = secretary, phone
+    world.branch_a.save()
+    letter = ReminderLetter.unscoped.select_related("member", "issuing_org", "record").get(
+        pk=world.letter_a.pk
+    )
+    assert expected in _text(docx.render([letter]))
+    page = client_for(world.users["grid_worker"]).get(
+        reverse("control:letter_detail", args=[letter.pk])
+    )
+    assert expected in page.content.decode()
+
+
 def test_a_batch_docx_puts_each_letter_on_its_own_page(world):
     letters = list(ReminderLetter.unscoped.order_by("pk"))
     data = docx.render(letters)

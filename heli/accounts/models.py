@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from heli.accounts.roles import Right, Role, rights_of
 from heli.core.scoping import Scope, ScopedManager
@@ -16,6 +17,10 @@ class ScopedUserManager(ScopedManager, UserManager):
 
 
 class User(AbstractUser):
+    # 姓名: a person's whole name in one field, family name first, as Chinese names are
+    # written and as staff type them; kept in AbstractUser's last_name column (the demo and
+    # the first accounts already held whole names there). first_name stays empty.
+    last_name = models.CharField(pgettext_lazy("person", "name"), max_length=150, blank=True)
     org = models.ForeignKey(
         PartyOrg,
         verbose_name=_("organization"),
@@ -40,12 +45,12 @@ class User(AbstractUser):
         ordering = ["username"]
 
     def __str__(self) -> str:
-        full = f"{self.last_name}{self.first_name}".strip()
-        return f"{full} ({self.username})" if full else self.username
+        return self.display_name
 
     @property
     def display_name(self) -> str:
-        return f"{self.last_name}{self.first_name}".strip() or self.username
+        """The person's name (姓名); the user name only for an account that has none."""
+        return self.last_name.strip() or self.username
 
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:

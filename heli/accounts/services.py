@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 
 from heli.accounts.models import User
-from heli.accounts.roles import assignable_roles
+from heli.accounts.roles import Right, Role, assignable_roles, rights_of
 from heli.audit.services import Actor, record
 from heli.core import changes
+from heli.core.tree import ancestor_paths
+from heli.orgs.models import PartyOrg
 
-ACCOUNT_FIELDS = ["username", "last_name", "first_name", "phone", "role", "org", "is_active"]
+ACCOUNT_FIELDS = ["username", "last_name", "phone", "role", "org", "is_active"]
+
+
+def acting_for(orgs: Iterable[PartyOrg | None]) -> models.QuerySet[User]:
+    """Active accounts that may act for the members of these organizations (a liaison, an
+    owner of a duty): a role with the right to edit members, bound to one of the organizations
+    or to one above it (a town's administrator acts for the town's branches).
+
+    Read through the plain manager on purpose: the organizations above the user's own lie
+    outside their scope, yet their people may take the job; only names are shown."""
+    paths = {path for org in orgs if org is not None for path in ancestor_paths(org.path)}
+    roles = [role for role in Role.values if Right.EDIT_MEMBERS in rights_of(role)]
+    return (
+        User.objects.filter(is_active=True, role__in=roles, org__path__in=paths)
+        .select_related("org")
+        .order_by("org__path", "last_name", "first_name", "pk")
+    )
 
 
 def _check_role(actor: Actor, role: str) -> None:
@@ -32,18 +51,27 @@ def create_account(actor: Actor, data: dict[str, Any], password: str) -> User:
 
 
 @transaction.atomic
-def update_account(
-    actor: Actor, user: User, data: dict[str, Any], password: str | None = None
-) -> User:
+def update_account(actor: Actor, user: User, data: dict[str, Any]) -> User:
+    """Change an account's name, role, organization or whether it may log in (never its
+    password: see set_password)."""
     _check_role(actor, data.get("role", user.role))
     user = User.objects.select_for_update().get(pk=user.pk)
     diff = changes.apply(user, {k: v for k, v in data.items() if k in ACCOUNT_FIELDS})
-    if password:
-        user.set_password(password)
-        diff["password"] = ["***", "***"]
     user.save()
     if diff:
         record(actor, "account.update", user, detail=diff)
+    return user
+
+
+@transaction.atomic
+def set_password(actor: Actor, user: User, password: str) -> User:
+    """An administrator gives an account a new password (a forgotten one, say); audited on
+    its own, without the password."""
+    _check_role(actor, user.role)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record(actor, "account.password", user)
     return user
 
 

@@ -121,6 +121,7 @@ _ACTIONS = [
     Action("logout", _("Logged out"), A.ACCOUNTS),
     Action("account.create", _("Created account"), A.ACCOUNTS),
     Action("account.update", _("Changed account"), A.ACCOUNTS, diff=True),
+    Action("account.password", _("Set a new password for an account"), A.ACCOUNTS),
     # Organizations and regions (orgs.services)
     Action("region.create", _("Created region"), A.ORGS, keys={"parent": _("higher level")}),
     Action("region.update", _("Changed region"), A.ORGS, diff=True),
@@ -341,6 +342,14 @@ _ACTIONS = [
     Action("transfer.return", _("Returned a relationship transfer"), A.TRANSFERS),
     Action("transfer.expire", _("A relationship transfer expired"), A.TRANSFERS),
     Action("transfer.note", _("Recorded a step of an organization outside the zone"), A.TRANSFERS),
+    # transfers.letter: the printed letter carries the full ID number (a reveal each opening).
+    Action(
+        "transfer.letter_print",
+        _("Opened an introduction letter with the full ID number"),
+        A.TRANSFERS,
+        discloses=REVEAL,
+        fields={"member": "transfers.transfer.member", "serial": "serial"},
+    ),
     Action(
         "transfer.export",
         _("Exported relationship transfers"),

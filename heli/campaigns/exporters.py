@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from heli.audit.services import Actor, record
 from heli.campaigns import stats
@@ -26,7 +27,7 @@ class CampaignReportExporter(Exporter):
 
     def header(self) -> list[str]:
         return [
-            _("Town or street"), _("Village or community"), _("Grid"), _("Name"),
+            _("Town or street"), _("Village or community"), _("Grid"), pgettext("person", "Name"),
             _("Floating direction"), _("Floating to / from"),
             _("Lost contact when the campaign opened"), _("Outcome"), _("New address"),
             _("New phone"), _("Note"), _("Decided on"), _("Decided by"), _("Assigned to"),

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -77,9 +78,15 @@ def plan(region: Region, today: dt.date | None = None) -> Sweep:
         | subtree_q("member__org__region__path", root)
         | subtree_q("outflow_org__region__path", root)
     )
+    # A record already worked in an open sweep is left to it (its member moved between two
+    # towns, say): never two open tasks for one record.
+    in_open_sweep = CampaignTask.unscoped.filter(
+        record=OuterRef("pk"), campaign__status=CampaignStatus.OPEN
+    )
     records = (
         FloatingRecord.unscoped.filter(status=RecordStatus.ACTIVE)
         .filter(near)
+        .exclude(Exists(in_open_sweep))
         .select_related("grid", "member__residence_grid", "member__org__region")
         .order_by("pk")
     )
@@ -121,17 +128,52 @@ def _check_sweepable(actor: Actor, region: Region) -> None:
         raise ValidationError({"region": [_("You can only sweep your own area.")]})
 
 
+def overlapping(region: Region) -> Campaign | None:
+    """The open sweep whose area is `region`, lies above it or lies below it, if any."""
+    return (
+        Campaign.unscoped.filter(status=CampaignStatus.OPEN)
+        .filter(
+            subtree_q("region__path", region.path) | Q(region__path__in=ancestor_paths(region.path))
+        )
+        .order_by("opened_at", "pk")
+        .first()
+    )
+
+
+def check_no_overlap(region: Region) -> None:
+    """Refuse a sweep over an area an open sweep already covers, wholly or in part: its
+    members would get two tasks and its progress would count them twice."""
+    found = overlapping(region)
+    if found is None:
+        return
+    if in_subtree(region.path, found.region.path):
+        text = _("“%(name)s” is still open and covers this area: close it first, or work in it.")
+    else:
+        text = _(
+            "“%(name)s” is still open and covers part of this area: close it first, or work in it."
+        )
+    raise ValidationError({"region": [text % {"name": found.name}]})
+
+
+def _lock_line_of(region: Region) -> None:
+    """Lock the rows of the area and of every area above it, root first. Two overlapping
+    areas are one above the other, so their openings always share a row and run one after
+    the other; two towns share the district's row, which only orders them. (SQLite needs no
+    row lock: heli's transactions there begin IMMEDIATE, one writer at a time.)"""
+    lines = Region.unscoped.select_for_update().filter(path__in=ancestor_paths(region.path))
+    list(lines.order_by("path").values_list("pk", flat=True))  # evaluated: the locks taken
+
+
 @transaction.atomic
 def open_campaign(
     actor: Actor, *, name: str, region: Region, due_on: dt.date, note: str = ""
 ) -> Campaign:
     """Open a sweep: one task per active floating record whose grid lies in the area."""
     _check_sweepable(actor, region)
-    Region.unscoped.select_for_update().get(pk=region.pk)  # one opening per area at a time
+    _lock_line_of(region)
     if due_on < timezone.localdate():
         raise ValidationError({"due_on": [_("The due date cannot be in the past.")]})
-    if Campaign.unscoped.filter(region=region, status=CampaignStatus.OPEN).exists():
-        raise ValidationError({"region": [_("A sweep of this area is already open.")]})
+    check_no_overlap(region)
     sweep = plan(region)
     if not sweep.pairs:
         raise ValidationError(_("No floating member belongs to this area: nothing to sweep."))

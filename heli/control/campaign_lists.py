@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from heli.accounts.roles import Right
 from heli.campaigns import stats
@@ -103,7 +104,7 @@ class TaskList(ListPage):
     key = "tasks"
     testid = "task"
     columns = (
-        column("member", _("Name"), "member.name", sort="member__name",
+        column("member", pgettext_lazy("person", "Name"), "member.name", sort="member__name",
                link=detail_link("control:campaign_task"), html=_name_cell),
         column("grid", _("Grid"), "grid.name", sort="grid__path"),
         column("floating", _("Floating"),

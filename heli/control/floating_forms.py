@@ -7,11 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from heli.accounts.models import User
-from heli.control.forms import StyledForm, lookup_field
+from heli.accounts.services import acting_for
+from heli.control.forms import PersonChoiceField, StyledForm, lookup_field
 from heli.control.member_forms import DATE
+from heli.core.scoping import current_scope
 from heli.members import phones
 from heli.members.choices import FloatingDirection
-from heli.mobility.floating import DUTIES
+from heli.members.models import Member
+from heli.mobility.floating import DUTIES, inflow_side_org, sides
 from heli.mobility.models import ContactKind, FloatingRecord
 from heli.orgs.models import OrgCategory, PartyOrg, Region, RegionKind
 
@@ -37,17 +40,24 @@ class FloatingRecordForm(StyledForm, forms.ModelForm):
 
     contact_phone = forms.CharField(label=_("contact phone there"), max_length=30, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, member: Member, user_org: PartyOrg | None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["other_org"] = lookup_field(
             PartyOrg.objects.all(),
             "orgs",
-            _("organization on the other side"),
+            _("organization on the other side, from the directory"),
             required=False,
             filters={"external": "1"},
         )
         self.fields["other_org"].help_text = _(
-            "Outflow: where the member went; inflow: the organization holding the relationship."
+            "Outflow: the party organization where the member went; inflow: the one holding "
+            "the member's relationship. Type to find it in the zone or in the directory of "
+            "organizations outside the zone."
+        )
+        self.fields["other_org_name"].label = _("name of the organization on the other side")
+        self.fields["other_org_name"].help_text = _(
+            "Filled in from the choice above. Type the full name only when the organization "
+            "is not in the directory."
         )
         self.fields["industry_chain"] = forms.ModelChoiceField(
             PartyOrg.objects.filter(category=OrgCategory.INDUSTRY_CHAIN),
@@ -61,13 +71,27 @@ class FloatingRecordForm(StyledForm, forms.ModelForm):
             required=False,
             filters={"kind": RegionKind.GRID},
         )
-        self.fields["liaison"] = forms.ModelChoiceField(
-            User.in_scope.filter(is_active=True).order_by("username"),
+        self.fields["liaison"] = PersonChoiceField(
+            acting_for([self._record_org(member, user_org)]),
             label=_("liaison officer"),
             required=False,
+            help_text=_(
+                "Someone who may act for the organization keeping the record: its own people "
+                "or those of the organizations above it."
+            ),
         )
         self.order_fields(["direction", "place", "other_org", "other_org_name", "other_contact"])
         self.style()
+
+    def _record_org(self, member: Member, user_org: PartyOrg | None) -> PartyOrg | None:
+        """The organization the record is kept by, for the direction and grid asked (posted,
+        else initial): the member's own for an outflow, the inflow side's for an inflow. The
+        liaison's choices follow it, so a posted liaison of the other side is refused."""
+        source = self.data if self.is_bound else self.initial
+        if source.get("direction") == FloatingDirection.OUT:
+            return member.org
+        grid = source.get("grid")
+        return inflow_side_org(int(grid) if str(grid or "").isdigit() else None, user_org)
 
     def clean_since(self):
         return _not_in_future(self.cleaned_data.get("since"))
@@ -114,9 +138,9 @@ class DutiesForm(StyledForm, forms.Form):
     """三方共管: each party names owners among its own people; an owner named by another party
     (not visible here) is kept unless replaced."""
 
-    def __init__(self, *args, record: FloatingRecord, **kwargs):
+    def __init__(self, *args, record: FloatingRecord, user_org: PartyOrg | None, **kwargs):
         super().__init__(*args, **kwargs)
-        users = User.in_scope.filter(is_active=True).order_by("username")
+        users = acting_for(self._own_sides(record, user_org))
         visible = set(users.values_list("pk", flat=True))
         self.hidden_owners: dict[str, User] = {}
         labels = {
@@ -126,7 +150,7 @@ class DutiesForm(StyledForm, forms.Form):
         }
         for duty in DUTIES:
             owner = getattr(record, duty)
-            self.fields[duty] = forms.ModelChoiceField(users, label=labels[duty], required=False)
+            self.fields[duty] = PersonChoiceField(users, label=labels[duty], required=False)
             if owner is not None and owner.pk in visible:
                 self.initial[duty] = owner.pk
             elif owner is not None:
@@ -135,6 +159,14 @@ class DutiesForm(StyledForm, forms.Form):
                     "Now %(name)s (another party). Leave empty to keep."
                 ) % {"name": owner.display_name}
         self.style()
+
+    @staticmethod
+    def _own_sides(record: FloatingRecord, user_org: PartyOrg | None) -> list[PartyOrg]:
+        """The parties of the record the user belongs to (their own organization when none
+        is named): each party names owners among its own people."""
+        scope = current_scope()
+        mine = [org for org in sides(record) if scope.covers_org(org.path)]
+        return mine or [org for org in [user_org] if org is not None]
 
     def owners(self) -> dict[str, User | None]:
         return {

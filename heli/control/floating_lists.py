@@ -128,12 +128,27 @@ ISSUE_LETTERS = BatchAction(
 )
 
 
-EMPTY_BY_STATE = {
-    None: _("Nobody here has lost contact."),
-    clock.ContactState.WARNING.value: _("Nobody here is in the warning period."),
-    clock.ContactState.LOST.value: _("Nobody here has lost contact."),
-    clock.ContactState.LAPSE.value: _("Nobody here is near six months without contact."),
-}
+def empty_text(state: str | None) -> str:
+    """What an empty tab of the lost-contact list has none of, with its days (each tab its
+    own words: a warning is not yet lost contact, and the first tab holds lost and lapse)."""
+    days = {s.value: clock.threshold(s) for s in SERIOUS}
+    if state == clock.ContactState.WARNING:
+        return _(
+            "Nobody here is in the contact-warning stage (%(low)d to %(high)d days without "
+            "contact)."
+        ) % {"low": days["warning"], "high": days["lost"] - 1}
+    if state == clock.ContactState.LOST:
+        return _("Nobody here has been without contact for %(low)d to %(high)d days.") % {
+            "low": days["lost"],
+            "high": days["lapse"] - 1,
+        }
+    if state == clock.ContactState.LAPSE:
+        return _("Nobody here is close to six months without contact (%(days)d days or more).") % {
+            "days": days["lapse"]
+        }
+    return _("Nobody here has lost contact (%(days)d days or more without contact).") % {
+        "days": days["lost"]
+    }
 
 
 @exportable
@@ -195,7 +210,7 @@ class LostList(ListPage):
         others = {k: v for k, v in self.values.items() if k not in ("state", "region")}
         if others or self.term or self.find:
             return super().empty_message()
-        return str(EMPTY_BY_STATE.get(state, EMPTY_BY_STATE[None]))
+        return str(empty_text(state))
 
     def extra_context(self) -> dict[str, Any]:
         place = self.place

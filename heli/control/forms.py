@@ -16,13 +16,35 @@ from heli.orgs.geo import validate_boundary
 from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg, Region, RegionKind
 from heli.stations.models import Station
 
+# Django's empty choice ("---------") means nothing to the people using heli.
+EMPTY_CHOICE = _("Please choose")
+DJANGO_EMPTY = "---------"
+
+
+def _name_empty_choice(field: forms.Field) -> None:
+    """The empty choice of a drop-down reads 请选择; one with words of its own keeps them."""
+    if not isinstance(field.widget, forms.Select):
+        return
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == DJANGO_EMPTY:
+            field.empty_label = EMPTY_CHOICE
+    elif isinstance(field, forms.ChoiceField):
+        choices = list(field.choices)
+        if any(value == "" and label == DJANGO_EMPTY for value, label in choices):
+            field.choices = [
+                (value, EMPTY_CHOICE if value == "" and label == DJANGO_EMPTY else label)
+                for value, label in choices
+            ]
+
 
 class StyledForm:
-    """Bootstrap classes on every widget, so templates render fields plainly."""
+    """Bootstrap classes on every widget, so templates render fields plainly, and 请选择 as
+    the empty choice of every drop-down (the one place for it: every staff form is styled)."""
 
     def style(self) -> None:
         for field in self.fields.values():
             widget = field.widget
+            _name_empty_choice(field)
             if isinstance(widget, NodeLookup):
                 continue
             if isinstance(widget, forms.CheckboxInput):
@@ -39,6 +61,14 @@ class StyledForm:
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """A choice among staff accounts, shown as people are known: by name (姓名) and
+    organization, never by user name."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.display_name}（{obj.org.name}）" if obj.org_id else obj.display_name
 
 
 def lookup_field(
@@ -179,13 +209,17 @@ class StationForm(StyledForm, forms.ModelForm):
 
 
 class AccountForm(StyledForm, forms.ModelForm):
+    """An account: one 姓名, the role, the organization and whether it may log in. The
+    password is given only when the account is created; later an administrator sets a new
+    one on its own page (AccountPasswordForm)."""
+
     new_password = forms.CharField(
-        label=_("initial password"), widget=forms.PasswordInput, required=False, strip=False
+        label=_("initial password"), widget=forms.PasswordInput, strip=False
     )
 
     class Meta:
         model = User
-        fields = ["username", "last_name", "first_name", "phone", "role", "is_active"]
+        fields = ["username", "last_name", "phone", "role", "is_active"]
 
     def __init__(self, *args, manager: User, **kwargs):
         super().__init__(*args, **kwargs)
@@ -193,14 +227,21 @@ class AccountForm(StyledForm, forms.ModelForm):
             PartyOrg.objects.exclude(category=OrgCategory.EXTERNAL), "orgs", _("organization")
         )
         self.initial.setdefault("org", self.instance.org_id)
-        self.order_fields(["username", "last_name", "first_name", "phone", "role", "org"])
+        name = self.fields["last_name"]
+        name.required = True
+        name.help_text = _("The person's whole name, family name first, e.g. 张三 or 欧阳明月.")
+        active = self.fields["is_active"]
+        active.label = _("enabled")
+        active.help_text = _(
+            "Untick to stop this account from logging in (someone who left, say). The account, "
+            "its records and its audit entries are kept; tick again to let it log in."
+        )
+        self.order_fields(["username", "last_name", "phone", "role", "org"])
         allowed = assignable_roles(manager.role)
         self.fields["role"].choices = [(r, label) for r, label in Role.choices if r in allowed]
         self.fields["role"].required = True
-        if self.instance.pk is None:
-            self.fields["new_password"].required = True
-        else:
-            self.fields["new_password"].help_text = _("Leave empty to keep the current password.")
+        if self.instance.pk is not None:
+            del self.fields["new_password"]
         self.style()
 
     def clean_new_password(self):
@@ -208,3 +249,32 @@ class AccountForm(StyledForm, forms.ModelForm):
         if password:
             password_validation.validate_password(password, self.instance)
         return password
+
+
+class AccountPasswordForm(StyledForm, forms.Form):
+    """A new password for an existing account, typed twice."""
+
+    new_password = forms.CharField(label=_("new password"), widget=forms.PasswordInput, strip=False)
+    repeat_password = forms.CharField(
+        label=_("new password again"), widget=forms.PasswordInput, strip=False
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        rules = password_validation.password_validators_help_text_html()
+        self.fields["new_password"].help_text = rules
+        self.style()
+
+    def clean_new_password(self):
+        password = self.cleaned_data.get("new_password")
+        if password:
+            password_validation.validate_password(password, self.user)
+        return password
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("new_password"), data.get("repeat_password")
+        if first and second and first != second:
+            self.add_error("repeat_password", _("The two passwords differ."))
+        return data

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from heli.control.lists.columns import column, date_column, detail_link
 from heli.control.lists.export import exportable
@@ -52,7 +52,7 @@ def _status_choices():
 
 
 MEMBER_COLUMNS = (
-    column("name", gettext_lazy("Name"), "name", sort="name",
+    column("name", pgettext_lazy("person", "Name"), "name", sort="name",
            link=detail_link("control:member_detail")),
     column("gender", gettext_lazy("Gender"), "get_gender_display", sort="gender"),
     column("id_mask", gettext_lazy("ID number"), "id_mask", css="font-monospace",

@@ -55,6 +55,7 @@ urlpatterns = [
     path("accounts/", accounts.account_list, name="account_list"),
     path("accounts/new/", accounts.account_create, name="account_create"),
     path("accounts/<int:pk>/edit/", accounts.account_edit, name="account_edit"),
+    path("accounts/<int:pk>/password/", accounts.account_password, name="account_password"),
     path("members/", members.member_list, name="member_list"),
     path("members/export.xlsx", members.member_export, name="member_export"),
     path("members/new/", members.member_create, name="member_create"),

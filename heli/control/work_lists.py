@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from heli.accounts.roles import Right
@@ -143,7 +143,7 @@ class PendingList(ListPage):
     testid = "pending"
     title = _("Check-ins to confirm")
     columns = (
-        column("name", _("Name"), "name", sort="name"),
+        column("name", pgettext_lazy("person", "Name"), "name", sort="name"),
         column("identity", _("ID number or phone"), "identity_mask", css="font-monospace"),
         column("station", _("Station"), "station.name", sort="station__name"),
         date_column("day", _("Day"), "day"),
@@ -156,7 +156,7 @@ class PendingList(ListPage):
         ChoiceFilter("status", _("Status"), PendingStatus.choices, field="status",
                      default=PendingStatus.PENDING),
     )  # fmt: skip
-    search = Search(_("Name"), None, ("name",))
+    search = Search(pgettext_lazy("person", "Name"), None, ("name",))
     default_sort = "-day"
     template = "control/pending_list.html"
     actions = (

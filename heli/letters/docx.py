@@ -98,17 +98,22 @@ def body_paragraphs(letter: ReminderLetter) -> list[str]:
         )
         % {"days": settings.LETTER_REPLY_DAYS},
     ]
-    if org.secretary and org.phone:
-        paragraphs.append(
-            _("Contact: %(person)s, phone: %(phone)s.")
-            % {"person": org.secretary, "phone": org.phone}
-        )
-    elif org.secretary:
-        paragraphs.append(_("Contact: %(person)s.") % {"person": org.secretary})
-    elif org.phone:
-        paragraphs.append(_("Contact phone: %(phone)s.") % {"phone": org.phone})
+    paragraphs.append(contact_line(org))
     paragraphs.append(_("We hereby write to you."))
     return paragraphs
+
+
+def contact_line(org) -> str:
+    """Who to call about the letter: the organization's secretary and its phone. The phone is
+    always named, as not registered when the organization has none, so the addressee is never
+    left with a contact they cannot reach (and the staff see the gap to fill)."""
+    phone = org.phone.strip() or _("(not registered)")
+    if org.secretary.strip():
+        return _("Contact: %(person)s, phone: %(phone)s.") % {
+            "person": org.secretary.strip(),
+            "phone": phone,
+        }
+    return _("Contact phone: %(phone)s.") % {"phone": phone}
 
 
 def _write_letter(document, letter: ReminderLetter, first: bool) -> None:

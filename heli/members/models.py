@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from heli.audit import describe
 from heli.core.models import NameInitials
@@ -30,7 +31,7 @@ class ActiveMemberManager(ScopedManager):
 
 
 class Member(NameInitials):
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=10, choices=ETHNICITY_CHOICES)
     birth_date = models.DateField(_("birth date"))

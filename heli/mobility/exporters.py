@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from heli.core.exporters import Exporter
 from heli.mobility import clock
@@ -26,7 +26,8 @@ class FloatingExporter(Exporter):
 
     def header(self) -> list[str]:
         return [
-            _("Name"), _("Direction"), _("Status"), _("Place"), _("Outflow organization"),
+            pgettext("person", "Name"),
+            _("Direction"), _("Status"), _("Place"), _("Outflow organization"),
             _("Inflow organization"), _("Industry chain committee"), _("Grid"),
             _("Left / arrived on"), _("Document"), _("Last contact"),
             _("Days without contact"), _("Contact state"), _("Joined branch"),

@@ -26,9 +26,28 @@ from heli.mobility.models import (
     FloatingRecord,
     RecordStatus,
 )
-from heli.orgs.models import PartyOrg
+from heli.orgs.models import OrgCategory, PartyOrg
 
 SIX_MONTHS = 6
+
+
+def inflow_side_org(grid_id: int | None, fallback: PartyOrg | None) -> PartyOrg | None:
+    """The organization acting for the inflow side of a record: the branch of the grid where
+    the member lives, or `fallback` (the user's own organization) when the grid has none.
+    Read in the request's scope."""
+    branch = (
+        PartyOrg.objects.filter(region_id=grid_id, category=OrgCategory.REGIONAL).first()
+        if grid_id
+        else None
+    )
+    return branch or fallback
+
+
+def sides(record_: FloatingRecord) -> list[PartyOrg]:
+    """The organizations of the three parties of 三方共管 that are named on the record."""
+    inflow = record_.inflow_org or inflow_side_org(record_.grid_id, None)
+    found = [record_.outflow_org, inflow, record_.industry_chain]
+    return [org for org in found if org is not None]
 
 
 def document_for(expected_months: int | None, place_certain: bool) -> str:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from heli.core.models import AppendOnly
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
@@ -100,7 +101,7 @@ class PendingCheckIn(models.Model):
     )
     day = models.DateField(_("day"))
     at = models.DateTimeField(_("time"), auto_now_add=True)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     identity_cipher = models.BinaryField(editable=False)
     identity_digest = models.CharField(max_length=64, editable=False)
     identity_mask = models.CharField(_("ID number or phone"), max_length=18, editable=False)

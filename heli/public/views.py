@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from heli.audit.services import Actor, client_address
@@ -13,11 +13,10 @@ from heli.public.forms import CheckInForm
 from heli.stations.models import Station
 
 
-def _station(token: str) -> Station:
-    found = Station.for_public_page(token)
-    if found is None:
-        raise Http404
-    return found
+def _unknown(request: HttpRequest) -> HttpResponse:
+    """A token that opens no station: a page for the citizen who scanned it, never the staff
+    404 (no menu, no account, nothing about scopes), whoever is logged in on the phone."""
+    return render(request, "public/station_unknown.html", status=404)
 
 
 def _within_limits(request: HttpRequest, station: Station) -> bool:
@@ -32,7 +31,9 @@ def _within_limits(request: HttpRequest, station: Station) -> bool:
 
 def station(request: HttpRequest, token: str) -> HttpResponse:
     """The station's page; its form checks a floating member in (报到)."""
-    found = _station(token)
+    found = Station.for_public_page(token)
+    if found is None:
+        return _unknown(request)
     form = CheckInForm(request.POST or None)
     if request.method == "POST":
         if not _within_limits(request, found):
@@ -51,4 +52,7 @@ def station(request: HttpRequest, token: str) -> HttpResponse:
 
 def station_done(request: HttpRequest, token: str) -> HttpResponse:
     """The same answer for everybody: whether the person was known is not told here."""
-    return render(request, "public/station_done.html", {"station": _station(token)})
+    found = Station.for_public_page(token)
+    if found is None:
+        return _unknown(request)
+    return render(request, "public/station_done.html", {"station": found})

@@ -44,3 +44,13 @@ def decode_qr(image) -> list[str]:
     if isinstance(image, bytes | bytearray):
         image = Image.open(io.BytesIO(image))
     return [symbol.data.decode() for symbol in decode(image, symbols=[ZBarSymbol.QRCODE])]
+
+
+def confirm_in_modal(page, control) -> None:
+    """Press a control whose action asks first (a form with data-confirm), answer the page's
+    confirmation modal with Confirm, and wait for the page the action leads to."""
+    control.click()
+    modal = page.get_by_test_id("confirm-modal")
+    modal.wait_for(state="visible")
+    with page.expect_navigation():
+        modal.get_by_test_id("confirm-ok").click()

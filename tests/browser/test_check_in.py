@@ -31,3 +31,18 @@ def test_a_known_member_checks_in_on_a_phone_and_a_second_scan_changes_nothing(z
         assert width <= 390
     today = timezone.localdate()  # the demo has her earlier check-ins too
     assert CheckIn.unscoped.filter(member=member, station=station, day=today).count() == 1
+
+
+@pytest.mark.browser
+def test_on_a_phone_the_check_in_button_is_on_the_first_screen_above_the_station_details(
+    zone, new_context
+):
+    with activate(Scope.everything()):
+        station = Station.objects.exclude(address="").exclude(services="").order_by("pk").first()
+    phone = new_context(**PHONE).new_page()
+    phone.goto(f"/s/{station.token}/")
+    assert phone.evaluate("window.scrollY") == 0
+    button = phone.get_by_test_id("check-in").bounding_box()
+    assert button["y"] >= 0 and button["y"] + button["height"] <= 844
+    details = phone.get_by_test_id("station-details").bounding_box()
+    assert details["y"] > button["y"]

@@ -16,7 +16,7 @@ from heli.letters.models import CloseReason, LetterStatus, ReminderLetter
 from heli.members.models import Member
 from heli.mobility import floating
 from heli.stations.models import Station
-from tests.browser.helpers import login
+from tests.browser.helpers import confirm_in_modal, login
 
 DESKTOP = {"viewport": {"width": 1366, "height": 768}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -47,7 +47,6 @@ def _member_gone_40_days_ago():
 def test_a_letter_is_issued_downloaded_sent_and_closed_by_a_check_in(zone, new_context):
     member, record, station, id_number = _member_gone_40_days_ago()
     page = new_context(**DESKTOP).new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
     login(page, "grid")
 
     page.goto("/letters/due/")
@@ -72,8 +71,7 @@ def test_a_letter_is_issued_downloaded_sent_and_closed_by_a_check_in(zone, new_c
     assert f"{today.year}年{today.month}月{today.day}日" in text
     assert id_number not in text
 
-    with page.expect_navigation():
-        page.get_by_test_id("mark-sent").click()
+    confirm_in_modal(page, page.get_by_test_id("mark-sent"))
     assert page.get_by_test_id("sent-on").inner_text().strip() == today.isoformat()
 
     phone = new_context(**PHONE).new_page()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
+from heli.core import crypto
 from heli.core.scoping import Scope, activate
 from heli.members.models import Member
 from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg
 from heli.transfers.models import OPEN_STATUSES, Transfer
-from tests.browser.helpers import login, pick
+from tests.browser.helpers import confirm_in_modal, login, pick
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +39,6 @@ def test_a_transfer_from_application_to_acceptance(zone, new_context):
         )
 
     secretary = new_context().new_page()
-    secretary.on("dialog", lambda dialog: dialog.accept())  # every step asks to confirm
     login(secretary, "secretary")
     secretary.goto(f"/members/{member.pk}/")
     with secretary.expect_navigation():
@@ -49,11 +51,10 @@ def test_a_transfer_from_application_to_acceptance(zone, new_context):
     expect(status).to_have_attribute("data-status", "applied")
     detail_url = secretary.url
 
-    with secretary.expect_navigation():
-        secretary.get_by_test_id("action-approve").get_by_role("button").click()
+    # Every step asks in the page's confirmation modal.
+    confirm_in_modal(secretary, secretary.get_by_test_id("action-approve").get_by_role("button"))
     expect(status).to_have_attribute("data-status", "approved")
-    with secretary.expect_navigation():
-        secretary.get_by_test_id("action-issue").get_by_role("button").click()
+    confirm_in_modal(secretary, secretary.get_by_test_id("action-issue").get_by_role("button"))
     expect(status).to_have_attribute("data-status", "in_transit")
     transfer = Transfer.unscoped.get(member=member, status="in_transit")
     day = transfer.valid_until
@@ -64,19 +65,21 @@ def test_a_transfer_from_application_to_acceptance(zone, new_context):
     expect(secretary.get_by_test_id("letter-validity")).to_contain_text(
         f"{day.year}年{day.month}月{day.day}日"
     )
-    expect(secretary.get_by_test_id("letter-body")).to_contain_text(member.id_mask)
+    # The issuing branch's secretary prints it with the full ID number (an audited reveal).
+    expect(secretary.get_by_test_id("letter-body")).to_contain_text(
+        crypto.decrypt(member.id_cipher)
+    )
+    expect(secretary.get_by_test_id("print")).to_be_visible()
     # The sending side cannot accept for a receiver inside the zone.
     secretary.goto(detail_url)
     expect(secretary.get_by_test_id("action-accept")).to_have_count(0)
 
     receiver = new_context().new_page()
-    receiver.on("dialog", lambda dialog: dialog.accept())
     login(receiver, "town")
     receiver.goto("/transfers/?direction=in&status=in_transit")
     with receiver.expect_navigation():
         receiver.get_by_test_id("transfer-table").get_by_role("link", name=member.name).click()
-    with receiver.expect_navigation():
-        receiver.get_by_test_id("action-accept").get_by_role("button").click()
+    confirm_in_modal(receiver, receiver.get_by_test_id("action-accept").get_by_role("button"))
     expect(receiver.get_by_test_id("transfer-status")).to_have_attribute("data-status", "accepted")
     expect(receiver.get_by_test_id("receipt")).to_contain_text(transfer.serial)
     actions = (
@@ -92,3 +95,28 @@ def test_a_transfer_from_application_to_acceptance(zone, new_context):
     expect(receiver.get_by_test_id("member-transfers")).to_contain_text(receiving.name)
     member.refresh_from_db()
     assert member.org_id == receiving.pk
+
+
+def _line_boxes(cell) -> int:
+    """How many lines the text of a table cell takes on screen."""
+    return cell.evaluate(
+        "cell => { const range = document.createRange(); range.selectNodeContents(cell);"
+        " return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }"
+    )
+
+
+def test_dates_in_the_transfers_table_stay_on_one_line_on_a_1440_screen(zone, new_context):
+    page = new_context(viewport={"width": 1440, "height": 900}).new_page()
+    login(page, "district")
+    page.goto("/transfers/")
+    rows = page.get_by_test_id("transfer-table").locator("tbody tr")
+    assert rows.count() > 5
+    for row in rows.all()[:10]:
+        dates = [
+            cell
+            for cell in row.locator("td").all()
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cell.inner_text().strip())
+        ]
+        assert dates  # the application day at least; the validity once issued
+        for cell in dates:
+            assert _line_boxes(cell) == 1, cell.inner_text()

@@ -4,13 +4,15 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from heli.accounts import services
 from heli.accounts.models import User
 from heli.accounts.roles import Right, Role, assignable_roles
 from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
-from heli.control.forms import AccountForm
+from heli.control.forms import AccountForm, AccountPasswordForm
 from heli.control.views.common import form_page
 from heli.core.scoping import get_scoped_or_404
 
@@ -51,19 +53,43 @@ def account_create(request: HttpRequest) -> HttpResponse:
     return form_page(request, form, save, _to_list, title_object=User._meta.verbose_name)
 
 
-@requires(Right.MANAGE_ACCOUNTS)
-def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def _managed(request: HttpRequest, pk: int) -> User:
+    """An account the manager sees (404 otherwise) and whose role they may hand out (403)."""
     user = get_scoped_or_404(User.in_scope.all(), pk=pk)
     if user.role not in assignable_roles(request.user.role):
         raise PermissionDenied
+    return user
+
+
+@requires(Right.MANAGE_ACCOUNTS)
+def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _managed(request, pk)
 
     def save(data: dict) -> User:
-        fields = {k: v for k, v in data.items() if k != "new_password"}
-        actor = Actor.from_request(request)
-        return services.update_account(actor, user, fields, data.get("new_password"))
+        return services.update_account(Actor.from_request(request), user, data)
 
     form = AccountForm(request.POST or None, instance=user, manager=request.user)
-    return form_page(request, form, save, _to_list, object=user)
+    links = [
+        {
+            "url": reverse("control:account_password", kwargs={"pk": user.pk}),
+            "label": _("Set a new password"),
+            "testid": "set-password",
+        }
+    ]
+    return form_page(request, form, save, _to_list, object=user, links=links)
+
+
+@requires(Right.MANAGE_ACCOUNTS)
+def account_password(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new password for an existing account, set by its administrator (audited)."""
+    user = _managed(request, pk)
+
+    def save(data: dict) -> User:
+        return services.set_password(Actor.from_request(request), user, data["new_password"])
+
+    form = AccountPasswordForm(request.POST or None, user=user)
+    heading = _("New password for %(name)s") % {"name": user.display_name}
+    return form_page(request, form, save, _to_list, heading=heading)
 
 
 def _to_list(user: User) -> HttpResponse:

@@ -67,7 +67,12 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Opened “%(name)s”.") % {"name": campaign.name})
                 return redirect("control:campaign_detail", pk=campaign.pk)
         else:
-            sweep = services.plan(data["region"])
+            try:
+                services.check_no_overlap(data["region"])
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                sweep = services.plan(data["region"])
     return render(request, "control/campaign_create.html", {"form": form, "sweep": sweep})
 
 

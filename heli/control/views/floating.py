@@ -24,7 +24,7 @@ from heli.members.choices import FloatingDirection
 from heli.members.models import Member
 from heli.mobility import clock, floating
 from heli.mobility.models import FloatingRecord, RecordStatus
-from heli.orgs.models import OrgCategory, PartyOrg
+from heli.orgs.models import PartyOrg
 from heli.stations.models import Station
 
 
@@ -54,7 +54,9 @@ def floating_create(request: HttpRequest, pk: int) -> HttpResponse:
         station = Station.objects.filter(pk=station_pk).first()
         if station is not None:
             initial.update(direction=FloatingDirection.IN, grid=station.grid_id)
-    form = FloatingRecordForm(request.POST or None, initial=initial)
+    form = FloatingRecordForm(
+        request.POST or None, initial=initial, member=member, user_org=request.user.org
+    )
     actor = Actor.from_request(request)
     return form_page(
         request,
@@ -173,11 +175,7 @@ def floating_confirm_inflow(request: HttpRequest, pk: int) -> HttpResponse:
     if record_.direction != FloatingDirection.IN:
         messages.error(request, _("Only an inflow record is confirmed by the inflow side."))
         return redirect("control:floating_detail", pk=record_.pk)
-    org = (
-        PartyOrg.objects.filter(region=record_.grid, category=OrgCategory.REGIONAL).first()
-        if record_.grid_id
-        else None
-    ) or request.user.org
+    org = floating.inflow_side_org(record_.grid_id, request.user.org)
     actor = Actor.from_request(request)
     return _act(request, record_, lambda: floating.confirm_inflow(actor, record_, org))
 
@@ -190,7 +188,7 @@ def floating_duties(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    form = DutiesForm(request.POST or None, record=record_)
+    form = DutiesForm(request.POST or None, record=record_, user_org=request.user.org)
     actor = Actor.from_request(request)
     return form_page(
         request,

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -21,13 +22,13 @@ from heli.control.lists.views import respond
 from heli.control.views.common import add_errors
 from heli.control.widgets import node_label
 from heli.control.work_lists import TransferList
-from heli.core.scoping import get_scoped_or_404
+from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.members.models import Member
 from heli.orgs.models import OrgCategory, PartyOrg
 from heli.orgs.search import matching
 from heli.transfers import rules, services
 from heli.transfers.forms import ApplyForm, IncomingForm, StepForm
-from heli.transfers.letter import letter_context
+from heli.transfers.letter import letter_context, may_print, print_id_number
 from heli.transfers.models import OPEN_STATUSES, Transfer
 
 LOOKUP_LIMIT = 20
@@ -135,13 +136,21 @@ def transfer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Right.VIEW)
 def transfer_letter(request: HttpRequest, pk: int) -> HttpResponse:
-    """The introduction letter in its three parts (存根, 介绍信, 回执), for printing."""
+    """The introduction letter in its three parts (存根, 介绍信, 回执): printed with the full ID
+    number by the issuing side's people who may see it (audited, never cached), a masked
+    preview for everyone else (see transfers.letter)."""
     transfer = _fetch(pk)
-    return render(
+    id_number = ""
+    if may_print(request.user, current_scope(), transfer):
+        id_number = print_id_number(Actor.from_request(request), transfer)
+    response = render(
         request,
         "control/transfer_letter.html",
-        {"transfer": transfer, **letter_context(transfer)},
+        {"transfer": transfer, **letter_context(transfer, id_number)},
     )
+    if id_number:
+        patch_cache_control(response, no_store=True, no_cache=True, private=True)
+    return response
 
 
 DONE = {

@@ -1,5 +1,6 @@
 /* List pages: page size, ticking rows for batch actions (with a confirmation that says how many
-   rows an action touches), confirmations of risky links, and the tree picker of filters. */
+   rows an action touches) and the tree picker of filters. A risky link (a full export) asks
+   through heli.js's data-confirm, the one confirmation modal of the pages. */
 (function () {
   "use strict";
 
@@ -41,30 +42,6 @@
       });
       window.bootstrap.Modal.getOrCreateInstance(modal).show();
     });
-  });
-
-  // Links that need a confirmation (a full export): a modal of the page, not confirm().
-  var linkModal = null;
-  function confirmLink(link) {
-    if (!linkModal) {
-      linkModal = document.createElement("div");
-      linkModal.className = "modal fade";
-      linkModal.tabIndex = -1;
-      linkModal.setAttribute("data-testid", "confirm-link-modal");
-      linkModal.innerHTML = '<div class="modal-dialog"><div class="modal-content"><div class="modal-body"><p></p></div>' +
-        '<div class="modal-footer"><button type="button" class="btn btn-outline-secondary" data-bs-dismiss="modal"></button>' +
-        '<a class="btn btn-danger" data-testid="confirm-link-go"></a></div></div></div>';
-      document.body.appendChild(linkModal);
-    }
-    linkModal.querySelector("p").textContent = link.getAttribute("data-confirm-link");
-    linkModal.querySelector("[data-bs-dismiss]").textContent = document.documentElement.lang === "en" ? "Cancel" : "取消";
-    var go = linkModal.querySelector("a");
-    go.textContent = link.textContent;
-    go.href = link.href;
-    window.bootstrap.Modal.getOrCreateInstance(linkModal).show();
-  }
-  document.querySelectorAll("a[data-confirm-link]").forEach(function (link) {
-    link.addEventListener("click", function (event) { event.preventDefault(); confirmLink(link); });
   });
 
   // Tree picker: browse the region or organization tree (children loaded as they open), or
