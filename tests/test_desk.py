@@ -14,7 +14,7 @@ from heli.audit.services import Actor
 from heli.letters import services as letters
 from heli.letters.models import ReminderLetter
 from heli.mobility.models import FloatingRecord
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, PartyOrgFactory
 
 pytestmark = pytest.mark.django_db
 DESK = "/"
@@ -139,3 +139,12 @@ def test_the_lost_tile_counts_what_the_lost_list_shows(world, client):
         tile = client.get(DESK).context["work"].lost
         listed = client.get(reverse("control:floating_lost")).context["page"].paginator.count
         assert listed == tile, role
+
+
+def test_the_region_page_adds_up_to_the_desks_branch_count(world, client):
+    PartyOrgFactory(name="区直属流动党员党支部", region=world.district, parent=world.root_org)
+    client.force_login(world.users["district_admin"])
+    tile = client.get(DESK).context["levels"]["branches"]
+    page = client.get(reverse("control:region_detail", args=[world.district.pk]))
+    assert page.context["totals"]["branches"] == tile
+    assert page.context["own"]["branches"] == 1  # the district's own branch has its own row

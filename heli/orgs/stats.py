@@ -109,6 +109,17 @@ def grids_missing_branch_or_station() -> QuerySet:
     )
 
 
+def own_counts(region: Region) -> dict[str, int]:
+    """Grids, branches and stations that sit on the region itself rather than under one of its
+    children (a branch serving the whole district): the row that makes per-child tables add up
+    to the region's totals."""
+    return {
+        "grids": Region.objects.filter(kind=RegionKind.GRID, path=region.path).count(),
+        "branches": PartyOrg.objects.filter(BRANCHES, region__path=region.path).count(),
+        "stations": Station.objects.filter(grid__path=region.path).count(),
+    }
+
+
 def children_overview(region: Region) -> list[dict]:
     """Per child of `region` (towns of the district, villages of a town, grids of a village):
     grids, branches and stations; then, when some sit on the region itself rather than under
@@ -130,11 +141,7 @@ def children_overview(region: Region) -> list[dict]:
         }
         for child in Region.objects.filter(parent=region).order_by("path")
     ]
-    own = {
-        "grids": grids.filter(path=region.path).count(),
-        "branches": branches.filter(region__path=region.path).count(),
-        "stations": stations.filter(grid__path=region.path).count(),
-    }
+    own = own_counts(region)
     if any(own.values()):
         rows.append(
             {"name": _("Directly under %(name)s") % {"name": region.name}, "pk": None, **own}

@@ -56,6 +56,7 @@ def region_list(request: HttpRequest) -> HttpResponse:
 def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
     region = get_scoped_or_404(Region.objects.select_related("parent"), pk=pk)
     children = stats.region_children(region)
+    own = stats.own_counts(region) if not region.is_grid else {}
     ledger_children = ledgers.counts_by_child_region(region)
     for child in children:
         child.ledgers = ledger_children.get(child.node.path, ledgers.LedgerCounts())
@@ -67,10 +68,11 @@ def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "orgs": PartyOrg.objects.filter(region=region).order_by("path"),
         "stations": Station.objects.filter(grid=region) if region.is_grid else None,
         "map": feature_collection([region] if region.is_grid else [c.node for c in children]),
+        # What sits on the region itself has its own row, so the rows add up to the totals.
+        "own": own if any(own.values()) else None,
         "totals": {
-            "grids": sum(c.grids for c in children),
-            "branches": sum(c.branches for c in children),
-            "stations": sum(c.stations for c in children),
+            key: sum(getattr(c, key) for c in children) + own.get(key, 0)
+            for key in ("grids", "branches", "stations")
         },
         "branch": PartyOrg.objects.filter(region=region, level=OrgLevel.BRANCH).first()
         if region.is_grid
