@@ -16,6 +16,8 @@ from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 
 class JobStatus(models.TextChoices):
     QUEUED_CHECK = "queued_check", _("Waiting to be checked")
+    # The file's sheet or some of its columns need the user's choice before the check.
+    NEEDS_SETUP = "needs_setup", _("Waiting for your choices")
     CHECKING = "checking", _("Checking")
     CHECKED = "checked", _("Ready to import")
     INVALID = "invalid", _("Errors found")
@@ -57,6 +59,17 @@ class ImportJob(models.Model):
     # [[row, column, value, message], ...]: the first ERROR_LIMIT problems, row 0 = whole file.
     errors = models.JSONField(default=list, blank=True)
     message = models.TextField(blank=True)
+    # Non-blocking findings (hidden rows, a footer, the template's example row), as sentences.
+    warnings = models.JSONField(default=list, blank=True)
+    # The sheet read (named in every message), and the workbook's data sheets to choose from.
+    sheet = models.CharField(max_length=255, blank=True)
+    sheets = models.JSONField(default=list, blank=True)
+    # Header cells heli did not recognise: [[position, header, suggested field or ""], ...];
+    # and the user's answer for them: {header: field key, or "" to ignore the column}.
+    unknown_columns = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    # How many times a worker started this phase: a file that kills its worker twice fails.
+    attempts = models.PositiveSmallIntegerField(default=0)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -109,3 +122,31 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(100, self.processed_rows * 100 // self.total_rows)
+
+
+class HeaderMapping(models.Model):
+    """A header an organization's rosters use, and the field it means ("" = ignore the
+    column): chosen once on an import page, applied to that organization's next imports."""
+
+    org = models.ForeignKey("orgs.PartyOrg", on_delete=models.CASCADE, related_name="+")
+    header = models.CharField(max_length=100)  # normalized (columns.normalize_header)
+    field = models.CharField(max_length=32, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager()
+    unscoped = UnscopedManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "header"], name="unique_header_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.header} → {self.field or '-'}"
+
+    @classmethod
+    def scope_q(cls, scope: Scope) -> models.Q:
+        return scope.org_q("org__path")

@@ -50,6 +50,9 @@ class Member(NameInitials):
         _("membership"), max_length=16, choices=Membership.choices, default=Membership.FULL
     )
     full_on = models.DateField(_("date became a full member"), null=True, blank=True)
+    # Dates known only to the month (rosters write 入党时间 2010.07): stored as the first of
+    # the month, one bit per date field (heli.members.dates), and shown as year-month.
+    month_dates = models.PositiveSmallIntegerField(default=0, editable=False)
     org = models.ForeignKey(
         PartyOrg,
         verbose_name=_("organization holding the relationship"),

@@ -216,7 +216,11 @@ def _save(job: ImportJob) -> None:
 
 
 def _problem_fields(problems: Problems) -> dict:
-    return {"error_count": problems.count, "errors": problems.as_json()}
+    return {
+        "error_count": problems.count,
+        "errors": problems.as_json(),
+        "warnings": problems.warnings,
+    }
 
 
 def _finish(job: ImportJob, status: str, **fields) -> None:

@@ -49,6 +49,8 @@ class Problems:
     items: list[Problem] = field(default_factory=list)
     count: int = 0
     bad_rows: set[int] = field(default_factory=set)
+    # Findings that do not stop the import (hidden rows, a footer, the example row skipped).
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, row: int, column: str, value: str, message: str) -> None:
         self.count += 1
@@ -58,6 +60,10 @@ class Problems:
 
     def file_level(self, message: str) -> None:
         self.add(FILE_ROW, "", "", message)
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
 
     def __bool__(self) -> bool:
         return self.count > 0

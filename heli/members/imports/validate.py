@@ -110,6 +110,7 @@ class Row:
     floating_since: dt.date | None = None
     notes: str = ""
     member: Current | None = None  # the registered member this row updates
+    month_dates: int = 0  # dates known only to the month (heli.members.dates)
 
 
 # Columns in the order __call__ unpacks them: text columns, then date columns.
