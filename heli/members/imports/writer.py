@@ -33,8 +33,8 @@ from heli.members.sensitive import ID_PURPOSE, protect_phone, tail_digest
 MEMBER_FIELDS = (
     "id", "name", "gender", "ethnicity", "birth_date", "id_cipher", "id_digest", "id_mask",
     "id_tail_digest", "phone_cipher", "phone_digest", "phone_mask", "phone_tail_digest",
-    "education", "joined_on", "membership",
-    "full_on", "month_dates", "org_id", "residence_grid_id", "employer", "industry_chain_id", "occupation",
+    "education", "joined_on", "membership", "full_on", "month_dates",
+    "org_id", "residence_grid_id", "employer", "industry_chain_id", "occupation",
     "status", "reported_to_id", "reported_on", "floating_direction", "floating_place",
     "floating_since", "floating_until", "notes", "version", "deleted_at", "deleted_reason",
     "deleted_by_id", "name_initials", "created_at", "updated_at",
