@@ -64,9 +64,10 @@ class ImportJob(models.Model):
     # The sheet read (named in every message), and the workbook's data sheets to choose from.
     sheet = models.CharField(max_length=255, blank=True)
     sheets = models.JSONField(default=list, blank=True)
-    # Header cells heli did not recognise: [[position, header, suggested field or ""], ...];
-    # and the user's answer for them: {header: field key, or "" to ignore the column}.
-    unknown_columns = models.JSONField(default=list, blank=True)
+    # The header as the check found it when it needs the user: {"unknown": [[position, header,
+    # suggested field or ""], ...], "present": [field, ...], "missing": [required field, ...]};
+    # and the user's answers: {normalized header: field key, or "" to ignore the column}.
+    header_setup = models.JSONField(default=dict, blank=True)
     mapping = models.JSONField(default=dict, blank=True)
     # How many times a worker started this phase: a file that kills its worker twice fails.
     attempts = models.PositiveSmallIntegerField(default=0)

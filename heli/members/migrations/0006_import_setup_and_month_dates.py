@@ -36,8 +36,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='importjob',
-            name='unknown_columns',
-            field=models.JSONField(blank=True, default=list),
+            name='header_setup',
+            field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
             model_name='importjob',
