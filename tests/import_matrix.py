@@ -19,6 +19,7 @@ NAMES = (
     "control:member_import_status",
     "control:member_import_errors",
     "control:member_import_save",
+    "control:member_import_setup",
 )
 
 
@@ -36,6 +37,8 @@ def _rows() -> dict:
         # A checked job is queued for saving, then the next roles are told it no longer waits:
         # a redirect back to the job page either way.
         "control:member_import_save": Route(Right.EDIT_MEMBERS, jobs, method="post", ok=302),
+        # Neither job waits for choices: the answer is a redirect back to the job page.
+        "control:member_import_setup": Route(Right.EDIT_MEMBERS, jobs, method="post", ok=302),
     }
 
 

@@ -404,15 +404,26 @@ def test_a_header_below_the_tenth_row_is_not_looked_for(world, client):
 
 
 @pytest.mark.django_db
-def test_the_templates_own_file_still_imports(world, client):
+def test_the_template_filled_in_below_its_example_imports_only_the_new_row(world, client):
     town_admin = world.users["town_admin"]
     client.force_login(town_admin)
-    template = client.get(reverse("control:member_import_template")).content
-    job = confirm_and_save(run_check(town_admin, template), town_admin)
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("control:member_import_template")).content)
+    )
+    sheet = book["党员信息"]
+    example = [cell.value for cell in sheet[2]]
+    mine = list(example)
+    mine[0], mine[4] = "周敏", make_id_number(dt.date(1985, 6, 15))
+    sheet.append(mine)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    job = confirm_and_save(run_check(town_admin, buffer.getvalue()), town_admin)
     assert (job.status, job.imported_rows, job.update_rows) == (JobStatus.DONE, 1, 0)
-    example = Member.unscoped.exclude(pk=world.member_a.pk).get(name="张伟")
-    assert (example.org, example.residence_grid) == (world.branch_a, world.grid_a)
-    assert example.employer == "常州某家居有限公司"
+    assert any("示例" in warning for warning in job.warnings), job.warnings
+    added = Member.unscoped.get(name="周敏")
+    assert (added.org, added.residence_grid) == (world.branch_a, world.grid_a)
+    assert added.employer == "常州某家居有限公司"
+    assert not Member.unscoped.filter(name="张伟").exclude(pk=world.member_a.pk).exists()
 
 
 @pytest.mark.django_db

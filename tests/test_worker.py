@@ -270,9 +270,9 @@ def test_the_problem_list_pages_and_the_error_report_is_formula_safe(world, clie
     report = client.get(reverse("control:member_import_errors", kwargs={"pk": job.pk}))
     cells = CalamineWorkbook.from_filelike(io.BytesIO(report.content)).get_sheet_by_index(0)
     values = cells.to_python()
-    assert values[0] == ["行号", "列", "内容", "问题"]
-    assert values[1][:3] == [2.0, "组织关系所在党组织", "@SUM(1)"]
-    cell = openpyxl.load_workbook(io.BytesIO(report.content)).active["C2"]
+    assert values[0] == ["工作表", "行号", "列", "内容", "问题"]
+    assert values[1][1:4] == [2.0, "组织关系所在党组织", "@SUM(1)"]
+    cell = openpyxl.load_workbook(io.BytesIO(report.content)).active["D2"]
     assert cell.data_type == "s" and cell.quotePrefix  # shown as text, never run
 
 

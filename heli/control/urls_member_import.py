@@ -22,5 +22,6 @@ urlpatterns = [
         views.member_import_errors,
         name="member_import_errors",
     ),
+    path("members/import/<uuid:pk>/setup/", views.member_import_setup, name="member_import_setup"),
     path("members/import/<uuid:pk>/save/", views.member_import_save, name="member_import_save"),
 ]

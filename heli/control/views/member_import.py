@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,12 +18,14 @@ from heli.accounts.roles import Right
 from heli.audit.services import Actor
 from heli.control.access import paginate, requires
 from heli.control.forms import StyledForm
+from heli.control.import_forms import ImportSetupForm
 from heli.control.views.common import attachment
 from heli.core.scoping import get_scoped_or_404
 from heli.members.import_models import ImportJob, JobStatus
-from heli.members.imports import files, jobs
+from heli.members.imports import files, jobs, setup
 from heli.members.imports.changes import UPDATE_RULE
 from heli.members.imports.columns import COLUMNS
+from heli.members.imports.headers import field_label
 from heli.members.imports.problems import ERROR_LIMIT
 from heli.members.imports.reader import MAX_ROWS
 from heli.members.imports.report import ErrorReport
@@ -94,19 +97,57 @@ def member_import_template(request: HttpRequest) -> HttpResponse:
 
 @requires(Right.EDIT_MEMBERS)
 def member_import_job(request: HttpRequest, pk) -> HttpResponse:
-    job = get_scoped_or_404(_jobs(), pk=pk)
+    return _job_page(request, get_scoped_or_404(_jobs(), pk=pk))
+
+
+def _job_page(request: HttpRequest, job: ImportJob, form: ImportSetupForm | None = None):
     context = {
         "job": job,
         "statuses": JobStatus,
         "error_limit": ERROR_LIMIT,
         "update_rule": UPDATE_RULE,
+        "mapped": _mapped_columns(job),
     }
+    if job.status == JobStatus.NEEDS_SETUP:
+        context["setup_form"] = form or ImportSetupForm(job)
+        context["missing"] = [field_label(k) for k in (job.header_setup or {}).get("missing", [])]
     if job.errors:
         context["page"] = paginate(request, job.errors)
     elif job.changes:
         # The updates the check found, field by field (before the confirmation and after).
         context["changes"] = paginate(request, job.changes)
     return render(request, "control/member_import_job.html", context)
+
+
+def _mapped_columns(job: ImportJob) -> list[tuple[str, str]]:
+    """(header, field label or "") of the columns read through the user's choices, so the page
+    says how each unrecognised header was taken."""
+    return [(header, field_label(key)) for header, key in sorted((job.mapping or {}).items())]
+
+
+@requires(Right.EDIT_MEMBERS)
+@require_POST
+def member_import_setup(request: HttpRequest, pk) -> HttpResponse:
+    """The user's answers to what the file needs (sheet, unknown columns): the check runs again."""
+    job = get_scoped_or_404(_jobs(), pk=pk)
+    if job.status != JobStatus.NEEDS_SETUP:
+        messages.info(request, _("This file is not waiting for your choices."))
+        return redirect("control:member_import_job", pk=job.pk)
+    form = ImportSetupForm(job, request.POST)
+    if form.is_valid():
+        sheet, choices = form.answers()
+        try:
+            answered = setup.answer(job, Actor.from_request(request), sheet, choices)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            if answered:
+                messages.success(request, _("Thank you. The file is being checked again."))
+            else:
+                messages.info(request, _("This file is not waiting for your choices."))
+            return redirect("control:member_import_job", pk=job.pk)
+    return _job_page(request, job, form)
 
 
 @requires(Right.EDIT_MEMBERS)

@@ -1,4 +1,5 @@
-"""The columns of the import template and how a file's header row is matched to them.
+"""The columns of the import template (how a file's header row is matched to them is
+`headers`).
 
 Headers are the template's Chinese texts whatever the page language: they are a file format
 that offices fill in and pass around, not interface text. Choice columns accept the Chinese
@@ -7,7 +8,6 @@ label as the zh_Hans catalogue translates it, and the stored code.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -61,75 +61,8 @@ COLUMNS: tuple[Column, ...] = (
 BY_KEY = {c.key: c for c in COLUMNS}
 HEADER_OF = {c.key: c.header for c in COLUMNS}
 
-# Headers offices commonly use for the same data in their own sheets.
-ALIASES = {
-    "身份证号": "id_number",
-    "身份证号码": "id_number",
-    "公民身份证号码": "id_number",
-    "手机": "phone",
-    "手机号": "phone",
-    "联系电话": "phone",
-    "所在党组织": "org",
-    "所在党支部": "org",
-    "党组织": "org",
-    "流出地/流入地": "floating_place",
-}
-
-# A title, the organization, the filter and the date may stand above an export's header: the
-# header is looked for this far down.
-HEADER_SEARCH_ROWS = 10
 DATE_COLUMNS = ("birth_date", "joined_on", "full_on", "reported_on", "floating_since")
 MAX_LENGTHS = {"name": 50, "employer": 150, "floating_place": 150}
-
-
-class HeaderError(ValueError):
-    """The header row cannot be used (a file-level problem: nothing is checked further).
-    `known` counts the template's columns the row did hold: the reader tells the problem of
-    the row that came closest to a header."""
-
-    def __init__(self, message: str, known: int = 0):
-        super().__init__(message)
-        self.known = known
-
-
-def normalize_header(cell: object) -> str:
-    """Spaces around and inside, and a trailing required-mark *, do not count."""
-    text = re.sub(r"\s+", "", str(cell if cell is not None else ""))
-    return text.rstrip("*＊")
-
-
-def match_header(cells: list[object]) -> dict[str, int]:
-    """{column key: position} for the known columns of a header row; others are ignored.
-
-    Raises HeaderError when a required column is missing or a column appears twice.
-    """
-    known = {c.header: c.key for c in COLUMNS} | ALIASES
-    positions: dict[str, int] = {}
-    twice: list[str] = []
-    for index, cell in enumerate(cells):
-        key = known.get(normalize_header(cell))
-        if key is None:
-            continue
-        if key in positions:
-            twice.append(HEADER_OF[key])
-        positions[key] = index
-    if twice:
-        raise HeaderError(
-            _("These columns appear more than once: %(columns)s. Keep one of each.")
-            % {"columns": "、".join(twice)},
-            known=len(positions) + len(twice),
-        )
-    missing = [c.header for c in COLUMNS if c.required and c.key not in positions]
-    if missing:
-        raise HeaderError(
-            _(
-                "The column headers of the template must be in one of the first %(n)d rows; "
-                "these required columns are missing: %(columns)s."
-            )
-            % {"n": HEADER_SEARCH_ROWS, "columns": "、".join(missing)},
-            known=len(positions),
-        )
-    return positions
 
 
 # Short forms people type for education levels (the template lists the official labels).

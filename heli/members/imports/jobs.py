@@ -21,7 +21,7 @@ from heli.audit.services import Actor
 from heli.core.claims import claim_first
 from heli.core.scoping import activate
 from heli.members.import_models import QUEUED, ImportJob, JobStatus
-from heli.members.imports import files, pipeline
+from heli.members.imports import files, pipeline, setup
 from heli.members.imports.files import FileRefused
 from heli.members.imports.problems import Problems
 from heli.members.imports.staging import StageError
@@ -156,9 +156,23 @@ def _check(job: ImportJob) -> None:
     path = files.upload_path(job.pk)
     kind = files.inspect(path, job.filename)
     stage = files.stage_path(job.pk)
-    outcome = pipeline.check(path, kind, progress=_progress(job), stage=stage)
+    try:
+        outcome = pipeline.check(
+            path, kind, progress=_progress(job), stage=stage, setup=setup.effective(job)
+        )
+    except setup.NeedsSetup as needs:
+        # The upload stays: the check runs again once the user has answered.
+        _finish(
+            job,
+            JobStatus.NEEDS_SETUP,
+            sheet=needs.sheet,
+            sheets=needs.sheets,
+            header_setup=needs.header,
+        )
+        return
     plan = outcome.plan
     fields = {
+        "sheet": outcome.sheet,
         "total_rows": outcome.rows,
         "processed_rows": outcome.rows,
         "new_rows": plan.new,
@@ -253,11 +267,12 @@ def requeue_stale(now: dt.datetime | None = None) -> int:
 def expire_unconfirmed(now: dt.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - UNCONFIRMED_FOR
     expired = 0
-    for job in ImportJob.unscoped.filter(status=JobStatus.CHECKED, updated_at__lt=cutoff):
+    waiting = (JobStatus.CHECKED, JobStatus.NEEDS_SETUP)
+    for job in ImportJob.unscoped.filter(status__in=waiting, updated_at__lt=cutoff):
         with translation.override(job.language):
             message = _("Nobody confirmed the import within 7 days; upload the file again.")
         stamp = timezone.now()
-        if _move(job, JobStatus.CHECKED, JobStatus.FAILED, message=message, finished_at=stamp):
+        if _move(job, job.status, JobStatus.FAILED, message=message, finished_at=stamp):
             files.remove_all(job.pk)
             expired += 1
     return expired

@@ -30,7 +30,9 @@ from heli.members.imports.columns import HEADER_OF
 from heli.members.imports.lookups import Lookups
 from heli.members.imports.matching import Registry, collect_ids
 from heli.members.imports.problems import Problems
-from heli.members.imports.reader import open_sheet
+from heli.members.imports.reader import Sheet, open_sheet
+from heli.members.imports.setup import NeedsSetup, Setup
+from heli.members.imports.skipped import RowSorter
 from heli.members.imports.staging import Stage, StageWriter
 from heli.members.imports.validate import RowValidator, report_taken
 
@@ -50,6 +52,7 @@ class Outcome:
     saved: int = 0  # new members saved
     updated: int = 0  # members updated
     plan: Plan = field(default_factory=Plan)  # what the check found the file would do
+    sheet: str = ""  # the sheet read
 
 
 class ZoneChanged(Exception):
@@ -60,10 +63,19 @@ class ZoneChanged(Exception):
         self.problems = problems
 
 
-def check(path: Path, kind: str, progress: Progress = _quiet, stage: Path | None = None) -> Outcome:
+def check(
+    path: Path,
+    kind: str,
+    progress: Progress = _quiet,
+    stage: Path | None = None,
+    setup: Setup | None = None,
+) -> Outcome:
     """Validate every row in the active scope. With `stage`, a valid file's rows are left
-    there ready to save (nothing is left when there is a problem). FileRefused for bad files."""
-    sheet = open_sheet(path, kind)
+    there ready to save (nothing is left when there is a problem). FileRefused for bad files;
+    NeedsSetup when the user must choose a sheet or say what unknown columns hold."""
+    setup = setup or Setup()
+    sheet = open_sheet(path, kind, setup.mapping)
+    _ask_when_needed(sheet)
     problems = Problems()
     lookups = Lookups.load()
     total, count = sheet.estimated_rows, 0
@@ -73,8 +85,10 @@ def check(path: Path, kind: str, progress: Progress = _quiet, stage: Path | None
     validator = RowValidator(sheet.positions, lookups, problems, registry, digests)
     planner = Planner(validator.present, lookups, validator.held)
     stager = StageWriter(stage) if stage is not None else None
+    header = sheet.header
+    sorter = RowSorter(sheet.positions, sheet.width, {*sheet.positions.values(), *header.ignored})
     try:
-        for number, cells in sheet.numbered():
+        for number, cells in sorter(sheet.numbered()):
             row = validator(number, cells)
             count += 1
             # Once a problem is found the file will not be saved: the rest is only checked.
@@ -89,6 +103,7 @@ def check(path: Path, kind: str, progress: Progress = _quiet, stage: Path | None
                 progress(count, max(total, count))
         if count == 0:
             problems.file_level(_("The sheet has a header row but no members below it."))
+        sorter.warn(problems, sheet_name(sheet))
     except BaseException:
         if stager is not None:
             stager.discard()
@@ -99,7 +114,26 @@ def check(path: Path, kind: str, progress: Progress = _quiet, stage: Path | None
         else:
             stager.close(lookups.used())
     progress(count, count)
-    return Outcome(count, problems, plan=planner.plan)
+    return Outcome(count, problems, plan=planner.plan, sheet=sheet_name(sheet))
+
+
+def sheet_name(sheet: Sheet) -> str:
+    return getattr(sheet, "name", "")
+
+
+def _ask_when_needed(sheet: Sheet) -> None:
+    """NeedsSetup when a header is not recognised: nothing is dropped without the user."""
+    header = sheet.header
+    if header.unknown:
+        raise NeedsSetup(
+            sheet=sheet_name(sheet),
+            sheets=list(getattr(sheet, "sheets", [])),
+            header={
+                "unknown": [list(column) for column in header.unknown],
+                "present": sorted(header.positions),
+                "missing": header.missing,
+            },
+        )
 
 
 def save(

@@ -16,14 +16,20 @@ import csv
 import io
 import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import python_calamine
 from django.utils.translation import gettext as _
 
-from heli.members.imports.columns import HEADER_SEARCH_ROWS, HeaderError, match_header
+from heli.members.imports.columns import HEADER_OF
 from heli.members.imports.files import FileRefused, decode_csv
+from heli.members.imports.headers import (
+    HEADER_MIN_KNOWN,
+    HEADER_SEARCH_ROWS,
+    HeaderMatch,
+    match_header,
+)
 
 MAX_ROWS = 200_000
 INSTRUCTIONS_SHEET = "填写说明"
@@ -38,6 +44,7 @@ class Sheet:
     estimated_rows: int  # for the progress bar; blank rows may make the real count smaller
     width: int
     read: Callable[[], Iterator[list]]  # the sheet's rows from the top, anew at each call
+    header: HeaderMatch = field(default_factory=HeaderMatch)
 
     def numbered(self) -> Iterator[tuple[int, list]]:
         """(Excel row number, cells) of every non-blank row below the header."""
@@ -56,23 +63,39 @@ def _too_many() -> FileRefused:
     )
 
 
-def _find_header(rows: Iterator[list]) -> tuple[int, dict[str, int], list]:
-    """(row number, positions, header cells) of the header row among the first rows. When
-    none fits, the problem of the row that came closest is told (not that of a title row)."""
-    closest: HeaderError | None = None
+def _find_header(rows: Iterator[list], mapping: dict[str, str] | None) -> tuple[int, HeaderMatch]:
+    """(row number, match) of the header row among the first rows: the first that gives every
+    required column, else the one that recognises the most (the user may complete it on the
+    page by mapping its unknown columns). FileRefused when no row looks like a header."""
+    best: tuple[int, HeaderMatch] | None = None
     for number, cells in enumerate(rows, start=1):
         if number > HEADER_SEARCH_ROWS:
             break
         if _blank(cells):
             continue
-        try:
-            return number, match_header(cells), cells
-        except HeaderError as exc:
-            if closest is None or exc.known > closest.known:
-                closest = exc
-    if closest is None:
+        match = match_header(cells, mapping)
+        if not match.missing and not match.twice:
+            return number, match
+        if best is None or match.known > best[1].known:
+            best = (number, match)
+    if best is None:
         raise FileRefused(_("The sheet is empty: it has no header row and no members."))
-    raise FileRefused(str(closest))
+    number, match = best
+    if match.twice:
+        raise FileRefused(
+            _("These columns appear more than once: %(columns)s. Keep one of each.")
+            % {"columns": "、".join(match.twice)}
+        )
+    if match.known < HEADER_MIN_KNOWN or not match.unknown:
+        raise FileRefused(missing_message(match.missing))
+    return number, match
+
+
+def missing_message(missing: list[str]) -> str:
+    return _(
+        "The column headers of the template must be in one of the first %(n)d rows; "
+        "these required columns are missing: %(columns)s."
+    ) % {"n": HEADER_SEARCH_ROWS, "columns": "、".join(HEADER_OF[key] for key in missing)}
 
 
 def _numbered(rows: Iterator[list], after: int, width: int) -> Iterator[tuple[int, list]]:
@@ -91,17 +114,18 @@ def _numbered(rows: Iterator[list], after: int, width: int) -> Iterator[tuple[in
         yield number, cells
 
 
-def open_sheet(path: Path, kind: str) -> Sheet:
-    """The data sheet of the file. FileRefused when it is empty, too long or unreadable."""
+def open_sheet(path: Path, kind: str, mapping: dict[str, str] | None = None) -> Sheet:
+    """The data sheet of the file, its header read with the user's `mapping` of headers
+    (headers.field_of). FileRefused when it is empty, too long or unreadable."""
     if kind == "xlsx":
         read, estimated = _xlsx_rows(path)
     else:
         read, estimated = _csv_rows(path)
-    header_row, positions, header = _find_header(read())
+    header_row, header = _find_header(read(), mapping)
     estimated = max(0, estimated - header_row)
     if estimated > MAX_ROWS:
         raise _too_many()
-    return Sheet(positions, header_row, estimated, len(header), read)
+    return Sheet(header.positions, header_row, estimated, header.width, read, header)
 
 
 def _xlsx_rows(path: Path) -> tuple[Callable[[], Iterator[list]], int]:

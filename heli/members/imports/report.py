@@ -23,17 +23,21 @@ class ErrorReport(Exporter):
         self.sheet_name = _("Problems")
 
     def header(self) -> list[str]:
-        return [_("Row"), _("Column"), _("Content"), _("Problem")]
+        return [_("Sheet"), _("Row"), _("Column"), _("Content"), _("Problem")]
 
     def rows(self) -> Iterator[list]:
+        sheet = self.job.sheet
         for row, column, value, message in self.job.errors:
-            yield [row if row != FILE_ROW else _("whole file"), column, value, message]
+            yield [sheet, row if row != FILE_ROW else _("whole file"), column, value, message]
         hidden = self.job.error_count - len(self.job.errors)
         if hidden > 0:
             yield [
+                sheet,
                 "",
                 "",
                 "",
                 _("… and %(n)d more problems. Correct these, then check the file again.")
                 % {"n": hidden},
             ]
+        for warning in self.job.warnings:
+            yield [sheet, _("note"), "", "", warning]
