@@ -210,6 +210,8 @@ def test_the_job_page_asks_about_each_unknown_column_and_takes_the_answer(world,
     unanswered = client.post(url, {})
     assert unanswered.status_code == 200
     assert "请为“家庭住址”选择" in unanswered.content.decode()
+    desk = {item.key: item for item in client.get("/").context["todos"]}
+    assert desk[f"import-{job.pk}"].label == "导入文件待确认表头：花名册.xlsx"
     answered = client.post(url, {f"column_{len(HEADERS)}": "ignore"})
     assert answered.status_code == 302
     job.refresh_from_db()

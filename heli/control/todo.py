@@ -58,11 +58,15 @@ def todos(user) -> list[Todo]:
             Todo("letters_due", _("Members due a reminder letter"),
                  letters.due_records().count(), reverse("control:letter_due"), "letter")
         )  # fmt: skip
-        imports = ImportJob.objects.filter(created_by=user, status=JobStatus.CHECKED)
+        waiting = (JobStatus.CHECKED, JobStatus.NEEDS_SETUP)
+        imports = ImportJob.objects.filter(created_by=user, status__in=waiting)
         for job in imports.order_by("-created_at")[:3]:
+            if job.status == JobStatus.NEEDS_SETUP:
+                label, count = _("Import waiting for your column choices: %(file)s"), 1
+            else:
+                label, count = _("Import waiting for confirmation: %(file)s"), job.total_rows
             found.append(
-                Todo(f"import-{job.pk}", _("Import waiting for confirmation: %(file)s")
-                     % {"file": job.filename}, job.total_rows,
+                Todo(f"import-{job.pk}", label % {"file": job.filename}, count,
                      reverse("control:member_import_job", kwargs={"pk": job.pk}), "member")
             )  # fmt: skip
         overdue = ReminderLetter.objects.filter(letters.overdue_q()).count()
