@@ -172,3 +172,38 @@ def test_a_full_export_corrected_in_two_cells_imports_back_as_those_two_changes(
     assert corrected.education == ("master" if new_education == "硕士研究生" else "bachelor")
     assert employed.employer == "常州浏览器测试有限公司"
     assert [corrected.version, employed.version] == [v + 1 for v in versions]
+
+
+@pytest.mark.browser
+def test_a_roster_with_its_own_headers_asks_about_the_unknown_column_once(zone, worker, context):
+    page = context.new_page()
+    login(page, "secretary")
+    headers = ["姓名", "民族", "出生年月", "身份证号码", "联系电话", "文化程度", "入党时间",
+               "所在党支部", "居住网格", "职业类别", "家庭住址"]  # fmt: skip
+
+    def roster(people: list[list]) -> bytes:
+        buffer = io.BytesIO()
+        book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+        sheet = book.add_worksheet("花名册")
+        sheet.write_row(0, 0, headers)
+        for r, row in enumerate(people, start=1):
+            sheet.write_row(r, 0, [*row, "东方社区8号"])
+        book.close()
+        return buffer.getvalue()
+
+    _upload(page, roster([_person(21)]), "东方社区花名册.xlsx")
+    page.get_by_test_id("import-setup").wait_for()
+    form = page.get_by_test_id("import-setup-form")
+    assert form.locator("tbody tr").count() == 1 and "家庭住址" in form.inner_text()
+    page.get_by_label("家庭住址").select_option(label="忽略此列（不导入）")
+    page.get_by_test_id("import-setup-submit").click()
+    page.get_by_test_id("import-valid").wait_for()
+    assert "家庭住址 → 已忽略" in page.get_by_test_id("import-mapping").text_content()
+    page.get_by_test_id("import-confirm").click()
+    page.get_by_test_id("import-done").wait_for()
+
+    # The next roster of the branch goes straight to the check: the choice was remembered.
+    _upload(page, roster([_person(22)]), "东方社区花名册-2.xlsx")
+    page.get_by_test_id("import-valid").wait_for()
+    assert "家庭住址 → 已忽略" in page.get_by_test_id("import-mapping").text_content()
+    assert Member.unscoped.filter(name="导入党员21").exists()

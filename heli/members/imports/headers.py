@@ -124,6 +124,8 @@ class HeaderMatch:
     unknown: list[tuple[int, str, str]] = field(default_factory=list)
     ignored: list[int] = field(default_factory=list)  # positions the user chose to leave out
     twice: list[str] = field(default_factory=list)  # template headers of fields given twice
+    # {normalized header: field or IGNORE} of the headers read through the user's mapping.
+    mapped: dict[str, str] = field(default_factory=dict)
     width: int = 0
 
     @property
@@ -144,6 +146,8 @@ def match_header(cells: list[object], mapping: dict[str, str] | None = None) -> 
         if not header:
             continue
         key = field_of(header, mapping)
+        if mapping and header in mapping:
+            match.mapped[header] = key
         if key is None:
             match.unknown.append((index, str(cell).strip(), suggest(header)))
         elif key == IGNORE:

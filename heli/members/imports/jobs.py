@@ -173,6 +173,7 @@ def _check(job: ImportJob) -> None:
     plan = outcome.plan
     fields = {
         "sheet": outcome.sheet,
+        "mapping": outcome.mapping,
         "total_rows": outcome.rows,
         "processed_rows": outcome.rows,
         "new_rows": plan.new,

@@ -53,6 +53,7 @@ class Outcome:
     updated: int = 0  # members updated
     plan: Plan = field(default_factory=Plan)  # what the check found the file would do
     sheet: str = ""  # the sheet read
+    mapping: dict[str, str] = field(default_factory=dict)  # headers read through user choices
 
 
 class ZoneChanged(Exception):
@@ -114,7 +115,9 @@ def check(
         else:
             stager.close(lookups.used())
     progress(count, count)
-    return Outcome(count, problems, plan=planner.plan, sheet=sheet_name(sheet))
+    return Outcome(
+        count, problems, plan=planner.plan, sheet=sheet_name(sheet), mapping=header.mapped
+    )
 
 
 def sheet_name(sheet: Sheet) -> str:
