@@ -203,7 +203,7 @@ def test_the_job_page_asks_about_each_unknown_column_and_takes_the_answer(world,
     page = client.get(reverse("control:member_import_job", kwargs={"pk": job.pk}))
     assert page.status_code == 200
     form = page.context["setup_form"]
-    assert [header for header, _field in form.column_fields] == ["家庭住址"]
+    assert [(header, hint) for header, _field, hint in form.column_fields] == [("家庭住址", "")]
     assert "家庭住址" in page.content.decode()
 
     url = reverse("control:member_import_setup", kwargs={"pk": job.pk})

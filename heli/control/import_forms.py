@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from heli.control.forms import StyledForm
 from heli.members.import_models import ImportJob
 from heli.members.imports.columns import COLUMNS
-from heli.members.imports.headers import IGNORE
+from heli.members.imports.headers import IGNORE, field_label
 
 IGNORE_CHOICE = "ignore"  # the form's word for headers.IGNORE ("" is the unanswered choice)
 
@@ -46,8 +46,12 @@ class ImportSetupForm(StyledForm, forms.Form):
         self.style()
 
     @property
-    def column_fields(self) -> list[tuple[str, forms.BoundField]]:
-        return [(header, self[name]) for name, header, _suggestion in self.columns]
+    def column_fields(self) -> list[tuple[str, forms.BoundField, str]]:
+        """(header, its choice, the template header heli suggests or "")."""
+        return [
+            (header, self[name], field_label(suggestion) if suggestion else "")
+            for name, header, suggestion in self.columns
+        ]
 
     @property
     def sheet_changed(self) -> bool:
