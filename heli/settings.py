@@ -43,14 +43,15 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A writer waits for the write lock (up to HELI_SQLITE_TIMEOUT seconds, Python's sqlite3
-    # busy handler) instead of failing at once with "database is locked"; every transaction
+    # busy handler) instead of failing at once with "database is locked": a 200,000-row save
+    # holds it for about 20 s on a busy two-core machine (heli bench import). Every transaction
     # takes the lock when it begins (IMMEDIATE), so a transaction that read first never fails
     # on its first write. WAL lets pages read while an import saves. No PRAGMA busy_timeout
     # here: it would override `timeout`. A page cache of up to 64 MB (the default is 2 MB)
     # keeps the member table's random-keyed indexes (digests) in memory while an import
     # inserts: a 100,000-row save holds the lock about a third less long.
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": envint("HELI_SQLITE_TIMEOUT", 20),
+        "timeout": envint("HELI_SQLITE_TIMEOUT", 30),
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
         "PRAGMA cache_size=-65536;",

@@ -35,6 +35,7 @@ def _first_letters():
     return lambda text: pinyin.lazy_pinyin(text, style=Style.FIRST_LETTER)
 
 
+@lru_cache(maxsize=65536)  # rosters repeat names (张伟, 王芳) and places
 def initials(name: str) -> str:
     """Lower-case first letter of the pinyin of each Chinese character; Latin letters and
     digits are kept as they are (lower-cased), everything else (spaces, punctuation) dropped.
