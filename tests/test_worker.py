@@ -204,7 +204,7 @@ def test_the_import_benchmark_prints_import_floor_and_ratio_and_keeps_nothing():
     out = io.StringIO()
     call_command("bench", "import", "--rows", "300", stdout=out)
     text = out.getvalue()
-    assert "full import (check + save)" in text and "floor" in text and "ratio" in text
+    assert "end to end (upload + check + save)" in text and "floor" in text and "ratio" in text
     assert Member.unscoped.count() == 0 and Region.unscoped.count() == 0
 
 

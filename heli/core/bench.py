@@ -18,7 +18,6 @@ from django.db import connection, transaction
 from django.db.models import Count
 
 from heli.core.tree import counts_by_child, step_string, subtree_q
-from heli.members.imports import bench as import_bench
 from heli.orgs.models import Region, RegionKind
 
 
@@ -166,8 +165,3 @@ def bench_tree(nodes: int, runs: int, out: Callable[[str], None]) -> list[Timing
     except Rollback:
         pass
     return results
-
-
-def bench_import(rows: int, out: Callable[[str], None]) -> None:
-    """Time the member import and its floor, and print both with their ratio."""
-    import_bench.report(import_bench.bench_import(rows, out), out)

@@ -7,18 +7,35 @@ One function, used wherever a searchable name is saved (organizations and region
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 
 @cache
 def _first_letters():
     # pypinyin loads its dictionaries on import (about half a second): only a process that
     # saves a name pays for it, not every command or test run that starts Django.
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import Style
+    from pypinyin.converter import UltimateConverter
+    from pypinyin.core import Pinyin
 
-    return lambda text: lazy_pinyin(text, style=Style.FIRST_LETTER)
+    class Remembering(UltimateConverter):
+        """pypinyin's own converter (the one lazy_pinyin builds on every call), converting
+        each word of the segmentation once: a roster's 100,000 names share a few thousand
+        characters, and converting them was most of an import's time."""
+
+        @lru_cache(maxsize=65536)  # noqa: B019 (one instance, kept for the process)
+        def _once(self, words: str, style, heteronym: bool, errors, strict: bool) -> tuple:
+            converted = super().convert(words, style, heteronym, errors, strict)
+            return tuple(tuple(pieces) for pieces in converted)
+
+        def convert(self, words, style, heteronym, errors, strict, **kwargs):
+            return [list(p) for p in self._once(words, style, heteronym, errors, strict)]
+
+    pinyin = Pinyin(Remembering())
+    return lambda text: pinyin.lazy_pinyin(text, style=Style.FIRST_LETTER)
 
 
+@lru_cache(maxsize=65536)  # rosters repeat names (张伟, 王芳) and places
 def initials(name: str) -> str:
     """Lower-case first letter of the pinyin of each Chinese character; Latin letters and
     digits are kept as they are (lower-cased), everything else (spaces, punctuation) dropped.

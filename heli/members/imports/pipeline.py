@@ -10,12 +10,14 @@ valid file is ready to save.
 check (the names resolved, the ID numbers registered meanwhile, the members to update: still
 in the area and at the version the check saw), inserts every new member, updates the others,
 writes their history rows and one audit entry. A problem anywhere means nothing is saved. The
-transaction is kept short on purpose: on SQLite it holds the database's write lock, and every
-page view writes its session.
+transaction is kept short on purpose: on SQLite it holds the database's write lock, and any
+other writer (a session refreshed, a form saved) waits for it.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +37,11 @@ from heli.members.imports.setup import NeedsSetup, Setup
 from heli.members.imports.skipped import RowSorter
 from heli.members.imports.staging import Stage, StageWriter
 from heli.members.imports.validate import RowValidator, report_taken
+from heli.members.imports.writer import DIGEST_AT
 
 PROGRESS_EVERY = 1000
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (rows done, rows in all)
 
@@ -148,21 +153,32 @@ def save(
     progress: Progress = _quiet,
 ) -> Outcome:
     """Save every staged new member and update or none (ZoneChanged when the re-check
-    fails). StageError when the stage is missing or not heli's."""
+    fails). StageError when the stage is missing or not heli's.
+
+    Everything that can be done without the write lock is done before the transaction: the
+    stage is read and decoded, the rows to insert are built (writer.Prepared); inside, only
+    the re-check, the ids, the inserts and the audit entry remain."""
     stage = Stage(stage_path)
     total = stage.count + stage.update_count
     progress(0, total)
-    taken = stage.digests()
+    records = list(stage.records())
+    taken = [(r[0], r[1 + DIGEST_AT], r[2 + DIGEST_AT]) for r in records]
     updates = list(stage.updates())
     user_id = actor.user.pk if actor.user is not None else None
+    prepared = writer.Prepared(records, user_id=user_id, username=actor.username, job_id=job_id)
+    del records
+    started = time.perf_counter()
     with transaction.atomic():
         _recheck(stage, taken, updates)
-        saved = writer.write(
-            stage.records(), stage.count, user_id=user_id, username=actor.username, job_id=job_id
-        )
+        saved = prepared.write()
         updated = writer.update(updates, user_id=user_id, username=actor.username)
         detail = {"created": saved, "updated": updated, "file": filename, "job": job_id}
         record(actor, "member.import", detail=detail)
+    held = time.perf_counter() - started
+    log.info(
+        "import %s: %d new and %d updated members saved; the transaction took %.2fs",
+        job_id, saved, updated, held, extra={"held": held},
+    )  # fmt: skip
     progress(total, total)
     return Outcome(stage.count + stage.update_count, Problems(), saved, updated)
 

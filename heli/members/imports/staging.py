@@ -30,7 +30,7 @@ from typing import BinaryIO
 from django.conf import settings
 
 from heli.members.imports.validate import Row
-from heli.members.imports.writer import DIGEST_AT, prepare
+from heli.members.imports.writer import prepare
 
 MAC_BYTES = 32
 OFFSET = struct.Struct(">Q")
@@ -69,7 +69,11 @@ class StageWriter:
 
     def add(self, row: Row) -> None:
         """A new member's row."""
-        self._append(NEW, (row.number, *prepare(row)))
+        self.add_prepared(row.number, prepare(row))
+
+    def add_prepared(self, number: int, values: tuple) -> None:
+        """A new member's values as writer.prepare gives them (rows generated in code)."""
+        self._append(NEW, (number, *values))
         self.count += 1
 
     def add_update(self, update: tuple) -> None:
@@ -149,7 +153,3 @@ class Stage:
     def updates(self) -> Iterator[tuple]:
         """The updates, as StageWriter.add_update took them."""
         return self._blocks(UPDATE)
-
-    def digests(self) -> list[tuple[int, str, str]]:
-        """(row number, ID digest, ID mask) of every row, for the re-check before saving."""
-        return [(r[0], r[1 + DIGEST_AT], r[2 + DIGEST_AT]) for r in self.records()]

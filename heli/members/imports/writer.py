@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from contextlib import closing
+from functools import lru_cache
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -26,7 +28,7 @@ from heli.core.pinyin import initials
 from heli.members.imports.matching import batches
 from heli.members.imports.validate import Row
 from heli.members.models import Member, MemberChange
-from heli.members.sensitive import ID_PURPOSE, protect_phone, tail_digest
+from heli.members.sensitive import ID_PURPOSE, PHONE_PURPOSE, tail_digest
 
 # The order of the values below; `check_fields` fails loudly when the model gains a field
 # the writer does not fill (a silent default would differ from the ORM's).
@@ -70,15 +72,28 @@ def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _tail(purpose: str, number: str) -> str:
+    """tail_digest of a number: a 100,000-row file has some ten thousand distinct last four
+    characters, each digested once (per digest key)."""
+    return _tail_of(purpose, number[-4:], settings.FIELD_DIGEST_KEY)
+
+
+@lru_cache(maxsize=65536)
+def _tail_of(purpose: str, tail: str, _key: bytes) -> str:
+    return tail_digest(purpose, tail)
+
+
 def prepare(row: Row) -> tuple:
-    """Encrypt, digest and mask one valid row (its ID digest came with the check)."""
-    number = row.id_number
-    phone = protect_phone(row.phone) if row.phone else None
+    """Encrypt, digest and mask one valid row (its ID digest came with the check), as
+    sensitive.protect_id and protect_phone do."""
+    number, phone = row.id_number, row.phone
     return (
         row.name, row.gender, row.ethnicity, _iso(row.birth_date), crypto.encrypt(number),
-        row.id_digest, crypto.mask_id(number), tail_digest(ID_PURPOSE, number),
-        phone.cipher if phone else None, phone.digest if phone else "",
-        phone.mask if phone else "", phone.tail if phone else "", row.education,
+        row.id_digest, crypto.mask_id(number), _tail(ID_PURPOSE, number),
+        crypto.encrypt(phone) if phone else None,
+        crypto.digest(PHONE_PURPOSE, phone) if phone else "",
+        crypto.mask_phone(phone) if phone else "", _tail(PHONE_PURPOSE, phone) if phone else "",
+        row.education,
         _iso(row.joined_on), row.membership, _iso(row.full_on), row.month_dates, row.org_id,
         row.residence_grid_id, row.employer, row.industry_chain_id, row.occupation, row.status,
         row.reported_to_id, _iso(row.reported_on), row.floating_direction, row.floating_place,
@@ -87,36 +102,61 @@ def prepare(row: Row) -> tuple:
     )  # fmt: skip
 
 
+class Prepared:
+    """New members' rows and their history rows, built before the transaction that inserts
+    them (on SQLite it holds the write lock: the less done inside, the less others wait).
+    Everything is ready but the ids, which only the transaction can hand out; the rows are
+    lists so that the ids are filled in place. created = updated = when they were prepared."""
+
+    def __init__(
+        self,
+        records: Iterable[tuple],
+        *,
+        user_id: int | None,
+        username: str,
+        job_id: str,
+        action: str = "import",
+    ):
+        check_fields()
+        now = timezone.now()
+        # The ORM's own adaptation, once: naive UTC text on SQLite, an aware datetime for COPY.
+        stamp = (
+            connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
+        )
+        fields_value = MemberChange._meta.get_field("fields").get_db_prep_value(
+            {"job": job_id}, connection
+        )
+        self.members = [[0, *record[1:], stamp, stamp] for record in records]
+        self.changes = [[0, stamp, user_id, username, action, fields_value] for _m in self.members]
+
+    def write(self) -> int:
+        """Insert the members and their history rows inside the caller's transaction: a
+        failure anywhere leaves no row behind."""
+        if not self.members:
+            return 0
+        connection.ensure_connection()
+        with connection.wrap_database_errors:
+            ids = _reserve_ids(len(self.members))
+            for pk, member, change in zip(ids, self.members, self.changes, strict=True):
+                member[0] = change[0] = pk
+            insert = _copy if connection.vendor == "postgresql" else _executemany
+            insert(Member, MEMBER_FIELDS, self.members)
+            insert(MemberChange, CHANGE_FIELDS, self.changes)
+        return len(self.members)
+
+
 def write(
     records: Iterable[tuple],
-    count: int,
     *,
     user_id: int | None,
     username: str,
     job_id: str,
     action: str = "import",
 ) -> int:
-    """Insert `count` members from `records` ((row number, *prepared values), streamed) and
-    one history row each (`action`, {"job": id}). The caller holds the transaction: a failure
-    anywhere leaves no row behind."""
-    check_fields()
-    if not count:
-        return 0
-    now = timezone.now()
-    # The ORM's own adaptation, once: naive UTC text on SQLite, an aware datetime for COPY.
-    stamp = connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
-    fields_value = MemberChange._meta.get_field("fields").get_db_prep_value(
-        {"job": job_id}, connection
-    )
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        ids = _reserve_ids(count)
-        members = ((pk, *record[1:], stamp, stamp) for pk, record in zip(ids, records, strict=True))
-        changes = ((pk, stamp, user_id, username, action, fields_value) for pk in ids)
-        insert = _copy if connection.vendor == "postgresql" else _executemany
-        insert(Member, MEMBER_FIELDS, members)
-        insert(MemberChange, CHANGE_FIELDS, changes)
-    return count
+    """Insert members from `records` ((row number, *prepared values)) and one history row
+    each (`action`, {"job": id}), inside the caller's transaction."""
+    prepared = Prepared(records, user_id=user_id, username=username, job_id=job_id, action=action)
+    return prepared.write()
 
 
 def prepared_values(member: Member) -> tuple:
@@ -133,9 +173,7 @@ def prepared_values(member: Member) -> tuple:
 def write_members(members: list[Member], *, username: str, batch: str) -> int:
     """Insert Member instances built in code through `write` (history action 'generate')."""
     records = ((0, *prepared_values(member)) for member in members)
-    return write(
-        records, len(members), user_id=None, username=username, job_id=batch, action="generate"
-    )
+    return write(records, user_id=None, username=username, job_id=batch, action="generate")
 
 
 def _reserve_ids(n: int) -> list[int]:

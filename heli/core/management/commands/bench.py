@@ -1,5 +1,6 @@
 """`heli bench tree [--nodes N]`: subtree queries at scale, as ratios against a baseline.
-`heli bench import [--rows N]`: the member import against the floor of the same work.
+`heli bench import [--rows N ...] [--profile]`: the member import end to end against the floor
+of the same work (default 100,000 and 200,000 rows).
 `heli bench checkin [--db sqlite|postgres|both] [--connections 32] [--seconds 15] [--workers N]`:
 check-ins per second on a gunicorn server against a one-read-one-insert view (needs wrk)."""
 
@@ -7,8 +8,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from heli.core.bench import bench_import, bench_tree
+from heli.core.bench import bench_tree
 from heli.core.scoping import Scope, activate
+from heli.members.imports.bench import bench_imports
 
 
 class Command(BaseCommand):
@@ -21,7 +23,16 @@ class Command(BaseCommand):
         parser.add_argument("what", choices=["tree", "import", "checkin"])
         parser.add_argument("--nodes", type=int, default=100_000)
         parser.add_argument("--runs", type=int, default=5)
-        parser.add_argument("--rows", type=int, default=100_000, help="rows of the import file")
+        parser.add_argument(
+            "--rows",
+            type=int,
+            nargs="+",
+            default=[100_000, 200_000],
+            help="rows of the import file (one run per size)",
+        )
+        parser.add_argument(
+            "--profile", action="store_true", help="import: where the time goes (cProfile)"
+        )
         parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
         parser.add_argument("--connections", type=int, default=defaults.connections)
         parser.add_argument(
@@ -39,12 +50,14 @@ class Command(BaseCommand):
             help="the PostgreSQL bench database (its name must contain 'bench': it is wiped)",
         )
 
-    def handle(self, *args, what: str, nodes: int, runs: int, rows: int, **options):
+    def handle(self, *args, what: str, nodes: int, runs: int, rows: list[int], **options):
         if what == "checkin":
             self._checkin(options)
             return
         if what == "import":
-            bench_import(rows, self.stdout.write)
+            if min(rows) < 1:
+                raise CommandError("--rows must be at least 1")
+            bench_imports(rows, self.stdout.write, profile=options["profile"])
             return
         with activate(Scope.everything()):
             results = bench_tree(nodes, runs, self.stdout.write)
