@@ -38,7 +38,8 @@ def member_row(world, **values) -> dict:
     row = {
         "name": "孙丽", "ethnicity": "汉族", "birth_date": "1985-06-15",
         "id_number": make_id_number(BORN), "phone": "13912345678", "education": "大学本科",
-        "joined_on": "2010-07-01", "full_on": "2011-07-01", "org": world.branch_a.name, "residence_grid": world.grid_a.name,
+        "joined_on": "2010-07-01", "full_on": "2011-07-01", "org": world.branch_a.name,
+        "residence_grid": world.grid_a.name,
     }  # fmt: skip
     row.update(values)
     return row

@@ -28,7 +28,8 @@ def _create_data(world, **extra):
     return {
         "name": "孙丽", "id_number": make_id_number(born), "birth_date": "1990-05-20",
         "ethnicity": "汉族", "education": "bachelor", "joined_on": "2015-07-01",
-        "membership": "full", "full_on": "2016-07-01", "org": world.branch_a.pk, "residence_grid": world.grid_a.pk,
+        "membership": "full", "full_on": "2016-07-01", "org": world.branch_a.pk,
+        "residence_grid": world.grid_a.pk,
         "occupation": "rider", "status": "normal", "phone": "13912345678",
         **extra,
     }  # fmt: skip
