@@ -10,7 +10,7 @@ month: read as the first of the month and flagged, so the member keeps the field
 
 A number in a cell that is not date-typed (a date-typed cell arrives as a date) is read by its
 shape, never blindly as a serial, or 2023.05 in a General cell would be 1905-07-15:
-- 3654..73050: an Excel serial (1910-01-01 .. 2100-12-31);
+- 3654..73415: an Excel serial (1910-01-01 .. 2100-12-31);
 - 190001..210012: a year-month; 19000101..21001231: a date written yyyymmdd;
 - a fraction after a year (2023.05, 2023.5, 2023.12): a year-month, except 2023.1, which is
   January or an October Excel shortened from 2023.10: refused, asking for a text column;
@@ -44,7 +44,7 @@ COMPACT_MONTH = re.compile(r"(19\d{2}|20\d{2}|2100)(0[1-9]|1[0-2])")
 YEAR = re.compile(r"(?:19|20)\d{2}|2100")
 # Excel serials read as dates: 1910-01-01 .. 2100-12-31. Below lie bare years and small
 # numbers, which are no dates anyone keeps in a roster.
-FIRST_SERIAL, LAST_SERIAL = 3654, 73050
+FIRST_SERIAL, LAST_SERIAL = 3654, 73415
 
 NOT_A_DATE = gettext_noop("“%(value)s” is not a date; write it like 2024-07-01.")
 NOT_A_NUMBER_DATE = gettext_noop(
