@@ -32,6 +32,8 @@ EIGHTH_CONGRESS = (dt.date(1956, 9, 26), dt.date(1969, 4, 13))
 ELEVENTH_CONGRESS = dt.date(1977, 8, 18)
 OLDEST = 110  # years: an older member is a typing error in the birth date
 DATE_FIELDS = ("birth_date", "joined_on", "full_on", "reported_on", "floating_since")
+NEVER = dt.date.min
+BIRTH_BIT, JOINED_BIT, FULL_BIT = (dates.BITS[f] for f in ("birth_date", "joined_on", "full_on"))
 
 
 def probation_applies(joined: dt.date, monthly: bool = False) -> bool:
@@ -65,13 +67,15 @@ def check_consistency(
     def error(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
+    # The import calls this for every row: cheap tests first (years apart), dates worked
+    # out only when a rule may fail.
     today = today or timezone.localdate()
     mask = member.month_dates
     born, joined, full = member.birth_date, member.joined_on, member.full_on
-    born_m = dates.month_only(mask, "birth_date")
-    joined_m = dates.month_only(mask, "joined_on")
+    born_m = bool(mask & BIRTH_BIT)
+    joined_m = bool(mask & JOINED_BIT)
     if id_number:
-        number = idcard.normalize(id_number)
+        number = id_number if idcard.SHAPE.match(id_number) else idcard.normalize(id_number)
         exact = idcard.birth_date(number)
         if exact and born and (exact != born if not born_m else not dates.same_month(exact, born)):
             error(
@@ -85,22 +89,24 @@ def check_consistency(
                 _("The gender does not match the ID number: its 17th digit means %(gender)s.")
                 % {"gender": Gender(idcard.gender(number)).label},
             )
-    for field in DATE_FIELDS:
-        day = getattr(member, field)
-        if day is not None and day > today:
-            error(
-                field,
-                _("%(field)s %(date)s is later than today.")
-                % {
-                    "field": capfirst(Member._meta.get_field(field).verbose_name),
-                    "date": dates.shown(day, mask, field),
-                },
-            )
-    if born and dates.add_years(dates.latest(born, born_m), OLDEST + 1) <= today:
+    days = (born, joined, full, member.reported_on, member.floating_since)
+    if max(day or NEVER for day in days) > today:
+        for field, day in zip(DATE_FIELDS, days, strict=True):
+            if day is not None and day > today:
+                label = capfirst(Member._meta.get_field(field).verbose_name)
+                shown = dates.shown(day, mask, field)
+                error(field, _("%(field)s %(date)s is later than today.") % {
+                    "field": label, "date": shown
+                })  # fmt: skip
+    if (
+        born
+        and today.year - born.year > OLDEST
+        and dates.add_years(dates.latest(born, born_m), OLDEST + 1) <= today
+    ):
         error("birth_date", _("By this birth date the member is over 110 years old."))
     if joined and born and joined <= born:
         error("joined_on", _("The joining date must be after birth."))
-    elif joined and born:
+    elif joined and born and joined.year - born.year <= 18:
         adult = dates.add_years(born, 18)
         if dates.before_by(joined, joined_m, adult, born_m):
             error(
@@ -109,7 +115,7 @@ def check_consistency(
                     "The member joined before their 18th birthday (%(date)s): the Party "
                     "Constitution admits only people aged 18 or over."
                 )
-                % {"date": dates.shown(adult, mask & dates.BITS["birth_date"], "birth_date")},
+                % {"date": dates.shown(adult, mask & BIRTH_BIT, "birth_date")},
             )
     if full and joined and full < joined:
         error("full_on", _("A member becomes full only after joining."))
@@ -136,10 +142,7 @@ def _check_probation(member: Any, today: dt.date, judge_full_on: bool, error: An
     """The one-year probation rules (see check_consistency), for a member under them."""
     mask = member.month_dates
     joined, full = member.joined_on, member.full_on
-    joined_m = dates.month_only(mask, "joined_on")
-    ends = dates.add_years(joined, 1)  # the earliest day the probation year can end
-    ended = dates.add_years(dates.latest(joined, joined_m), 1)  # the latest
-    shown_end = dates.shown(ends, mask & dates.BITS["joined_on"], "joined_on")
+    joined_m = bool(mask & JOINED_BIT)
     if member.membership == Membership.PROBATIONARY:
         if full:
             error(
@@ -149,7 +152,7 @@ def _check_probation(member: Any, today: dt.date, judge_full_on: bool, error: An
                     "membership to full member."
                 ),
             )
-        elif dates.add_years(ended, 1) < today:
+        elif dates.add_years(dates.latest(joined, joined_m), 2) < today:
             error(
                 "membership",
                 _(
@@ -157,27 +160,34 @@ def _check_probation(member: Any, today: dt.date, judge_full_on: bool, error: An
                     "extended by a year at most): the member should have been made full or had "
                     "their probation ended. Correct the membership."
                 )
-                % {"date": shown_end},
+                % {"date": _year_after(joined, mask)},
             )
-    elif full and full >= joined:
-        if dates.before_by(full, dates.month_only(mask, "full_on"), ends, joined_m):
-            error(
-                "full_on",
-                _(
-                    "A member becomes full a year after joining at the earliest (%(date)s): "
-                    "the probation lasts one year."
+    elif full:
+        if full >= joined and full.year - joined.year < 2:
+            ends = dates.add_years(joined, 1)
+            if dates.before_by(full, bool(mask & FULL_BIT), ends, joined_m):
+                error(
+                    "full_on",
+                    _(
+                        "A member becomes full a year after joining at the earliest "
+                        "(%(date)s): the probation lasts one year."
+                    )
+                    % {"date": _year_after(joined, mask)},
                 )
-                % {"date": shown_end},
-            )
-    elif not full and judge_full_on and ended < today:
+    elif judge_full_on and dates.add_years(dates.latest(joined, joined_m), 1) < today:
         error(
             "full_on",
             _(
                 "A full member needs the date they became full (the probation year ended in "
                 "%(date)s)."
             )
-            % {"date": shown_end},
+            % {"date": _year_after(joined, mask)},
         )
+
+
+def _year_after(joined: dt.date, mask: int) -> str:
+    """The end of the probation year as the member's dates are shown (2011-07 for 2010-07)."""
+    return dates.shown(dates.add_years(joined, 1), mask & JOINED_BIT, "joined_on")
 
 
 def _apply_sensitive(member: Member, data: dict[str, Any]) -> None:
