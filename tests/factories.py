@@ -75,14 +75,17 @@ class UserFactory(factory.django.DjangoModelFactory):
 _id_sequence = iter(range(1, 10**6))
 
 
-def make_id_number(born=None) -> str:
+def make_id_number(born=None, gender: str | None = None) -> str:
+    """A valid, unused ID number; its 17th digit matches `gender` ('M' odd, 'F' even) when
+    given, so that the member is plausible (services.check_consistency)."""
     import datetime as dt
 
     from heli.members import idcard
 
     born = born or dt.date(1985, 6, 15)
     n = next(_id_sequence)
-    return idcard.make(f"3204{n // 1000 % 100:02d}", born, n % 1000)
+    odd = gender == "M" if gender else n % 2
+    return idcard.make(f"3204{n // 500 % 100:02d}", born, n % 500 * 2 + odd)
 
 
 class MemberFactory(factory.django.DjangoModelFactory):
@@ -97,13 +100,16 @@ class MemberFactory(factory.django.DjangoModelFactory):
     birth_date = factory.LazyFunction(lambda: __import__("datetime").date(1985, 6, 15))
     education = "bachelor"
     joined_on = factory.LazyFunction(lambda: __import__("datetime").date(2010, 7, 1))
+    # A full member a year after joining: a plausible record (services.check_consistency).
+    full_on = factory.LazyFunction(lambda: __import__("datetime").date(2011, 7, 1))
 
     @classmethod
     def _create(cls, model_class, *args, id_number=None, phone="13812345678", **kwargs):
         from heli.members import sensitive
 
         member = model_class(*args, **kwargs)
-        sensitive.set_id_number(member, id_number or make_id_number(member.birth_date))
+        number = id_number or make_id_number(member.birth_date, member.gender)
+        sensitive.set_id_number(member, number)
         sensitive.set_phone(member, phone)
         member.save()
         return member

@@ -24,8 +24,8 @@ from heli.members.models import Member, MemberChange
 from heli.mobility import floating
 from tests.factories import make_id_number
 
-ID_NUMBER = make_id_number(dt.date(1990, 5, 20))
-NEW_ID_NUMBER = make_id_number(dt.date(1990, 5, 20))
+ID_NUMBER = make_id_number(dt.date(1990, 5, 20), "M")
+NEW_ID_NUMBER = make_id_number(dt.date(1990, 5, 20), "M")  # the same gender
 PHONE, NEW_PHONE = "13912345678", "13687654321"
 
 
@@ -55,7 +55,8 @@ def _register(world, client) -> Member:
     data = {
         "name": "孙丽", "id_number": ID_NUMBER, "birth_date": "1990-05-20", "ethnicity": "汉族",
         "education": "bachelor", "joined_on": "2015-07-01", "membership": "full",
-        "org": world.branch_a.pk, "residence_grid": world.grid_a.pk, "occupation": "rider",
+        "full_on": "2016-07-01", "org": world.branch_a.pk, "residence_grid": world.grid_a.pk,
+        "occupation": "rider",
         "status": "normal", "phone": PHONE,
     }  # fmt: skip
     assert client.post(reverse("control:member_create"), data).status_code == 302

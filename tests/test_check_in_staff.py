@@ -25,7 +25,8 @@ def test_the_branch_registers_an_unknown_person_and_their_check_in_counts(world,
     response = client.post(url, {
         "name": "陌生人甲", "id_number": number, "birth_date": born, "ethnicity": "汉族",
         "education": "bachelor", "joined_on": "2012-07-01", "membership": "full",
-        "org": world.external.pk, "residence_grid": world.grid_a.pk, "occupation": "rider",
+        "full_on": "2013-07-01", "org": world.external.pk, "residence_grid": world.grid_a.pk,
+        "occupation": "rider",
         "status": "floating", "floating_direction": "in", "floating_place": "贵州省三都县",
     })  # fmt: skip
     assert response.status_code == 302, response.context["form"].errors

@@ -2,14 +2,17 @@
 (committed), each test then runs in its own rolled-back transaction."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 from django.urls import reverse
 
 from heli.audit.services import Actor
+from heli.core import crypto
 from heli.core.scoping import Scope, activate
 from heli.demo.zone import DEMO_PASSWORD, build_zone, clear_zone
+from heli.members import services
 from heli.members.choices import FloatingDirection, MemberStatus
 from heli.members.models import Member
 from heli.mobility.checkins import Identity, record_check_in, register_unknown
@@ -93,6 +96,18 @@ def test_the_demo_members_give_581_floating_and_3_4_percent(demo, db):
         assert Member.objects.filter(industry_chain__name="绿色家居产业链党委").count() > 100
         assert Member.objects.filter(reported_to__isnull=False).count() > 500
         assert Member.objects.get(name="潘永贤").ethnicity == "水族"
+
+
+def test_every_demo_member_passes_the_plausibility_rules(demo, db):
+    """The demo's members are what the member form and the import would accept."""
+    refused = []
+    with activate(Scope.everything()):
+        for member in Member.unscoped.iterator(chunk_size=2000):
+            try:
+                services.check_consistency(member, crypto.decrypt(member.id_cipher))
+            except ValidationError as exc:
+                refused.append((member.name, exc.message_dict))
+    assert refused == []
 
 
 def test_the_dashboard_shows_581_floating_members_and_3_4_percent(demo, db, client):

@@ -39,7 +39,8 @@ def member_row(world, **values) -> dict:
     row = {
         "name": "孙丽", "ethnicity": "汉族", "birth_date": "1985-06-15",
         "id_number": make_id_number(BORN), "phone": "13912345678", "education": "大学本科",
-        "joined_on": "2010-07-01", "org": world.branch_a.name, "residence_grid": world.grid_a.name,
+        "joined_on": "2010-07-01", "full_on": "2011-07-01", "org": world.branch_a.name,
+        "residence_grid": world.grid_a.name,
     }  # fmt: skip
     row.update(values)
     return row
@@ -201,14 +202,15 @@ def test_every_usual_date_spelling_and_excel_serial_dates_are_read(world, cell):
 
 @pytest.mark.django_db
 def test_full_width_digits_lower_case_x_and_labels_or_codes_are_accepted(world):
-    number = make_id_number(BORN)
+    number = make_id_number(BORN, "F")
     while not number.endswith("X"):
-        number = make_id_number(BORN)
+        number = make_id_number(BORN, "F")
     wide = number[:-1].translate(str.maketrans("0123456789", "０１２３４５６７８９")) + "x"
+    joined = (dt.date.today() - dt.timedelta(days=30)).isoformat()  # still on probation
     rows = [
         member_row(world, id_number=wide, ethnicity="汉", gender="F", education="bachelor",
                    status="floating", floating_direction="in", floating_place="安徽省",
-                   occupation="快递员", membership="预备党员"),
+                   occupation="快递员", membership="预备党员", joined_on=joined, full_on=""),
     ]  # fmt: skip
     job = run_check(world.users["town_admin"], make_xlsx(rows))
     assert job.status == JobStatus.CHECKED, problem_text(job)
@@ -385,8 +387,9 @@ def test_an_imported_member_is_stored_exactly_as_the_orm_stores_one(world):
         Actor(world.users["town_admin"]),
         {"name": "孙丽", "id_number": make_id_number(BORN), "phone": "13912345678",
          "ethnicity": "汉族", "birth_date": BORN, "education": "bachelor",
-         "joined_on": dt.date(2010, 7, 1), "org": world.branch_a,
-         "residence_grid": world.grid_a, "employer": "某公司", "occupation": "worker",
+         "joined_on": dt.date(2010, 7, 1), "full_on": dt.date(2011, 7, 1),
+         "org": world.branch_a, "residence_grid": world.grid_a, "employer": "某公司",
+         "occupation": "worker",
          "status": "floating", "floating_direction": "out", "floating_place": "上海市",
          "floating_since": dt.date(2023, 3, 1)},
     )  # fmt: skip

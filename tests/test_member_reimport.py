@@ -185,7 +185,8 @@ def test_new_members_and_updates_are_saved_together_in_one_import(world, client)
     for header, value in {
         "姓名": "孙丽", "民族": "汉族", "出生日期": dt.date(1985, 6, 15),
         "公民身份号码": make_id_number(dt.date(1985, 6, 15)), "学历": "大专",
-        "入党日期": "2012-07-01", "组织关系所在党组织": "崔桥村第2网格党支部",
+        "入党日期": "2012-07-01", "转正日期": "2013-07-01",
+        "组织关系所在党组织": "崔桥村第2网格党支部",
     }.items():  # fmt: skip
         book.sheet.cell(new_row, book.column[header]).value = value
     job = run_check(town_admin, book.content())
@@ -235,13 +236,13 @@ def test_a_corrected_date_is_saved_as_that_date(world, client):
     job = confirm_and_save(run_check(town_admin, book.content()), town_admin)
     assert [c[3:] for c in job.changes] == [
         ["入党日期", "2010-07-01", "2011-07-01"],
-        ["转正日期", "", "2012-07-01"],
+        ["转正日期", "2011-07-01", "2012-07-01"],
     ]
     member = Member.unscoped.get(pk=world.member_a.pk)
     assert (member.joined_on, member.full_on) == (dt.date(2011, 7, 1), dt.date(2012, 7, 1))
     assert MemberChange.objects.get(action="update").fields == {
         "joined_on": ["2010-07-01", "2011-07-01"],
-        "full_on": [None, "2012-07-01"],
+        "full_on": ["2011-07-01", "2012-07-01"],
     }
 
 

@@ -28,7 +28,8 @@ def _create_data(world, **extra):
     return {
         "name": "孙丽", "id_number": make_id_number(born), "birth_date": "1990-05-20",
         "ethnicity": "汉族", "education": "bachelor", "joined_on": "2015-07-01",
-        "membership": "full", "org": world.branch_a.pk, "residence_grid": world.grid_a.pk,
+        "membership": "full", "full_on": "2016-07-01", "org": world.branch_a.pk,
+        "residence_grid": world.grid_a.pk,
         "occupation": "rider", "status": "normal", "phone": "13912345678",
         **extra,
     }  # fmt: skip
@@ -179,8 +180,9 @@ def test_a_failure_in_the_middle_of_a_save_leaves_the_database_unchanged(world, 
     monkeypatch.setattr(MemberChange.objects, "create", broken)
     before = (Member.unscoped.count(), AuditEntry.unscoped.count())
     data = {"name": "周", "gender": "M", "ethnicity": "汉族", "birth_date": dt.date(1985, 6, 15),
-            "education": "bachelor", "joined_on": dt.date(2010, 7, 1), "org": world.branch_a,
-            "id_number": make_id_number()}  # fmt: skip
+            "education": "bachelor", "joined_on": dt.date(2010, 7, 1),
+            "full_on": dt.date(2011, 7, 1), "org": world.branch_a,
+            "id_number": make_id_number(gender="M")}  # fmt: skip
     with pytest.raises(RuntimeError):
         services.create_member(Actor(user=None), data)
     with pytest.raises(RuntimeError):

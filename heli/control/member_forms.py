@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from heli.control.forms import StyledForm, lookup_field
+from heli.members import dates
 from heli.members.models import Member
 from heli.orgs.models import OrgCategory, PartyOrg, Region, RegionKind
 
@@ -90,6 +91,12 @@ class MemberForm(StyledForm, forms.ModelForm):
             self.fields["phone"].help_text = _("Now %(mask)s. Leave empty to keep it.") % {
                 "mask": self.instance.phone_mask or "—"
             }
+            for name in dates.BITS:
+                if dates.month_only(self.instance.month_dates, name):
+                    self.fields[name].help_text = _(
+                        "Known only to the month (%(month)s). A date you change here is kept "
+                        "as the exact day."
+                    ) % {"month": dates.month_text(getattr(self.instance, name))}
         self.order_fields(
             [
                 "name",

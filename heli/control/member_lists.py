@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from heli.control.lists.columns import column, date_column, detail_link
+from heli.control.lists.columns import column, detail_link
 from heli.control.lists.export import exportable
 from heli.control.lists.filters import ChoiceFilter, TreeFilter, YearFilter, age_filter
 from heli.control.lists.page import ListPage, Search
@@ -23,6 +23,7 @@ from heli.members.choices import (
     MemberStatus,
     Occupation,
 )
+from heli.members.dates import member_date
 from heli.members.exporters import MemberExporter
 from heli.members.ledgers import Ledger, ledger_members
 from heli.members.models import Member
@@ -61,7 +62,8 @@ MEMBER_COLUMNS = (
     column("education", gettext_lazy("Education"), "get_education_display", sort="education"),
     column("membership", gettext_lazy("Membership"), "get_membership_display",
            sort="membership"),
-    date_column("joined_on", gettext_lazy("Date joined the Party"), "joined_on"),
+    column("joined_on", gettext_lazy("Date joined the Party"),
+           lambda member: member_date(member, "joined_on"), sort="joined_on", css="nowrap"),
     column("org", gettext_lazy("Organization holding the relationship"), "org.name",
            sort="org__path"),
     column("grid", gettext_lazy("Residence grid"), "residence_grid.name",

@@ -12,7 +12,7 @@ import datetime as dt
 import random
 
 from heli.demo import places
-from heli.members import idcard, sensitive
+from heli.members import dates, idcard, sensitive
 from heli.members.choices import (
     Education,
     FloatingDirection,
@@ -135,7 +135,10 @@ class PeopleMaker:
         number = self.id_number(area, born, gender)
         earliest = born + dt.timedelta(days=18 * 365 + 5)
         joined = earliest + dt.timedelta(days=rng.randrange(0, max(1, (TODAY - earliest).days)))
-        probationary = (TODAY - joined).days < 365
+        # A year's probation to the day (services.check_consistency): 365 days is a day short
+        # when the year has a 29 February.
+        full_on = dates.add_years(joined, 1)
+        probationary = full_on > TODAY
         phone = "1" + rng.choice("3456789") + "".join(str(rng.randrange(10)) for _ in range(9))
         member = Member(
             name=fields.pop("name", None) or self.name(),
@@ -145,7 +148,7 @@ class PeopleMaker:
             education=_weighted(rng, EDUCATION),
             joined_on=joined,
             membership=Membership.PROBATIONARY if probationary else Membership.FULL,
-            full_on=None if probationary else joined + dt.timedelta(days=365),
+            full_on=None if probationary else full_on,
             org=org,
             **fields,
         )

@@ -2,7 +2,8 @@
 
 An export is the import template filled in: the template's headers in its order (Chinese
 whatever the page's language: a file format, as the template's), choice values as the
-importer's Chinese labels, dates as dates, and each organization and place written as the
+importer's Chinese labels, dates as dates (a date known only to the month as the text
+2010-07, which imports back as that year-month), and each organization and place written as the
 importer finds it again in the same area (qualified by a higher one when names repeat). So
 “export in full, correct in Excel, import” updates the members it corrects and nothing else.
 """
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from heli.audit.services import Actor, record
 from heli.core import crypto
 from heli.core.exporters import Exporter
+from heli.members.dates import BITS, member_date
 from heli.members.imports.cells import quoted
 from heli.members.imports.columns import CHOICE_CLASSES, COLUMNS, zh_labels
 from heli.members.imports.lookups import Lookups
@@ -75,6 +77,9 @@ class MemberExporter(Exporter):
                 "floating_place": m.floating_place, "floating_since": m.floating_since,
                 "notes": m.notes,
             }  # fmt: skip
+            if m.month_dates:  # dates known only to the month: 2010-07, as text
+                for key in BITS:
+                    values[key] = member_date(m, key)
             for key, by_code in labels.items():
                 values[key] = by_code.get(values[key], values[key])
             for key in TEXT_KEYS:

@@ -3,16 +3,19 @@ history (MemberChange) and the audit log."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from heli.audit.services import Actor, changed_fields, record
-from heli.members import idcard, sensitive
-from heli.members.choices import FloatingDirection, MemberStatus
+from heli.core import crypto
+from heli.members import dates, idcard, sensitive
+from heli.members.choices import FloatingDirection, Gender, Membership, MemberStatus
 from heli.members.models import Member, MemberChange
 
 SENSITIVE_INPUTS = ("id_number", "phone")
@@ -22,37 +25,169 @@ class EditConflict(Exception):
     """Someone else saved the member since this edit began (optimistic locking)."""
 
 
-def check_consistency(member: Member, id_number: str | None) -> None:
-    """Rules that span fields: ID birth date, probation dates, floating details."""
+# Probation (预备期) of one year, by the constitution in force on the joining day: the 8th
+# Congress's (1956-09-26 .. 1969-04-13) and the 11th's onwards (from 1977-08-18). Before 1956
+# it varied by class of origin; the 9th and 10th Congress constitutions had none.
+EIGHTH_CONGRESS = (dt.date(1956, 9, 26), dt.date(1969, 4, 13))
+ELEVENTH_CONGRESS = dt.date(1977, 8, 18)
+OLDEST = 110  # years: an older member is a typing error in the birth date
+DATE_FIELDS = ("birth_date", "joined_on", "full_on", "reported_on", "floating_since")
+NEVER = dt.date.min
+BIRTH_BIT, JOINED_BIT, FULL_BIT = (dates.BITS[f] for f in ("birth_date", "joined_on", "full_on"))
+
+
+def probation_applies(joined: dt.date, monthly: bool = False) -> bool:
+    """Whether the one-year probation rule held on the joining day (a year-month counts only
+    when the whole month is under the rule)."""
+    last = dates.latest(joined, monthly)
+    return joined >= ELEVENTH_CONGRESS or (
+        EIGHTH_CONGRESS[0] <= joined and last < EIGHTH_CONGRESS[1]
+    )
+
+
+def check_consistency(
+    member: Any, id_number: str | None, *, today: dt.date | None = None, judge_full_on: bool = True
+) -> None:
+    """Rules that span fields, for any member record: the form and the import share them.
+
+    `member` is a Member or an import row (the same attributes, `month_dates` included).
+    Dates known only to the month are compared by month, so no rule fails on a day nobody
+    recorded. The rules: the birth date and gender agree with the ID number (its 17th digit:
+    odd for men); no date lies in the future; the member joined at 18 or older (党章: 年满十八
+    岁) and is not older than 110; full membership comes after joining, and, where the
+    one-year probation applied (joined from 1977-08-18 on, or 1956-09-26 .. 1969-04-13, see
+    `probation_applies`), not before a year has passed; a probationary member has no 转正日期
+    and is not more than a year past the probation year (one year's extension at most); a full
+    member under that rule has a 转正日期 once the probation year has passed (not judged when
+    `judge_full_on` is false: an import whose file has no 转正日期 column). Then the floating
+    and reporting details.
+    """
     errors: dict[str, list[str]] = {}
+
+    def error(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    # The import calls this for every row: cheap tests first (years apart), dates worked
+    # out only when a rule may fail.
+    today = today or timezone.localdate()
+    mask = member.month_dates
+    born, joined, full = member.birth_date, member.joined_on, member.full_on
+    born_m = bool(mask & BIRTH_BIT)
+    joined_m = bool(mask & JOINED_BIT)
     if id_number:
-        born = idcard.birth_date(idcard.normalize(id_number))
-        if born and member.birth_date and born != member.birth_date:
-            errors.setdefault("birth_date", []).append(
+        number = id_number if idcard.SHAPE.match(id_number) else idcard.normalize(id_number)
+        exact = idcard.birth_date(number)
+        if exact and born and (exact != born if not born_m else not dates.same_month(exact, born)):
+            error(
+                "birth_date",
                 _("The birth date does not match the ID number (%(date)s).")
-                % {"date": born.isoformat()}
+                % {"date": exact.isoformat()},
             )
-    if member.joined_on and member.birth_date and member.joined_on <= member.birth_date:
-        errors.setdefault("joined_on", []).append(_("The joining date must be after birth."))
-    if member.full_on and member.joined_on and member.full_on < member.joined_on:
-        errors.setdefault("full_on", []).append(_("A member becomes full only after joining."))
+        if member.gender and idcard.SHAPE.match(number) and member.gender != idcard.gender(number):
+            error(
+                "gender",
+                _("The gender does not match the ID number: its 17th digit means %(gender)s.")
+                % {"gender": Gender(idcard.gender(number)).label},
+            )
+    days = (born, joined, full, member.reported_on, member.floating_since)
+    if max(day or NEVER for day in days) > today:
+        for field, day in zip(DATE_FIELDS, days, strict=True):
+            if day is not None and day > today:
+                label = capfirst(Member._meta.get_field(field).verbose_name)
+                shown = dates.shown(day, mask, field)
+                error(field, _("%(field)s %(date)s is later than today.") % {
+                    "field": label, "date": shown
+                })  # fmt: skip
+    if (
+        born
+        and today.year - born.year > OLDEST
+        and dates.add_years(dates.latest(born, born_m), OLDEST + 1) <= today
+    ):
+        error("birth_date", _("By this birth date the member is over 110 years old."))
+    if joined and born and joined <= born:
+        error("joined_on", _("The joining date must be after birth."))
+    elif joined and born and joined.year - born.year <= 18:
+        adult = dates.add_years(born, 18)
+        if dates.before_by(joined, joined_m, adult, born_m):
+            error(
+                "joined_on",
+                _(
+                    "The member joined before their 18th birthday (%(date)s): the Party "
+                    "Constitution admits only people aged 18 or over."
+                )
+                % {"date": dates.shown(adult, mask & BIRTH_BIT, "birth_date")},
+            )
+    if full and joined and full < joined:
+        error("full_on", _("A member becomes full only after joining."))
+    if joined and probation_applies(joined, joined_m):
+        _check_probation(member, today, judge_full_on, error)
     if member.status == MemberStatus.FLOATING:
         if member.floating_direction not in FloatingDirection.values:
-            errors.setdefault("floating_direction", []).append(
-                _("A floating member needs a direction (outflow or inflow).")
+            error(
+                "floating_direction", _("A floating member needs a direction (outflow or inflow).")
             )
         if not member.floating_place:
-            errors.setdefault("floating_place", []).append(
-                _("A floating member needs the place they went to or came from.")
+            error(
+                "floating_place", _("A floating member needs the place they went to or came from.")
             )
     elif member.floating_direction:
-        errors.setdefault("status", []).append(
-            _("Only a floating member has a floating direction.")
-        )
+        error("status", _("Only a floating member has a floating direction."))
     if member.reported_on and not member.reported_to_id:
-        errors.setdefault("reported_to", []).append(_("Name the community the member reported to."))
+        error("reported_to", _("Name the community the member reported to."))
     if errors:
         raise ValidationError(errors)
+
+
+def _check_probation(member: Any, today: dt.date, judge_full_on: bool, error: Any) -> None:
+    """The one-year probation rules (see check_consistency), for a member under them."""
+    mask = member.month_dates
+    joined, full = member.joined_on, member.full_on
+    joined_m = bool(mask & JOINED_BIT)
+    if member.membership == Membership.PROBATIONARY:
+        if full:
+            error(
+                "full_on",
+                _(
+                    "A probationary member has no date of becoming full: clear it, or set the "
+                    "membership to full member."
+                ),
+            )
+        elif dates.add_years(dates.latest(joined, joined_m), 2) < today:
+            error(
+                "membership",
+                _(
+                    "The probation year ended in %(date)s, more than a year ago (it can be "
+                    "extended by a year at most): the member should have been made full or had "
+                    "their probation ended. Correct the membership."
+                )
+                % {"date": _year_after(joined, mask)},
+            )
+    elif full:
+        if full >= joined and full.year - joined.year < 2:
+            ends = dates.add_years(joined, 1)
+            if dates.before_by(full, bool(mask & FULL_BIT), ends, joined_m):
+                error(
+                    "full_on",
+                    _(
+                        "A member becomes full a year after joining at the earliest "
+                        "(%(date)s): the probation lasts one year."
+                    )
+                    % {"date": _year_after(joined, mask)},
+                )
+    elif judge_full_on and dates.add_years(dates.latest(joined, joined_m), 1) < today:
+        error(
+            "full_on",
+            _(
+                "A full member needs the date they became full (the probation year ended in "
+                "%(date)s)."
+            )
+            % {"date": _year_after(joined, mask)},
+        )
+
+
+def _year_after(joined: dt.date, mask: int) -> str:
+    """The end of the probation year as the member's dates are shown (2011-07 for 2010-07)."""
+    return dates.shown(dates.add_years(joined, 1), mask & JOINED_BIT, "joined_on")
 
 
 def _apply_sensitive(member: Member, data: dict[str, Any]) -> None:
@@ -113,8 +248,11 @@ def update_member(
     old_masks = (current.id_mask, current.phone_mask)
     for name, value in plain.items():
         setattr(current, name, value)
+        if name in dates.BITS and value != before[name]:
+            # A date edited in the form is exact (a year-month came from an import).
+            current.month_dates = dates.with_bit(current.month_dates, name, False)
     _apply_sensitive(current, data)
-    check_consistency(current, data.get("id_number"))
+    check_consistency(current, data.get("id_number") or crypto.decrypt(current.id_cipher))
     current.full_clean(exclude=["id_cipher", "id_digest", "phone_cipher"], validate_unique=False)
     diff = changed_fields(before, plain)
     if (current.id_mask, current.phone_mask) != old_masks or data.get("id_number"):
@@ -165,6 +303,7 @@ def set_floating(actor: Actor, member: Member, *, direction: str, place: str, si
     before = {"status": current.status, "floating_direction": current.floating_direction}
     current.status, current.floating_direction = MemberStatus.FLOATING, direction
     current.floating_place, current.floating_since = place, since
+    current.month_dates = dates.with_bit(current.month_dates, "floating_since", False)
     current.version += 1
     current.save()
     after = {"status": current.status, "floating_direction": direction}

@@ -31,7 +31,7 @@ def _secretarys_station() -> Station:
 def test_an_unknown_person_is_confirmed_registered_and_joins_a_nearby_branch(zone, new_context):
     station = _secretarys_station()
     born = dt.date(1992, 4, 18)
-    number = make_id_number(born)
+    number = make_id_number(born, "F")
 
     phone = new_context(**PHONE).new_page()
     phone.goto(f"/s/{station.token}/")
@@ -53,6 +53,7 @@ def test_an_unknown_person_is_confirmed_registered_and_joins_a_nearby_branch(zon
     page.locator("#id_education").select_option("high_school")
     pick(page, "id_org", "石板村", SANDU)
     page.locator("#id_joined_on").fill("2015-07-01")
+    page.locator("#id_full_on").fill("2016-07-01")
     page.locator("#id_floating_place").fill("贵州省三都水族自治县")
     page.locator("main form button.btn-party").click()
 

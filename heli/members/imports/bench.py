@@ -137,7 +137,12 @@ def write_file(path: Path, rows: int, grids: list[str], branches: list[str]) -> 
             "floating_direction": "流出" if floating else "",
             "floating_place": "上海市浦东新区" if floating else "",
         }
-        dates = {"birth_date": born, "joined_on": joined}
+        # A year's probation: a 正式党员 has a 转正日期 (services.check_consistency).
+        dates = {
+            "birth_date": born,
+            "joined_on": joined,
+            "full_on": joined.replace(year=joined.year + 1),
+        }
         for c, column in enumerate(COLUMNS):
             if column.key in dates:
                 day = dates[column.key]

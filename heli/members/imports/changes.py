@@ -5,7 +5,8 @@ column the file has replaces the stored value, so a cell emptied in Excel emptie
 (or sets the default a new member would get: 正式党员, 其他, 正常; gender from the ID number);
 a column the file does not have leaves the field as it is. The ID number is the key rows are
 matched by and never changes. A row that would change nothing is counted as unchanged and
-not saved at all.
+not saved at all. A year-month (2023.05) in the month of a stored exact date (2023-05-12)
+is no change: the exact date stays. Year-months are shown as 2023-05 (heli.members.dates).
 
 For each update the planner keeps what the save needs (member, version checked, new values,
 the history row in `services.update_member`'s shape) and, for the page, up to CHANGE_LIMIT
@@ -15,13 +16,16 @@ them (Chinese labels, names of organizations and places, masked phone numbers).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy
 
 from heli.core import crypto
 from heli.core.pinyin import initials
-from heli.members.imports.columns import CHOICE_CLASSES, DATE_COLUMNS, HEADER_OF, zh_labels
+from heli.members import dates
+from heli.members.dates import BITS, same_month
+from heli.members.imports.columns import CHOICE_CLASSES, HEADER_OF, zh_labels
 from heli.members.imports.lookups import HeldNodes, Lookups
 from heli.members.imports.matching import COMPARED, Current, storable
 from heli.members.imports.problems import shown
@@ -82,9 +86,14 @@ class Planner:
         member = row.member
         assert member is not None
         changed = []
+        old_months = member.month_dates
         for i, attribute, key in self.compared:
             old, new = member.values[i], getattr(row, attribute)
-            if old != new and not (key in TEXT_KEYS and _same_text(old, new)):
+            if key in BITS:
+                new = self._month_only(row, key, old, new)
+                if old != new or (old_months ^ row.month_dates) & BITS[key]:
+                    changed.append((attribute, key, old, new))
+            elif old != new and not (key in TEXT_KEYS and _same_text(old, new)):
                 changed.append((attribute, key, old, new))
         phone = self._phone(row.phone, member) if self.phone else None
         if not changed and phone is None:
@@ -93,18 +102,39 @@ class Planner:
         self.plan.updates += 1
         values: dict[str, object] = {}
         history: dict[str, list] = {}
+        months = row.month_dates
+        if months != old_months:
+            values["month_dates"] = months
         for attribute, key, old, new in changed:
             values[attribute] = storable(new)
             if key == "name":  # what Member.save() keeps beside the name, for the search
                 values["name_initials"] = initials(new)[: Member.INITIALS_LENGTH]
-            history[key] = [self._plain(key, old), self._plain(key, new)]
-            self._show(row.number, member, key, self._text(key, old), self._text(key, new))
+            history[key] = [self._plain(key, old, old_months), self._plain(key, new, months)]
+            old_text, new_text = self._text(key, old, old_months), self._text(key, new, months)
+            self._show(row.number, member, key, old_text, new_text)
         if phone is not None:
             values |= phone
             # Phones appear in history and on the page only masked, as in update_member.
             history["phone"] = [member.phone_mask, phone["phone_mask"]]
             self._show(row.number, member, "phone", member.phone_mask, phone["phone_mask"])
         return (row.number, member.pk, member.version, member.id_mask, values, history)
+
+    @staticmethod
+    def _month_only(row: Row, key: str, old: dt.date | None, new: dt.date | None) -> object:
+        """The date an update stores: a year-month in the month of the stored exact date
+        says nothing new, so the stored date (and its exactness) stays."""
+        bit = BITS[key]
+        if (
+            row.month_dates & bit
+            and old is not None
+            and new is not None
+            and row.member is not None
+            and not row.member.month_dates & bit
+            and same_month(old, new)
+        ):
+            row.month_dates &= ~bit
+            return old
+        return new
 
     def _phone(self, phone: str, member: Current) -> dict | None:
         """The stored form of a changed phone (all empty for a cleared one), None if equal.
@@ -127,24 +157,27 @@ class Planner:
     def _name(self, key: str, pk: int) -> str:
         return self.indexes[key].name_of(pk) or self.held.name(key, pk)
 
-    def _plain(self, key: str, value: object) -> object:
-        """A value as update_member's history keeps it: codes, ISO dates, names of nodes."""
+    def _plain(self, key: str, value: object, month_dates: int = 0) -> object:
+        """A value as update_member's history keeps it: codes, ISO dates (year-months as
+        2023-05), names of nodes."""
         if value is None:
             return None
         if key in HELD_ATTRIBUTE:
             return self._name(key, value)
+        if key in BITS:
+            return dates.shown(value, month_dates, key)
         return str(value)
 
-    def _text(self, key: str, value: object) -> str:
-        """A value as the file writes it, for the page."""
+    def _text(self, key: str, value: object, month_dates: int = 0) -> str:
+        """A value as the file writes it, for the page (year-months as 2023-05)."""
         if value is None or value == "":
             return ""
         if key in HELD_ATTRIBUTE:
             return self._name(key, value)
         if key in self.labels:
             return self.labels[key].get(value, value)
-        if key in DATE_COLUMNS:
-            return value.isoformat()
+        if key in BITS:
+            return dates.shown(value, month_dates, key)
         return shown(key, value)
 
     def _show(self, number: int, member: Current, key: str, old: str, new: str) -> None:

@@ -37,7 +37,10 @@ COMPARED: tuple[tuple[str, str], ...] = (
     ("floating_direction", "floating_direction"), ("floating_place", "floating_place"),
     ("floating_since", "floating_since"), ("notes", "notes"),
 )  # fmt: skip
-LOADED = ("id", "version", "id_mask", "phone_digest", "phone_mask", *(a for a, _k in COMPARED))
+LOADED = (
+    "id", "version", "id_mask", "phone_digest", "phone_mask", "month_dates",
+    *(a for a, _k in COMPARED),
+)  # fmt: skip
 
 DELETED = "deleted"
 ELSEWHERE = "elsewhere"
@@ -53,6 +56,7 @@ class Current:
     phone_digest: str
     phone_mask: str
     values: tuple  # the COMPARED attributes, in that order
+    month_dates: int = 0  # the stored dates known only to the month (heli.members.dates)
 
     @property
     def name(self) -> str:
@@ -90,8 +94,10 @@ class Registry:
                     digest_of[pk] = digest
                     visible.append(pk)
             seen = Member.objects.filter(pk__in=visible).values_list(*LOADED).order_by()
-            for pk, version, id_mask, phone_digest, phone_mask, *values in seen:
-                current = Current(pk, version, id_mask, phone_digest, phone_mask, tuple(values))
+            for pk, version, id_mask, phone_digest, phone_mask, monthly, *values in seen:
+                current = Current(
+                    pk, version, id_mask, phone_digest, phone_mask, tuple(values), monthly
+                )
                 registry.current[digest_of.pop(pk)] = current
             for digest in digest_of.values():  # registered, but not in the uploader's area
                 registry.taken[digest] = ELSEWHERE

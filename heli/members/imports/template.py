@@ -37,18 +37,37 @@ def _both(first: str, second: str) -> str:
 
 
 def _descriptions() -> dict[str, str]:
-    dates = _("A date: 2024-07-01, 2024/7/1, 2024.7.1, 2024年7月1日, 20240701 or an Excel date.")
+    dates = _both(
+        _("A date: 2024-07-01, 2024/7/1, 2024.7.1, 2024年7月1日, 20240701 or an Excel date."),
+        _(
+            "If only the year and month are known: 2024-07, 2024.07, 2024年7月 or 202407; it is "
+            "kept as that month and shown as 2024-07."
+        ),
+    )
     return {
         "name": _("The member's name, at most %(n)d characters.") % {"n": MAX_LENGTHS["name"]},
         "gender": _("男 or 女. Leave it empty to take it from the ID number."),
         "ethnicity": _("One of the 56 ethnic groups (汉族 may be written 汉)."),
-        "birth_date": _both(dates, _("Must match the ID number.")),
+        "birth_date": _both(
+            dates,
+            _(
+                "Must match the ID number; a year and month that match it take the exact day "
+                "from the ID number."
+            ),
+        ),
         "id_number": _("The 18-character number of the resident identity card."),
         "phone": _("A mainland mobile number, 11 digits."),
         "education": _("One of the values in the list on the right."),
         "joined_on": dates,
         "membership": _("正式党员 or 预备党员; empty means 正式党员."),
-        "full_on": _both(dates, _("Only for members who have become full members.")),
+        "full_on": _both(
+            dates,
+            _(
+                "Only for members who have become full members, at least a year after joining "
+                "(for members who joined from 1977-08-18 on, or between 1956-09-26 and "
+                "1969-04-13, when the probation was one year)."
+            ),
+        ),
         "org": _(
             "The exact name of the party organization holding the relationship, as in heli. "
             "If two organizations share the name, write a higher one before a slash: "
@@ -143,6 +162,14 @@ def _write_help(book, sheet, lists: dict[str, tuple[str, list[str]]]) -> dict[st
           "it in Excel and import the file: members matched by ID number are updated, and the "
           "check lists every change before you confirm. A masked export cannot be imported."),
         _("At most %(n)s members per file.") % {"n": f"{MAX_ROWS:,}"},
+        _("Dates known only to the year and month (入党时间 2010.07) are kept as that month and "
+          "shown as 2010-07 on every page and in exports. A year and month typed as a number "
+          "loses its last 0 in Excel (2010.10 becomes 2010.1, which could be January): format "
+          "the date columns as text before typing them."),
+        _("Each member is checked for plausibility: gender as the ID number's 17th digit says, "
+          "joined at 18 or older, no date later than today, not older than 110, 转正日期 at "
+          "least a year after 入党日期 where the one-year probation applied, a 正式党员 with a "
+          "转正日期 and a 预备党员 without one."),
     ]  # fmt: skip
     for i, note in enumerate(notes):
         sheet.write_string(notes_row + i, 0, str(note))

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_noop
 from heli.core import crypto
 from heli.members import idcard, phones
 from heli.members.choices import Membership, MemberStatus, Occupation
+from heli.members.dates import BITS, same_month
 from heli.members.imports.cells import DateReader, text, unquoted
 from heli.members.imports.columns import BY_KEY, HEADER_OF, MAX_LENGTHS, allowed_text, choice_maps
 from heli.members.imports.lookups import UNKNOWN, HeldNodes, Lookups, NameIndex
@@ -134,6 +135,7 @@ CHOICE_DEFAULTS = {
     "floating_direction": "",
 }
 NOT_SEEN = -3
+BIRTH_BIT = BITS["birth_date"]
 DELETED_MESSAGE = gettext_noop(
     "A member with this ID number was deleted from the registry. Ask the district to restore "
     "that record instead of importing it again."
@@ -175,6 +177,10 @@ class RowValidator:
         self.date_at = tuple(self.index_of[key] for key in DATE_KEYS)
         self.id_at = self.index_of["id_number"]
         self.date_plan = tuple((key, self.index_of[key], BY_KEY[key].required) for key in DATE_KEYS)
+        self.month_plan = tuple((BITS[key], self.index_of[key]) for key in DATE_KEYS)
+        # The month-only bits an update row keeps from the stored record (columns not in file).
+        self.kept_bits = sum(BITS[key] for key in DATE_KEYS if key not in positions)
+        self.judge_full_on = "full_on" in positions
         self.lookups = lookups
         self.indexes = lookups.indexes()
         self.problems = problems
@@ -231,17 +237,13 @@ class RowValidator:
         return CHOICE_DEFAULTS.get(key, "")
 
     def _date_problem(self, number: int, key: str, value: object) -> None:
-        if value == "" or value is None:
+        reason = self.dates.reason(value)
+        if not reason:
             if BY_KEY[key].required:
                 self._missing(number, key)
             return
         shown_text = text(value)
-        self._problem(
-            number,
-            key,
-            shown_text,
-            _("“%(value)s” is not a date; write it like 2024-07-01.") % {"value": shown_text},
-        )
+        self._problem(number, key, shown_text, _(reason) % {"value": shown_text})
 
     def _lookup(self, number: int, key: str, value: str, index: NameIndex) -> int | None:
         if not value:
@@ -335,6 +337,17 @@ class RowValidator:
                 if day is None and (required or cells[i] != ""):
                     self._date_problem(number, key, cells[i])
         born, joined, full, reported, since = dates
+        month_dates = 0
+        if self.dates.monthly:  # the file has year-months: which of this row's are
+            monthly = self.dates.monthly
+            for bit, i in self.month_plan:
+                if cells[i] in monthly:
+                    month_dates |= bit
+            if month_dates & BIRTH_BIT and id_number:
+                # A year-month birth date that agrees with the ID number takes its exact day.
+                exact = idcard.birth_date(id_number)
+                if exact is not None and born is not None and same_month(exact, born):
+                    born, month_dates = exact, month_dates & ~BIRTH_BIT
 
         if not name or len(name) > 50:
             name = self._text_problem(number, "name", name)
@@ -373,10 +386,12 @@ class RowValidator:
             number, name, gender, ethnicity, born, id_number, digest, self._phone(number, phone),
             education, joined, membership, full, org_id, grid_id, employer, chain_id,
             occupation, status, reported_id, reported, direction, place, since, notes, member,
+            month_dates,
         )  # fmt: skip
         if member is not None:
             for i, attribute in self.kept:
                 setattr(row, attribute, member.values[i])
+            row.month_dates |= member.month_dates & self.kept_bits
         self._consistency(number, cells, row)
         if row.org_id in self.lookups.external_orgs and not (
             row.residence_grid_id or row.reported_to_id
@@ -400,7 +415,9 @@ class RowValidator:
 
     def _consistency(self, number: int, cells: list, row: Row) -> None:
         try:
-            check_consistency(row, row.id_number or None)
+            check_consistency(
+                row, row.id_number or None, today=self.today, judge_full_on=self.judge_full_on
+            )
         except ValidationError as exc:
             for key, messages in exc.message_dict.items():
                 if key in self._bad:  # already explained by the cell's own problem
