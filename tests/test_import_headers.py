@@ -231,7 +231,7 @@ def test_the_templates_example_row_is_skipped_with_a_warning(world):
     example = [c.example for c in COLUMNS]
     mine = {"name": "王一", "ethnicity": "汉族", "birth_date": BORN.isoformat(),
             "id_number": make_id_number(BORN), "education": "大学本科", "joined_on": "2012-07-01",
-            "org": world.branch_a.name}  # fmt: skip
+            "full_on": "2013-07-01", "org": world.branch_a.name}  # fmt: skip
     row = [mine.get(column.key, "") for column in COLUMNS]
     job = upload(world.users["town_admin"], roster(headers, [example, row]))
     assert job.status == JobStatus.CHECKED, job.errors

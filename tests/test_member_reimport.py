@@ -414,7 +414,7 @@ def test_the_template_filled_in_below_its_example_imports_only_the_new_row(world
     sheet = book["党员信息"]
     example = [cell.value for cell in sheet[2]]
     mine = list(example)
-    mine[0], mine[4] = "周敏", make_id_number(dt.date(1985, 6, 15))
+    mine[0], mine[4] = "周敏", make_id_number(dt.date(1985, 6, 15), gender="M")
     sheet.append(mine)
     buffer = io.BytesIO()
     book.save(buffer)
