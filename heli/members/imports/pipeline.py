@@ -63,8 +63,9 @@ class ZoneChanged(Exception):
 def check(path: Path, kind: str, progress: Progress = _quiet, stage: Path | None = None) -> Outcome:
     """Validate every row in the active scope. With `stage`, a valid file's rows are left
     there ready to save (nothing is left when there is a problem). FileRefused for bad files."""
-    sheet = open_sheet(path, kind)
+    sheet = open_sheet(path, kind, heartbeat=lambda: progress(0, 0))
     problems = Problems()
+    problems.warnings.extend(sheet.warnings)  # hidden rows and columns: shown, not errors
     lookups = Lookups.load()
     total, count = sheet.estimated_rows, 0
     progress(0, total)
