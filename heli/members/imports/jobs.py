@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from heli.audit.services import Actor
 from heli.core.claims import claim_first
 from heli.core.scoping import activate
+from heli.env import envint
 from heli.members.import_models import QUEUED, ImportJob, JobStatus
 from heli.members.imports import files, pipeline
 from heli.members.imports.files import FileRefused
@@ -38,7 +39,7 @@ from heli.members.imports.staging import StageError
 log = logging.getLogger(__name__)
 
 # A running job whose progress has not moved for this long, and whose lock nobody holds, lost
-# its worker.
+# its worker (HELI_IMPORT_STALE_SECONDS changes it, for tests).
 STALE_AFTER = dt.timedelta(seconds=60)
 # A phase whose worker died this many times is not started again.
 MAX_ATTEMPTS = 2
@@ -255,11 +256,15 @@ def _finish(job: ImportJob, status: str, **fields) -> None:
         setattr(job, name, value)
 
 
+def stale_after() -> dt.timedelta:
+    return dt.timedelta(seconds=envint("HELI_IMPORT_STALE_SECONDS", int(STALE_AFTER.seconds)))
+
+
 def requeue_stale(now: dt.datetime | None = None) -> int:
     """Queue again the jobs of workers that died mid-phase (a save that died rolled back), or
     fail those whose phase already died MAX_ATTEMPTS times. A job whose lock a live worker
     holds is left alone, however long it has been quiet."""
-    cutoff = (now or timezone.now()) - STALE_AFTER
+    cutoff = (now or timezone.now()) - stale_after()
     moved = 0
     stale = Q(updated_at__lt=cutoff)
     for job in ImportJob.unscoped.filter(stale, status__in=list(QUEUE_OF)).order_by("created_at"):
