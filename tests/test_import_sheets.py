@@ -6,6 +6,7 @@ the reading child's limits failing with a message that names them."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import pytest
 import xlsxwriter
 
 from heli.members.import_models import JobStatus
-from heli.members.imports import extract, files, reader
+from heli.members.imports import extract, files, reader, sandbox
 from heli.members.imports.files import FileRefused
 from heli.members.imports.reader import open_sheet
 from tests.test_member_import import HEADERS, _key, make_xlsx, member_row, run_check
@@ -293,6 +294,45 @@ def test_a_million_formatted_blank_rows_cost_little_and_do_not_count_toward_the_
     rows = list(sheet.numbered())
     assert time.monotonic() - started < 20
     assert sheet.estimated_rows == 5 and [n for n, _cells in rows] == [2, 3, 4, 5, 6]
+
+
+def formulas_showing_nothing(world, rows: int) -> bytes:
+    """Five members, then `rows` rows of 20 formulas that show "" (as Excel writes them), in a
+    sheet that declares its used range down to row 1,048,576."""
+    source = zipfile.ZipFile(io.BytesIO(far_blank_rows(world, 0)))
+    letters = [chr(65 + c) for c in range(20)]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                head, tail = data.decode().split("</sheetData>")
+                head = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:V1048576"/>', head)
+                empty = "".join(
+                    f'<row r="{r}">'
+                    + "".join(f'<c r="{c}{r}" t="str"><f>""</f><v></v></c>' for c in letters)
+                    + "</row>"
+                    for r in range(8, 8 + rows)
+                )
+                data = (head + empty + "</sheetData>" + tail).encode()
+            out.writestr(item, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db
+def test_formulas_showing_nothing_below_the_data_are_cut_off_before_reading(
+    world, tmp_path, monkeypatch
+):
+    path, kind = upload(tmp_path, formulas_showing_nothing(world, 20_000), "党员.xlsx")
+    part = "xl/worksheets/sheet1.xml"
+    copy = sandbox.trimmed(str(path), part, "A1:V1048576", str(tmp_path / "cut.xlsx"))
+    with zipfile.ZipFile(copy) as archive:
+        xml = archive.read(part)
+    assert b'<row r="6"' in xml and b'<row r="8"' not in xml and xml.endswith(b"</worksheet>")
+    monkeypatch.setattr(reader, "MAX_ROWS", 5)
+    sheet = open_sheet(path, kind)
+    assert sheet.estimated_rows == 5 and len(list(sheet.numbered())) == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.xlsx", "党员.xlsx"]
 
 
 @pytest.mark.django_db

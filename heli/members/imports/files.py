@@ -27,7 +27,9 @@ from django.utils.translation import gettext as _
 
 from heli.env import envint, envstr
 
-MAX_UNCOMPRESSED = 500 * 1024 * 1024
+# A sheet with formulas showing "" in 20 columns down to row 1,048,576 expands to about 1 GB of
+# XML; the reading child (imports.extract) bounds what such a file can cost.
+MAX_UNCOMPRESSED = 2 * 1024 * 1024 * 1024
 MAX_RATIO = 100
 # Members smaller than this are never bombs, whatever their ratio (a run of spaces in a tiny
 # styles.xml can compress 100-fold).
