@@ -29,7 +29,7 @@ from django.db import OperationalError
 from django.utils.translation import gettext as _
 
 from heli.env import envint
-from heli.members.imports import sandbox
+from heli.members.imports import files, sandbox
 from heli.members.imports.files import FileRefused
 
 HEARTBEAT_EVERY = 5.0  # seconds
@@ -70,11 +70,13 @@ def extract(
     heartbeat: Callable[[], None] = _nothing,
 ) -> Extract:
     """Read `sheet` (default: the first data sheet) of the workbook into `out`."""
+    trim = files.trimmed_path_for(path)
     request = {
         "path": str(path),
         "kind": kind,
         "sheet": sheet,
         "out": str(out),
+        "trim": str(trim),
         "memory_mb": memory_mb(),
     }
     env = {"PATH": os.environ.get("PATH", ""), "RUST_BACKTRACE": "0", "LANG": "C.UTF-8"}
@@ -91,6 +93,7 @@ def extract(
         if child.poll() is None:
             child.kill()
             child.wait()
+        trim.unlink(missing_ok=True)
     lines = [json.loads(line) for line in output.splitlines() if line.strip()]
     first = lines[0] if lines else {}
     if "error" in first:

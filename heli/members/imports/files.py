@@ -110,11 +110,16 @@ def rows_path_for(upload: Path) -> Path:
     return upload.with_name(upload.name + ".rows")
 
 
+def trimmed_path_for(upload: Path) -> Path:
+    """Where the reading child writes a copy of a workbook cut after its last value."""
+    return upload.with_name(upload.name + ".trimmed.xlsx")
+
+
 def remove_upload(job_id: uuid.UUID | str) -> None:
-    """The clear-text upload and the rows read from it."""
+    """The clear-text upload and what was read from it."""
     upload = upload_path(job_id)
-    upload.unlink(missing_ok=True)
-    rows_path_for(upload).unlink(missing_ok=True)
+    for path in (upload, rows_path_for(upload), trimmed_path_for(upload)):
+        path.unlink(missing_ok=True)
 
 
 def remove_all(job_id: uuid.UUID | str) -> None:

@@ -365,7 +365,7 @@ def main(request: dict) -> None:
                 dimension = xlsx_dimension(archive, part) if part else None
         _say(sheets=sheets, name=name, part=part, dimension=dimension)
         if part is not None:
-            path = trimmed(path, part, dimension, request["out"] + ".xlsx")
+            path = trimmed(path, part, dimension, request["trim"])
             if path != request["path"]:
                 book = python_calamine.CalamineWorkbook.from_path(path)
         sheet = book.get_sheet_by_name(name)
