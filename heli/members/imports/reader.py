@@ -25,6 +25,7 @@ import io
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -137,7 +138,7 @@ def open_sheet(
     else:
         found = extract(path, kind, rows_path_for(path), sheet, heartbeat or _nothing)
         name, sheets, hidden, count = found.name, found.sheets, found, found.count
-        rows = lambda: read_rows(found.rows)  # noqa: E731
+        rows = partial(read_rows, found.rows)
     header_row, positions, header = _find_header(_from_top(rows()))
     above = sum(1 for _row in itertools.takewhile(lambda row: row[0] <= header_row, rows()))
     below = count - above
