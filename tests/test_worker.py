@@ -145,7 +145,7 @@ def test_jobs_left_running_by_a_dead_worker_are_queued_again(world):
     job = queue(world.users["town_admin"], make_xlsx([member_row(world)]))
     jobs.claim(job)
     assert jobs.requeue_stale() == 0
-    later = timezone.now() + jobs.STALE_AFTER + dt.timedelta(minutes=1)
+    later = timezone.now() + jobs.stale_after() + dt.timedelta(seconds=1)
     assert jobs.requeue_stale(now=later) == 1
     assert ImportJob.unscoped.get(pk=job.pk).status == JobStatus.QUEUED_CHECK
 

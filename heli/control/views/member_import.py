@@ -37,7 +37,7 @@ RECENT_JOBS = 20
 class UploadForm(StyledForm, forms.Form):
     file = forms.FileField(
         label=gettext_lazy("Excel or CSV file"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv"}),
     )
 
     def __init__(self, *args, **kwargs):

@@ -1,20 +1,24 @@
 """Where uploads are kept, and refusing files that are not what they claim to be.
 
-A file is accepted only when its name AND its content say .xlsx or .csv: an .xlsx must be a
-zip holding `[Content_Types].xml` and `xl/workbook.xml`, and must not expand to more than
-MAX_UNCOMPRESSED bytes or by more than MAX_RATIO for any member (a zip bomb would exhaust the
-worker's memory); a .csv must decode as UTF-8 (with or without BOM) or GB18030 and hold no NUL
-byte. Uploads hold ID numbers in clear, so they live in a private directory and are deleted
-as soon as their job no longer needs them (the upload right after a successful check: the
-save works from the encrypted stage file).
+A file is accepted only when its name AND its content say .xlsx, .xls, .ods or .csv: an .xlsx
+must be a zip holding `[Content_Types].xml` and `xl/workbook.xml`, an .ods a zip whose
+`mimetype` is OpenDocument's spreadsheet type and that holds `content.xml`; neither may expand
+to more than MAX_UNCOMPRESSED bytes or by more than MAX_RATIO for any member (a zip bomb would
+exhaust the worker's memory). An .xls must be an OLE2 compound file (its signature); a .csv
+must decode as UTF-8 (with or without BOM) or GB18030 and hold no NUL byte. Uploads hold ID
+numbers in clear, so they live in a private directory and are deleted as soon as their job no
+longer needs them (the upload right after a successful check: the save works from the
+encrypted stage file), with the rows read from them (`rows_path_for`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import uuid
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from django.conf import settings
@@ -23,13 +27,18 @@ from django.utils.translation import gettext as _
 
 from heli.env import envint, envstr
 
-MAX_UNCOMPRESSED = 500 * 1024 * 1024
+# A sheet with formulas showing "" in 20 columns down to row 1,048,576 expands to about 1 GB of
+# XML; the reading child (imports.extract) bounds what such a file can cost.
+MAX_UNCOMPRESSED = 2 * 1024 * 1024 * 1024
 MAX_RATIO = 100
 # Members smaller than this are never bombs, whatever their ratio (a run of spaces in a tiny
 # styles.xml can compress 100-fold).
 RATIO_FLOOR = 1024 * 1024
 XLSX_REQUIRED = ("[Content_Types].xml", "xl/workbook.xml")
-KINDS = {".xlsx": "xlsx", ".csv": "csv"}
+ODS_REQUIRED = ("mimetype", "content.xml")
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+OLE2_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
+KINDS = {".xlsx": "xlsx", ".xls": "xls", ".ods": "ods", ".csv": "csv"}
 
 
 class FileRefused(Exception):
@@ -57,13 +66,13 @@ def too_large() -> FileRefused:
 
 
 def kind_by_name(filename: str) -> str:
-    """'xlsx' or 'csv' from the file name, or FileRefused."""
+    """'xlsx', 'xls', 'ods' or 'csv' from the file name, or FileRefused."""
     kind = KINDS.get(Path(filename).suffix.lower())
     if kind is None:
         raise FileRefused(
             _(
-                "Only Excel workbooks (.xlsx) and CSV files (.csv) can be imported. Older .xls "
-                "files: open them in Excel and save as .xlsx."
+                "Only Excel workbooks (.xlsx, .xls), OpenDocument spreadsheets (.ods) and CSV "
+                "files (.csv) can be imported. Save the sheet in one of these formats."
             )
         )
     return kind
@@ -95,8 +104,22 @@ def stage_path(job_id: uuid.UUID | str) -> Path:
     return import_dir() / f"{uuid.UUID(str(job_id))}.stage"
 
 
+def rows_path_for(upload: Path) -> Path:
+    """Where the rows read from an upload are kept for the check (see imports.extract): next
+    to it, as private, and removed with it."""
+    return upload.with_name(upload.name + ".rows")
+
+
+def trimmed_path_for(upload: Path) -> Path:
+    """Where the reading child writes a copy of a workbook cut after its last value."""
+    return upload.with_name(upload.name + ".trimmed.xlsx")
+
+
 def remove_upload(job_id: uuid.UUID | str) -> None:
-    upload_path(job_id).unlink(missing_ok=True)
+    """The clear-text upload and what was read from it."""
+    upload = upload_path(job_id)
+    for path in (upload, rows_path_for(upload), trimmed_path_for(upload)):
+        path.unlink(missing_ok=True)
 
 
 def remove_all(job_id: uuid.UUID | str) -> None:
@@ -104,8 +127,47 @@ def remove_all(job_id: uuid.UUID | str) -> None:
     stage_path(job_id).unlink(missing_ok=True)
 
 
+def lock_path(job_id: uuid.UUID | str) -> Path:
+    return import_dir() / f"{uuid.UUID(str(job_id))}.lock"
+
+
+@contextmanager
+def holding(job_id: uuid.UUID | str) -> Iterator[None]:
+    """Hold the job's lock while a worker runs one of its phases. The kernel lets go of it
+    when the process ends, however it ends (killed, out of memory), so a worker that finds a
+    job without news for a while can tell a dead worker's job (`held` is False) from one a
+    live worker is still busy with, e.g. a long save that keeps SQLite's write lock and so
+    cannot write its heartbeat."""
+    folder = import_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = lock_path(job_id)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        with suppress(BlockingIOError):  # taken: run anyway, the claim decided who runs
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
+def held(job_id: uuid.UUID | str) -> bool:
+    """Whether a live worker holds the job's lock."""
+    try:
+        fd = os.open(lock_path(job_id), os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def inspect(path: Path, filename: str) -> str:
-    """The file's kind ('xlsx' or 'csv') once name and content agree, or FileRefused."""
+    """The file's kind once name and content agree, or FileRefused."""
     kind = kind_by_name(filename)
     try:
         size = path.stat().st_size
@@ -117,6 +179,10 @@ def inspect(path: Path, filename: str) -> str:
         raise too_large()
     if kind == "xlsx":
         check_xlsx(path)
+    elif kind == "ods":
+        check_ods(path)
+    elif kind == "xls":
+        check_xls(path)
     else:
         decode_csv(path.read_bytes())
     return kind
@@ -126,27 +192,64 @@ def check_xlsx(path: Path) -> None:
     not_a_workbook = FileRefused(
         _("The file is named .xlsx but is not an Excel workbook. Save it from Excel again.")
     )
+    _check_zip(path, XLSX_REQUIRED, not_a_workbook).close()
+
+
+def check_ods(path: Path) -> None:
+    not_a_spreadsheet = FileRefused(
+        _(
+            "The file is named .ods but is not an OpenDocument spreadsheet. Save it from WPS "
+            "or LibreOffice again."
+        )
+    )
+    with _check_zip(path, ODS_REQUIRED, not_a_spreadsheet) as archive:
+        try:
+            with archive.open("mimetype") as member:
+                mimetype = member.read(len(ODS_MIMETYPE) + 2).strip()
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise not_a_spreadsheet from exc
+    if mimetype != ODS_MIMETYPE:
+        raise not_a_spreadsheet
+
+
+def check_xls(path: Path) -> None:
+    with path.open("rb") as data:
+        signature = data.read(len(OLE2_SIGNATURE))
+    if signature != OLE2_SIGNATURE:
+        raise FileRefused(
+            _(
+                "The file is named .xls but is not an Excel 97–2003 workbook. Save it from "
+                "Excel again."
+            )
+        )
+
+
+def _check_zip(path: Path, required: tuple[str, ...], refused: FileRefused) -> zipfile.ZipFile:
+    """The open archive once it holds the required members and is no zip bomb."""
     if not zipfile.is_zipfile(path):
-        raise not_a_workbook
+        raise refused
     try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
+        archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise not_a_workbook from exc
+        raise refused from exc
+    members = archive.infolist()
     names = {m.filename for m in members}
-    if any(required not in names for required in XLSX_REQUIRED):
-        raise not_a_workbook
+    if any(name not in names for name in required):
+        archive.close()
+        raise refused
     total = 0
     for member in members:
         total += member.file_size
         ratio = member.file_size / max(member.compress_size, 1)
         if total > MAX_UNCOMPRESSED or (member.file_size > RATIO_FLOOR and ratio > MAX_RATIO):
+            archive.close()
             raise FileRefused(
                 _(
                     "The workbook expands to far more data than it holds (a “zip bomb”); it "
                     "was refused. Save the data again as a new workbook."
                 )
             )
+    return archive
 
 
 def decode_csv(data: bytes) -> str:

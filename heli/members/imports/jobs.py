@@ -4,6 +4,13 @@ so two workers never run the same job; PostgreSQL first skips rows another worke
 
 A worker runs a job in the uploader's scope and language: it sees exactly the organizations
 and places the uploader sees, and writes its problems in the uploader's language.
+
+A worker can die mid-phase (killed, out of memory, the machine restarted). While it runs a
+phase it holds the job's lock file (`files.holding`) and moves `updated_at` (progress, and a
+heartbeat while the sheet is read in its child process); every worker loop looks for running
+jobs with no news for STALE_AFTER whose lock nobody holds, and queues them again, or fails
+them once MAX_ATTEMPTS starts of the phase have died (`attempts`), so that no file is retried
+forever.
 """
 
 from __future__ import annotations
@@ -14,12 +21,15 @@ import uuid
 from collections.abc import Iterable
 
 from django.db import IntegrityError
+from django.db.models import F, Q
+from django.db.models.expressions import CombinedExpression
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from heli.audit.services import Actor
 from heli.core.claims import claim_first
 from heli.core.scoping import activate
+from heli.env import envint
 from heli.members.import_models import QUEUED, ImportJob, JobStatus
 from heli.members.imports import files, pipeline, setup
 from heli.members.imports.files import FileRefused
@@ -28,11 +38,15 @@ from heli.members.imports.staging import StageError
 
 log = logging.getLogger(__name__)
 
-# A running job whose progress has not moved for this long lost its worker.
-STALE_AFTER = dt.timedelta(minutes=15)
+# A running job whose progress has not moved for this long, and whose lock nobody holds, lost
+# its worker (HELI_IMPORT_STALE_SECONDS changes it, for tests).
+STALE_AFTER = dt.timedelta(seconds=60)
+# A phase whose worker died this many times is not started again.
+MAX_ATTEMPTS = 2
 # A checked file nobody confirmed is dropped (it holds ID numbers in clear).
 UNCONFIRMED_FOR = dt.timedelta(days=7)
 NEXT_STATE = {JobStatus.QUEUED_CHECK: JobStatus.CHECKING, JobStatus.QUEUED_SAVE: JobStatus.SAVING}
+QUEUE_OF = {running: queued for queued, running in NEXT_STATE.items()}
 
 
 def create_job(user, chunks: Iterable[bytes], filename: str, language: str) -> ImportJob:
@@ -65,25 +79,32 @@ def confirm(job: ImportJob, actor: Actor) -> bool:
         confirmed_by=actor.user,
         confirmed_ip=actor.ip_address,
         processed_rows=0,
+        attempts=0,
     )
 
 
-def _move(job: ImportJob, old: str, new: str, **fields) -> bool:
+def _move(job: ImportJob, old: str, new: str, *, where: Q | None = None, **fields) -> bool:
     """The conditional UPDATE every state change goes through: only one caller wins."""
-    moved = ImportJob.unscoped.filter(pk=job.pk, status=old).update(
-        status=new, updated_at=timezone.now(), **fields
+    moved = (
+        ImportJob.unscoped.filter(pk=job.pk, status=old)
+        .filter(where or Q())
+        .update(status=new, updated_at=timezone.now(), **fields)
     )
     if moved:
         job.status = new
         for name, value in fields.items():
-            setattr(job, name, value)
+            if not isinstance(value, F | CombinedExpression):
+                setattr(job, name, value)
     return moved == 1
 
 
 def claim(job: ImportJob) -> bool:
-    """Take a queued job for this worker."""
+    """Take a queued job for this worker; one more start of its phase."""
     new = NEXT_STATE.get(job.status)
-    return new is not None and _move(job, job.status, new, processed_rows=0)
+    if new is None or not _move(job, job.status, new, processed_rows=0, attempts=F("attempts") + 1):
+        return False
+    job.refresh_from_db(fields=["attempts"])
+    return True
 
 
 def claim_next() -> ImportJob | None:
@@ -102,7 +123,7 @@ def run_job(job: ImportJob) -> ImportJob:
         job.refresh_from_db()
         return job
     scope = job.created_by.scope()
-    with activate(scope), translation.override(job.language):
+    with files.holding(job.pk), activate(scope), translation.override(job.language):
         if scope.org_path is None:  # the account was disabled or lost its organization
             _finish(
                 job,
@@ -250,17 +271,42 @@ def _finish(job: ImportJob, status: str, **fields) -> None:
         setattr(job, name, value)
 
 
+def stale_after() -> dt.timedelta:
+    return dt.timedelta(seconds=envint("HELI_IMPORT_STALE_SECONDS", int(STALE_AFTER.seconds)))
+
+
 def requeue_stale(now: dt.datetime | None = None) -> int:
-    """Queue again the jobs of workers that died mid-phase (a save that died rolled back)."""
-    cutoff = (now or timezone.now()) - STALE_AFTER
+    """Queue again the jobs of workers that died mid-phase (a save that died rolled back), or
+    fail those whose phase already died MAX_ATTEMPTS times. A job whose lock a live worker
+    holds is left alone, however long it has been quiet."""
+    cutoff = (now or timezone.now()) - stale_after()
     moved = 0
-    pairs = (
-        (JobStatus.CHECKING, JobStatus.QUEUED_CHECK),
-        (JobStatus.SAVING, JobStatus.QUEUED_SAVE),
-    )
-    for running, queued in pairs:
-        moved += ImportJob.unscoped.filter(status=running, updated_at__lt=cutoff).update(
-            status=queued, processed_rows=0, updated_at=timezone.now()
+    stale = Q(updated_at__lt=cutoff)
+    for job in ImportJob.unscoped.filter(stale, status__in=list(QUEUE_OF)).order_by("created_at"):
+        if files.held(job.pk):
+            continue
+        with translation.override(job.language):
+            if job.attempts >= MAX_ATTEMPTS:
+                message = _(
+                    "The worker stopped %(n)s times while handling this file, so it is not tried "
+                    "again; nothing was imported. Check the file (or split it) and upload it "
+                    "again, or tell the administrator."
+                ) % {"n": job.attempts}
+                stamp = timezone.now()
+                if _move(
+                    job,
+                    job.status,
+                    JobStatus.FAILED,
+                    where=stale,
+                    message=message,
+                    finished_at=stamp,
+                ):
+                    files.remove_all(job.pk)
+                    moved += 1
+                continue
+            message = _("The worker handling this file stopped; the file was queued again.")
+        moved += _move(
+            job, job.status, QUEUE_OF[job.status], where=stale, message=message, processed_rows=0
         )
     return moved
 

@@ -80,9 +80,16 @@ def check(
     there ready to save (nothing is left when there is a problem). FileRefused for bad files;
     NeedsSetup when the user must choose a sheet or say what unknown columns hold."""
     setup = setup or Setup()
-    sheet = open_sheet(path, kind, setup.mapping)
-    _ask_when_needed(sheet)
+    sheet = open_sheet(
+        path,
+        kind,
+        sheet=setup.sheet or None,
+        heartbeat=lambda: progress(0, 0),
+        mapping=setup.mapping,
+    )
+    _ask_when_needed(sheet, setup)
     problems = Problems()
+    problems.warnings.extend(sheet.warnings)  # hidden rows and columns: shown, not errors
     lookups = Lookups.load()
     total, count = sheet.estimated_rows, 0
     progress(0, total)
@@ -109,7 +116,7 @@ def check(
                 progress(count, max(total, count))
         if count == 0:
             problems.file_level(_("The sheet has a header row but no members below it."))
-        sorter.warn(problems, sheet_name(sheet))
+        sorter.warn(problems, sheet.name)
     except BaseException:
         if stager is not None:
             stager.discard()
@@ -120,22 +127,17 @@ def check(
         else:
             stager.close(lookups.used())
     progress(count, count)
-    return Outcome(
-        count, problems, plan=planner.plan, sheet=sheet_name(sheet), mapping=header.mapped
-    )
+    return Outcome(count, problems, plan=planner.plan, sheet=sheet.name, mapping=header.mapped)
 
 
-def sheet_name(sheet: Sheet) -> str:
-    return getattr(sheet, "name", "")
-
-
-def _ask_when_needed(sheet: Sheet) -> None:
-    """NeedsSetup when a header is not recognised: nothing is dropped without the user."""
+def _ask_when_needed(sheet: Sheet, setup: Setup) -> None:
+    """NeedsSetup when the workbook has several data sheets and the user has not chosen one,
+    or when a header is not recognised: nothing is read or dropped without the user."""
     header = sheet.header
-    if header.unknown:
+    if header.unknown or (len(sheet.sheets) > 1 and not setup.sheet):
         raise NeedsSetup(
-            sheet=sheet_name(sheet),
-            sheets=list(getattr(sheet, "sheets", [])),
+            sheet=sheet.name,
+            sheets=list(sheet.sheets),
             header={
                 "unknown": [list(column) for column in header.unknown],
                 "present": sorted(header.positions),

@@ -5,9 +5,17 @@ The header row is found, not assumed: it is the first of the first HEADER_SEARCH
 holds the template's required columns, so an export with a title, the organization, the filter
 and the date above its header imports as it is. Rows above the header are ignored.
 
-.xlsx is read with python-calamine (Rust; the fastest reader for Python), .csv with the csv
-module after decoding. The sheet is read once and may be walked several times (the check first
-collects the ID numbers, then checks every row). Blank rows are skipped and not counted.
+Workbooks (.xlsx, .xls, .ods) are read with python-calamine (Rust; the fastest reader for
+Python) in a child process with memory and time limits (`extract`), which hands back the
+sheet's non-blank rows as a compact stream; .csv is read here with the csv module after
+decoding. Either way the rows may be walked several times (the check first collects the ID
+numbers, then checks every row). Blank rows, down to row 1,048,576, are skipped and not
+counted: MAX_ROWS and the progress total are the real count of rows below the header.
+
+A workbook's data sheets are its visible worksheets in order, the template's instructions
+left out; the first is read unless another is named. Hidden rows and columns holding data are
+imported like the others and reported as warnings (.xlsx and .ods say which they are; calamine
+cannot tell for .xls).
 """
 
 from __future__ import annotations
@@ -17,22 +25,33 @@ import io
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-import python_calamine
 from django.utils.translation import gettext as _
 
 from heli.members.imports.columns import HEADER_OF
-from heli.members.imports.files import FileRefused, decode_csv
+from heli.members.imports.extract import extract
+from heli.members.imports.files import FileRefused, decode_csv, rows_path_for
 from heli.members.imports.headers import (
     HEADER_MIN_KNOWN,
     HEADER_SEARCH_ROWS,
     HeaderMatch,
     match_header,
 )
+from heli.members.imports.sandbox import (
+    INSTRUCTIONS_SHEET,
+    column_letters,
+    merge,
+    non_blank,
+    read_rows,
+)
 
 MAX_ROWS = 200_000
-INSTRUCTIONS_SHEET = "填写说明"
+SHOWN_SPANS = 20  # hidden rows or columns named in a warning; more are summed up as "…"
+__all__ = ["INSTRUCTIONS_SHEET", "MAX_ROWS", "Sheet", "open_sheet"]
+
+Numbered = Iterator[tuple[int, list]]
 
 
 @dataclass
@@ -41,15 +60,22 @@ class Sheet:
 
     positions: dict[str, int]
     header_row: int  # as Excel numbers it
-    estimated_rows: int  # for the progress bar; blank rows may make the real count smaller
+    estimated_rows: int  # non-blank rows below the header: the progress total
     width: int
-    read: Callable[[], Iterator[list]]  # the sheet's rows from the top, anew at each call
+    rows: Callable[[], Numbered]  # (Excel row number, cells) of the non-blank rows, anew
+    name: str = ""  # the sheet read; "" for CSV
+    sheets: list[str] = field(default_factory=list)  # the workbook's data sheets
+    warnings: list[str] = field(default_factory=list)  # translated sentences
     header: HeaderMatch = field(default_factory=HeaderMatch)
 
-    def numbered(self) -> Iterator[tuple[int, list]]:
+    def read(self) -> Iterator[list]:
+        """The sheet's rows from the top, blank ones as []."""
+        return _from_top(self.rows())
+
+    def numbered(self) -> Numbered:
         """(Excel row number, cells) of every non-blank row below the header."""
-        rows = itertools.islice(self.read(), self.header_row, None)
-        return _numbered(rows, self.header_row, self.width)
+        rows = itertools.dropwhile(lambda row: row[0] <= self.header_row, self.rows())
+        return _numbered(rows, self.width)
 
 
 def _blank(cells: list) -> bool:
@@ -98,66 +124,79 @@ def missing_message(missing: list[str]) -> str:
     ) % {"n": HEADER_SEARCH_ROWS, "columns": "、".join(HEADER_OF[key] for key in missing)}
 
 
-def _numbered(rows: Iterator[list], after: int, width: int) -> Iterator[tuple[int, list]]:
-    """Non-blank rows below the header with their Excel numbers, padded to the header width
-    (CSV rows may be short) and refused past MAX_ROWS."""
-    count = 0
-    for number, cells in enumerate(rows, start=after + 1):
-        # Most rows start with a name: test one cell before testing them all.
-        if (not cells or cells[0] == "") and _blank(cells):
-            continue
-        if len(cells) < width:
-            cells = [*cells, *([""] * (width - len(cells)))]
-        count += 1
+def _from_top(rows: Numbered) -> Iterator[list]:
+    """Numbered rows as the plain rows from row 1, with [] for the blank ones between."""
+    expected = 1
+    for number, cells in rows:
+        while expected < number:
+            yield []
+            expected += 1
+        yield cells
+        expected += 1
+
+
+def _numbered(rows: Numbered, width: int) -> Numbered:
+    """Rows padded to the header width (trailing empty cells are not kept) and refused past
+    MAX_ROWS (the count is checked when the sheet is opened; this guards the walk)."""
+    for count, (number, cells) in enumerate(rows, start=1):
         if count > MAX_ROWS:
             raise _too_many()
+        if len(cells) < width:
+            cells = [*cells, *([""] * (width - len(cells)))]
         yield number, cells
 
 
-def open_sheet(path: Path, kind: str, mapping: dict[str, str] | None = None) -> Sheet:
-    """The data sheet of the file, its header read with the user's `mapping` of headers
-    (headers.field_of). FileRefused when it is empty, too long or unreadable."""
-    if kind == "xlsx":
-        read, estimated = _xlsx_rows(path)
+def open_sheet(
+    path: Path,
+    kind: str,
+    sheet: str | None = None,
+    heartbeat: Callable[[], None] | None = None,
+    mapping: dict[str, str] | None = None,
+) -> Sheet:
+    """The named data sheet of the file (default: the first), its header read with the
+    user's `mapping` of headers (headers.field_of). FileRefused when it is empty, too long,
+    unreadable, or too large to read within the limits; `heartbeat` is called every few
+    seconds while a workbook is read."""
+    name, sheets, hidden = "", [], None
+    if kind == "csv":
+        rows, count = _csv_rows(path)
     else:
-        read, estimated = _csv_rows(path)
-    header_row, header = _find_header(read(), mapping)
-    estimated = max(0, estimated - header_row)
-    if estimated > MAX_ROWS:
-        raise _too_many()
-    return Sheet(header.positions, header_row, estimated, header.width, read, header)
-
-
-def _xlsx_rows(path: Path) -> tuple[Callable[[], Iterator[list]], int]:
+        found = extract(path, kind, rows_path_for(path), sheet, heartbeat or _nothing)
+        name, sheets, hidden, count = found.name, found.sheets, found, found.count
+        rows = partial(read_rows, found.rows)
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
-        names = [
-            m.name
-            for m in book.sheets_metadata
-            if m.typ == python_calamine.SheetTypeEnum.WorkSheet
-            and m.visible == python_calamine.SheetVisibleEnum.Visible
-        ]
-        data_sheets = [n for n in names if n != INSTRUCTIONS_SHEET] or names
-        if not data_sheets:
-            raise FileRefused(_("The workbook has no visible worksheet."))
-        sheet = book.get_sheet_by_name(data_sheets[0])
-    except python_calamine.CalamineError as exc:
+        header_row, header = _find_header(_from_top(rows()), mapping)
+    except FileRefused as exc:
+        if not name:
+            raise
         raise FileRefused(
-            _("The workbook cannot be read (%(error)s). Save it from Excel again.")
-            % {"error": type(exc).__name__}
+            _("Sheet “%(sheet)s”: %(problem)s") % {"sheet": name, "problem": exc}
         ) from exc
-    if sheet.end is None:
-        raise FileRefused(_("The sheet is empty: it has no header row and no members."))
-    # iter_rows counts rows from the top of the sheet (row 1), so positions match Excel's.
-    # The sheet is parsed once; walking it again only converts its cells anew.
-    return lambda: iter(sheet.iter_rows()), sheet.end[0] + 1
+    above = sum(1 for _row in itertools.takewhile(lambda row: row[0] <= header_row, rows()))
+    below = count - above
+    if below > MAX_ROWS:
+        raise _too_many()
+    result = Sheet(
+        header.positions, header_row, below, header.width, rows, name, sheets, header=header
+    )
+    if hidden is not None:
+        result.warnings = _hidden_warnings(name, header_row, header.width, hidden)
+    return result
 
 
-def _csv_rows(path: Path) -> tuple[Callable[[], Iterator[list]], int]:
+def _nothing() -> None:
+    pass
+
+
+def _csv_rows(path: Path) -> tuple[Callable[[], Numbered], int]:
     text = decode_csv(path.read_bytes())
     if not text.strip():
         raise FileRefused(_("The sheet is empty: it has no header row and no members."))
-    return lambda: _csv_guard(csv.reader(io.StringIO(text))), text.count("\n") + 1
+
+    def rows() -> Numbered:
+        return non_blank(_csv_guard(csv.reader(io.StringIO(text))))
+
+    return rows, sum(1 for _row in rows())
 
 
 def _csv_guard(rows: Iterator[list]) -> Iterator[list]:
@@ -167,3 +206,34 @@ def _csv_guard(rows: Iterator[list]) -> Iterator[list]:
         raise FileRefused(
             _("The CSV file is malformed (%(error)s). Save it from Excel again.") % {"error": exc}
         ) from exc
+
+
+def _hidden_warnings(sheet: str, header_row: int, width: int, found) -> list[str]:
+    """Warnings for hidden rows below the header that hold data, and hidden columns within
+    the header's width: they are imported though nobody looking at the sheet sees them."""
+    warnings = []
+    rows = merge([[n, n] for n in found.hidden_rows if n > header_row])
+    if rows:
+        warnings.append(
+            _(
+                "In the sheet “%(sheet)s”, rows %(rows)s are hidden; they are imported like the "
+                "others. Unhide them in Excel to check them."
+            )
+            % {"sheet": sheet, "rows": _spans(rows, str)}
+        )
+    cols = [[low, min(high, width)] for low, high in merge(found.hidden_cols) if low <= width]
+    if cols:
+        warnings.append(
+            _(
+                "In the sheet “%(sheet)s”, columns %(columns)s are hidden; they are imported "
+                "like the others. Unhide them in Excel to check them."
+            )
+            % {"sheet": sheet, "columns": _spans(cols, column_letters)}
+        )
+    return warnings
+
+
+def _spans(spans: list[list[int]], show: Callable[[int], str]) -> str:
+    """3, 5–7, 10 (the first SHOWN_SPANS, then …)."""
+    shown = [show(a) if a == b else f"{show(a)}–{show(b)}" for a, b in spans[:SHOWN_SPANS]]
+    return ", ".join(shown) + (", …" if len(spans) > SHOWN_SPANS else "")

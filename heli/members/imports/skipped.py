@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from heli.members.imports.cells import text
 from heli.members.imports.columns import BY_KEY
 from heli.members.imports.problems import Problems
+from heli.members.imports.sandbox import column_letters
 
 EXAMPLE_ID = BY_KEY["id_number"].example
 # How the footer and summary lines of real rosters begin (the first cells of the row).
@@ -25,16 +26,6 @@ FOOTER_STARTS = (
 )  # fmt: skip
 FOOTER_CELLS = 3  # a footer word counts among this many first filled cells of a row
 ROWS_NAMED = 20  # a warning names this many rows, then says how many more
-
-
-def column_letter(index: int) -> str:
-    """Excel's letters of a 0-based column position (0 → A, 26 → AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def _rows_text(rows: list[int]) -> str:
@@ -119,7 +110,7 @@ class RowSorter:
                 % {**where, "rows": _rows_text(self.footer)}
             )
         if self.headerless:
-            letters = "、".join(column_letter(i) for i in sorted(self.headerless))
+            letters = "、".join(column_letters(i + 1) for i in sorted(self.headerless))
             problems.warn(
                 _(
                     "In %(place)s, column %(columns)s: there is content in a column without "

@@ -2,20 +2,25 @@
 exports).
 
 Start one or more next to the web server; each claims jobs atomically, so several workers
-never run the same job. `--once` runs what is queued and exits (tests, cron, the demo).
+never run the same job. `--once` runs what is queued and exits (tests, cron, the demo). Every
+loop, not only the start, queues again the jobs of a worker that died (see imports.jobs), so
+they wait a minute, not until a worker restarts.
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections, connection
+from django.db import OperationalError, close_old_connections, connection
 
 from heli.core import exportjobs, ratelimit
 from heli.members.imports import jobs
 from heli.transfers import services as transfers
+
+log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -34,12 +39,14 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, self._stop)
             signal.signal(signal.SIGINT, self._stop)
         _fresh_connections()
-        requeued = jobs.requeue_stale() + exportjobs.requeue_stale()
-        if requeued:
-            self.stdout.write(f"queued again {requeued} job(s) left by a stopped worker")
+        requeued = exportjobs.requeue_stale()
         done = 0
         while not self.stopping:
             _fresh_connections()
+            requeued += _requeue_imports()
+            if requeued:
+                self.stdout.write(f"queued again {requeued} job(s) left by a stopped worker")
+                requeued = 0
             jobs.expire_unconfirmed()
             transfers.expire_overdue()  # 组织关系转接: letters past their validity
             # Rate-limit windows last minutes; a day's counters are plenty to keep.
@@ -59,6 +66,16 @@ class Command(BaseCommand):
 
     def _stop(self, signum, frame) -> None:
         self.stopping = True
+
+
+def _requeue_imports() -> int:
+    """Import jobs of dead workers queued again (or failed). On SQLite another worker's save
+    may hold the write lock longer than the busy timeout: then the next loop tries again."""
+    try:
+        return jobs.requeue_stale()
+    except OperationalError:
+        log.warning("import jobs of stopped workers: database busy, tried again next loop")
+        return 0
 
 
 def _fresh_connections() -> None:

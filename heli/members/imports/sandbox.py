@@ -1,0 +1,403 @@
+"""The child program that reads one sheet of a workbook, run by `extract` under memory and time
+limits: a sheet that makes the spreadsheet library ask for gigabytes (a stray value in cell
+AMJ1048576 of a 5-row sheet) kills this process, not the worker.
+
+Plain Python and python_calamine only, never Django: it starts fast, and nothing of the
+worker's (its database connection, its settings) is within reach of a hostile file. It is run
+as a script (`python -I sandbox.py REQUEST`), so it imports nothing of heli either; the parent
+imports it for the scans and the stream format, which are shared.
+
+What it writes:
+- on stdout, a first JSON line as soon as the workbook's sheets are known (the data sheets,
+  the one to read and, for .xlsx, the sheet's declared used range), so that the parent can
+  name the sheet and its range even if the read then kills this process; then a last JSON line
+  with the count of non-blank rows and the hidden rows and columns that matter;
+- to the output file, the NON-BLANK rows only as pickled chunks of (Excel row number, cells),
+  trailing empty cells dropped: blank rows below the data cost nothing downstream.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import io
+import json
+import os
+import pickle
+import re
+import resource
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from xml.etree import ElementTree
+
+import python_calamine
+
+INSTRUCTIONS_SHEET = "填写说明"
+CHUNK = 2000  # rows per pickled chunk
+SCAN_BLOCK = 1 << 20
+ODS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+ODS_TABLE, ODS_ROW, ODS_COL = f"{{{ODS}}}table", f"{{{ODS}}}table-row", f"{{{ODS}}}table-column"
+ODS_CELLS = (f"{{{ODS}}}table-cell", f"{{{ODS}}}covered-table-cell")
+RELS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+PKG_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+ALLOWED_GLOBALS = {("datetime", name) for name in ("date", "datetime", "time", "timedelta")}
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
+_COL_TAG = re.compile(rb"<(?:\w+:)?col\b[^>]*>")
+_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_COL_SPAN = re.compile(rb'\bmin="(\d+)"[^>]*\bmax="(\d+)"|\bmax="(\d+)"[^>]*\bmin="(\d+)"')
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"')
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="([A-Z0-9:]+)"')
+
+
+# The stream of rows, shared with the parent ------------------------------------------------
+
+
+def write_rows(out: io.BufferedWriter, rows: Iterator[tuple[int, list]]) -> tuple[int, list]:
+    """Pickle the rows in chunks; (count, row numbers) of what was written. Equal texts in a
+    chunk are made one object, which pickle then writes once and refers to: "汉族", "正式党员"
+    and the like repeat on every row, so the stream shrinks by half and reads back several
+    times faster."""
+    chunk: list[tuple[int, list]] = []
+    numbers: list[int] = []
+    seen: dict[str, str] = {}
+    share = seen.setdefault
+    for number, cells in rows:
+        # Only texts: 1, 1.0 and True are equal keys and must keep their types.
+        chunk.append((number, [c if c.__class__ is not str else share(c, c) for c in cells]))
+        numbers.append(number)
+        if len(chunk) == CHUNK:
+            pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
+            chunk = []
+            seen.clear()
+    if chunk:
+        pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(numbers), numbers
+
+
+class _CellsOnly(pickle.Unpickler):
+    """The stream holds cells: strings, numbers, booleans and datetime values, nothing else."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in ALLOWED_GLOBALS:
+            raise pickle.UnpicklingError(f"{module}.{name} is not a cell value")
+        return getattr(dt, name)
+
+
+def read_rows(data: bytes) -> Iterator[tuple[int, list]]:
+    """(Excel row number, cells) of the non-blank rows, from the top, out of what
+    `write_rows` wrote."""
+    stream = io.BytesIO(data)  # shares the bytes: each walk costs no copy
+    while stream.tell() < len(data):
+        # One unpickler per chunk: each was pickled with a memo of its own.
+        yield from _CellsOnly(stream).load()
+
+
+def non_blank(rows: Iterator[list], first: int = 1) -> Iterator[tuple[int, list]]:
+    """Numbered rows that hold something, without their trailing empty cells."""
+    for number, cells in enumerate(rows, start=first):
+        width = len(cells)
+        if cells.count("") == width:
+            continue
+        while cells[width - 1] == "":
+            width -= 1
+        yield number, cells[:width] if width < len(cells) else cells
+
+
+# Cheap scans of a sheet's XML ---------------------------------------------------------------
+
+
+def column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def xlsx_sheet_part(archive: zipfile.ZipFile, name: str) -> str | None:
+    """The zip member holding the worksheet called `name`."""
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return None
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{PKG_RELS}Relationship")}
+    for sheet in book.iter(f"{MAIN}sheet"):
+        if sheet.get("name") == name:
+            target = targets.get(sheet.get(RELS), "")
+            if target.startswith("/"):
+                return target.lstrip("/")
+            return str(PurePosixPath("xl") / target) if target else None
+    return None
+
+
+def _tags(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
+    """The sheet XML in blocks cut after a '>', so that no tag is split between two."""
+    tail = b""
+    with archive.open(part) as xml:
+        while block := xml.read(SCAN_BLOCK):
+            block = tail + block
+            cut = block.rfind(b">") + 1
+            tail = block[cut:]
+            yield block[:cut]
+    yield tail
+
+
+def xlsx_dimension(archive: zipfile.ZipFile, part: str) -> str | None:
+    """The used range the sheet declares (`<dimension ref>`, before the data)."""
+    with archive.open(part) as xml:
+        head = xml.read(4096)
+    found = _DIMENSION.search(head)
+    return found.group(1).decode() if found else None
+
+
+def xlsx_extent(archive: zipfile.ZipFile, part: str) -> str | None:
+    """The farthest cell written in the sheet, found by scanning its XML (when the sheet
+    declares no used range)."""
+    rows = cols = 0
+    for block in _tags(archive, part):
+        for letters, number in _CELL_REF.findall(block):
+            rows = max(rows, int(number))
+            cols = max(cols, column_number(letters.decode()))
+    return f"{column_letters(cols)}{rows}" if rows else None
+
+
+def xlsx_hidden(archive: zipfile.ZipFile, part: str) -> tuple[list[int], list[list[int]]]:
+    """Rows marked hidden, and hidden column spans [first, last], from the sheet XML."""
+    rows: list[int] = []
+    cols: list[list[int]] = []
+    for block in _tags(archive, part):
+        if b"hidden=" not in block:
+            continue
+        for tag in _ROW_TAG.findall(block):
+            if _HIDDEN.search(tag) and (number := _ROW_NUMBER.search(tag)):
+                rows.append(int(number.group(1)))
+        for tag in _COL_TAG.findall(block):
+            if _HIDDEN.search(tag) and (span := _COL_SPAN.search(tag)):
+                low, high = (span.group(1), span.group(2)) if span.group(1) else span.group(4, 3)
+                cols.append([int(low), int(high)])
+    return rows, cols
+
+
+def ods_hidden(path: str, name: str) -> tuple[list[list[int]], list[list[int]]]:
+    """Hidden (collapsed or filtered) row and column spans of the sheet called `name`."""
+    spans: dict[str, list[list[int]]] = {ODS_ROW: [], ODS_COL: []}
+    counted = {ODS_ROW: 0, ODS_COL: 0}
+    repeats = {
+        ODS_ROW: f"{{{ODS}}}number-rows-repeated",
+        ODS_COL: f"{{{ODS}}}number-columns-repeated",
+    }
+    inside = False
+    with zipfile.ZipFile(path) as archive, archive.open("content.xml") as xml:
+        for event, element in ElementTree.iterparse(xml, events=("start", "end")):
+            tag = element.tag
+            if tag == ODS_TABLE:
+                if event == "end" and inside:
+                    break
+                inside = element.get(f"{{{ODS}}}name") == name
+            elif inside and event == "start" and tag in spans:
+                repeat = int(element.get(repeats[tag], "1"))
+                first = counted[tag] + 1
+                counted[tag] += repeat
+                if element.get(f"{{{ODS}}}visibility", "visible") != "visible":
+                    spans[tag].append([first, first + repeat - 1])
+            if event == "end" and tag != ODS_TABLE:
+                element.clear()
+    return spans[ODS_ROW], spans[ODS_COL]
+
+
+def merge(spans: list[list[int]]) -> list[list[int]]:
+    """Sorted spans [first, last] with touching ones joined."""
+    merged: list[list[int]] = []
+    for low, high in sorted(spans):
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], high)
+        else:
+            merged.append([low, high])
+    return merged
+
+
+# Trimming the blank end of a sheet ----------------------------------------------------------
+
+# A declared used range of more cells than this has its blank end cut off before the library
+# sees it: a column of formulas showing "" down to row 1,048,576 makes cells of every row.
+TRIM_CELLS = 10_000_000
+_REAL_VALUE = re.compile(rb"<v>[^<]|<t\b[^>]*>[^<]")
+_ROW_START = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
+
+
+def _row_blocks(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
+    """The sheet XML in blocks cut before a `<row`, so that no row is split between two."""
+    tail = b""
+    with archive.open(part) as xml:
+        while block := xml.read(SCAN_BLOCK):
+            block = tail + block
+            cut = block.rfind(b"<row")
+            if cut <= 0:  # one row longer than a block: read on
+                tail = block
+                continue
+            tail = block[cut:]
+            yield block[:cut]
+    yield tail
+
+
+def last_value_row(archive: zipfile.ZipFile, part: str) -> int:
+    """The last row holding a value (not an empty formula result, not a format)."""
+    last = 0
+    for block in _row_blocks(archive, part):
+        end = len(block)
+        while end > 0:  # the block's rows from its end, until one holds a value
+            start = block.rfind(b"<row", 0, end)
+            if _REAL_VALUE.search(block, max(start, 0), end):
+                row = _ROW_START.match(block, start) if start >= 0 else None
+                last = int(row.group(1)) if row else last
+                break
+            end = start
+    return last
+
+
+def trimmed(path: str, part: str, dimension: str | None, out: str) -> str:
+    """The workbook with the sheet's rows after its last value removed, written to `out`, when
+    its declared used range is huge and mostly blank; else the workbook as it is."""
+    corner = re.fullmatch(r"(?:[A-Z]+\d+:)?([A-Z]+)(\d+)", dimension or "")
+    if corner is None:
+        return path
+    rows, cols = int(corner.group(2)), column_number(corner.group(1))
+    if rows * cols <= TRIM_CELLS:
+        return path
+    with zipfile.ZipFile(path) as archive:
+        last = last_value_row(archive, part)
+        if last > rows // 2:
+            return path  # the range is mostly real: nothing worth cutting
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+            for member in archive.infolist():
+                if member.filename != part:
+                    copy.writestr(member, archive.read(member.filename))
+            with copy.open(part, "w", force_zip64=True) as xml:
+                for block in _cut_after(_row_blocks(archive, part), last):
+                    xml.write(block)
+    return out
+
+
+def _cut_after(blocks: Iterator[bytes], last: int) -> Iterator[bytes]:
+    """The blocks without the rows numbered past `last` (the end of the XML is kept)."""
+    cutting = False
+    for block in blocks:
+        if not cutting:
+            for row in _ROW_START.finditer(block):
+                if int(row.group(1)) > last:
+                    cutting = True
+                    yield block[: row.start()]
+                    break
+            else:
+                yield block
+        if cutting and (end := block.find(b"</sheetData>")) >= 0:
+            yield block[end:]
+            return
+
+
+# The program --------------------------------------------------------------------------------
+
+
+def _say(**message) -> None:
+    sys.stdout.write(json.dumps(message, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _limit_memory(megabytes: int) -> None:
+    size = megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (size, size))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort leaves no core dump behind
+
+
+def data_sheets(book: python_calamine.CalamineWorkbook) -> list[str]:
+    """Visible worksheets in order, the template's instructions sheet left out."""
+    names = [
+        m.name
+        for m in book.sheets_metadata
+        if m.typ == python_calamine.SheetTypeEnum.WorkSheet
+        and m.visible == python_calamine.SheetVisibleEnum.Visible
+    ]
+    return [n for n in names if n != INSTRUCTIONS_SHEET] or names
+
+
+def _hidden(path: str, kind: str, name: str, part: str | None):
+    """(hidden row spans, hidden column spans, whether the format tells)."""
+    if kind == "xlsx" and part is not None:
+        with zipfile.ZipFile(path) as archive:
+            rows, cols = xlsx_hidden(archive, part)
+        return merge([[r, r] for r in rows]), cols, True
+    if kind == "ods":
+        rows, cols = ods_hidden(path, name)
+        return rows, cols, True
+    return [], [], False
+
+
+def main(request: dict) -> None:
+    _limit_memory(request["memory_mb"])
+    path, kind = request["path"], request["kind"]
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(path)
+        sheets = data_sheets(book)
+        if not sheets:
+            _say(error="no_sheet")
+            return
+        name = request.get("sheet") or sheets[0]
+        if name not in sheets:
+            _say(error="missing_sheet", sheets=sheets, name=name)
+            return
+        part = dimension = None
+        if kind == "xlsx":
+            with zipfile.ZipFile(path) as archive:
+                part = xlsx_sheet_part(archive, name)
+                dimension = xlsx_dimension(archive, part) if part else None
+        _say(sheets=sheets, name=name, part=part, dimension=dimension)
+        if part is not None:
+            path = trimmed(path, part, dimension, request["trim"])
+            if path != request["path"]:
+                book = python_calamine.CalamineWorkbook.from_path(path)
+        sheet = book.get_sheet_by_name(name)
+        with open(request["out"], "wb") as out:
+            rows = sheet.iter_rows() if sheet.end is not None else iter(())
+            count, numbers = write_rows(out, non_blank(rows))
+        del sheet, book
+        hidden_rows, hidden_cols, known = _hidden(path, kind, name, part)
+        if path != request["path"]:
+            os.remove(path)
+    except python_calamine.CalamineError as exc:
+        _say(error="unreadable", detail=type(exc).__name__)
+        return
+    _say(
+        count=count,
+        hidden_rows=_in(numbers, hidden_rows),
+        hidden_cols=hidden_cols,
+        hidden_known=known,
+    )
+
+
+def _in(numbers: list[int], spans: list[list[int]]) -> list[int]:
+    """The rows holding data that fall in the spans (a formatted empty row may be hidden
+    without anyone caring); the numbers are ascending."""
+    found: list[int] = []
+    for low, high in merge(spans):
+        start = bisect.bisect_left(numbers, low)
+        found.extend(numbers[start : bisect.bisect_right(numbers, high, lo=start)])
+        if len(found) >= 1000:
+            break
+    return found[:1000]
+
+
+if __name__ == "__main__":
+    main(json.loads(sys.argv[1]))
