@@ -273,3 +273,54 @@ def test_the_error_report_names_the_sheet_and_carries_the_warnings(world):
     assert sheet.header[0] == "工作表"
     assert sheet.rows[0][:3] == [job.sheet or "", 2, "姓名"]
     assert any("表尾" in str(row[-1]) for row in sheet.rows)
+
+
+# Several sheets ------------------------------------------------------------------------
+
+
+def two_sheets(world) -> bytes:
+    """A workbook whose first sheet is a summary and whose second holds the members."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_numbers": False})
+    book.add_worksheet("汇总").write_row(0, 0, ["支部", "人数"])
+    members = book.add_worksheet("党员名单")
+    members.write_row(0, 0, HEADERS)
+    for r, row in enumerate(rows_of(HEADERS, [person(world, 0), person(world, 1, 姓名="")]), 1):
+        members.write_row(r, 0, row)
+    book.close()
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db
+def test_a_workbook_with_several_sheets_waits_for_the_user_to_pick_one(world, client):
+    user = world.users["town_admin"]
+    job = upload(user, two_sheets(world))
+    assert job.status == JobStatus.NEEDS_SETUP
+    assert job.sheets == ["汇总", "党员名单"]
+    client.force_login(user)
+    page = client.get(reverse("control:member_import_job", kwargs={"pk": job.pk}))
+    assert list(page.context["setup_form"].fields["sheet"].choices) == [
+        ("汇总", "汇总"),
+        ("党员名单", "党员名单"),
+    ]
+    answered = client.post(
+        reverse("control:member_import_setup", kwargs={"pk": job.pk}), {"sheet": "党员名单"}
+    )
+    assert answered.status_code == 302
+    job = jobs.run_job(ImportJob.unscoped.get(pk=job.pk))
+    # The chosen sheet is read, and every message names it.
+    assert job.status == JobStatus.INVALID and job.sheet == "党员名单"
+    assert [tuple(e[:2]) for e in job.errors] == [(3, "姓名")]
+    page = client.get(reverse("control:member_import_job", kwargs={"pk": job.pk}))
+    assert "读取的工作表：党员名单" in page.content.decode()
+    assert read(ErrorReport(job).to_xlsx()).rows[0][0] == "党员名单"
+
+
+@pytest.mark.django_db
+def test_a_sheet_without_a_header_is_refused_naming_the_sheet(world):
+    user = world.users["town_admin"]
+    job = upload(user, two_sheets(world))
+    setup.answer(job, Actor(user=user), "汇总", {})
+    job = jobs.run_job(ImportJob.unscoped.get(pk=job.pk))
+    assert job.status == JobStatus.FAILED
+    assert job.message.startswith("工作表“汇总”：")

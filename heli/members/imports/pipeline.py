@@ -32,7 +32,7 @@ from heli.members.imports.columns import HEADER_OF
 from heli.members.imports.lookups import Lookups
 from heli.members.imports.matching import Registry, collect_ids
 from heli.members.imports.problems import Problems
-from heli.members.imports.reader import Sheet, open_sheet
+from heli.members.imports.reader import Sheet, SheetRefused, open_sheet
 from heli.members.imports.setup import NeedsSetup, Setup
 from heli.members.imports.skipped import RowSorter
 from heli.members.imports.staging import Stage, StageWriter
@@ -80,13 +80,19 @@ def check(
     there ready to save (nothing is left when there is a problem). FileRefused for bad files;
     NeedsSetup when the user must choose a sheet or say what unknown columns hold."""
     setup = setup or Setup()
-    sheet = open_sheet(
-        path,
-        kind,
-        sheet=setup.sheet or None,
-        heartbeat=lambda: progress(0, 0),
-        mapping=setup.mapping,
-    )
+    try:
+        sheet = open_sheet(
+            path,
+            kind,
+            sheet=setup.sheet or None,
+            heartbeat=lambda: progress(0, 0),
+            mapping=setup.mapping,
+        )
+    except SheetRefused as refused:
+        if setup.sheet or len(refused.sheets) < 2:
+            raise
+        # The first sheet is not the roster (a summary, a cover): the user picks another.
+        raise NeedsSetup(sheet=refused.name, sheets=refused.sheets, header={}) from refused
     _ask_when_needed(sheet, setup)
     problems = Problems()
     problems.warnings.extend(sheet.warnings)  # hidden rows and columns: shown, not errors

@@ -78,6 +78,15 @@ class Sheet:
         return _numbered(rows, self.width)
 
 
+class SheetRefused(FileRefused):
+    """The sheet read has no usable header; the workbook's other sheets may have one."""
+
+    def __init__(self, message: str, name: str, sheets: list[str]):
+        super().__init__(message)
+        self.name = name
+        self.sheets = sheets
+
+
 def _blank(cells: list) -> bool:
     return all(cell == "" or cell is None for cell in cells)
 
@@ -169,8 +178,8 @@ def open_sheet(
     except FileRefused as exc:
         if not name:
             raise
-        raise FileRefused(
-            _("Sheet “%(sheet)s”: %(problem)s") % {"sheet": name, "problem": exc}
+        raise SheetRefused(
+            _("Sheet “%(sheet)s”: %(problem)s") % {"sheet": name, "problem": exc}, name, sheets
         ) from exc
     above = sum(1 for _row in itertools.takewhile(lambda row: row[0] <= header_row, rows()))
     below = count - above
