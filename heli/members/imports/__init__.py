@@ -5,9 +5,19 @@ The way through, module by module:
 
 - `files`: refuse what is not a spreadsheet (by name and content), too large, or a zip bomb;
   where uploads are kept.
-- `reader`: rows of cells from .xlsx (python-calamine) or .csv (UTF-8 or GB18030).
-- `columns` and `cells`: the template's columns, matched by header text, and cell parsing
-  (dates in every usual spelling, Excel serial numbers, choice labels).
+- `extract` and `sandbox`: a workbook (.xlsx, .xls, .ods) read by python-calamine in a child
+  process with memory and time limits, handing back its non-blank rows; a sheet that would
+  exhaust the worker fails its own job.
+- `reader`: the sheet's rows (from `extract`, or .csv decoded as UTF-8 or GB18030), its header
+  row found among the first rows, hidden rows and columns as warnings.
+- `headers`: the headers real rosters use for each field, matched after normalizing; unknown
+  ones get the closest known header as a suggestion.
+- `setup`: what the check needs from the user (the sheet, a field or "ignore" for each unknown
+  header), asked on the job page and remembered per organization (HeaderMapping).
+- `skipped`: rows that are not members (the template's example row, footers, totals) and
+  content without a header, set aside with warnings.
+- `columns` and `cells`: the template's columns, and cell parsing (dates in every usual
+  spelling and year-months, Excel serial numbers only where plausible, choice labels).
 - `lookups`: organization and region names visible in the importer's scope, resolved once.
 - `matching`: the file's ID numbers looked up by digest before the check: a row of a member
   registered in the uploader's area updates that member; one of a deleted member or of a member
