@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from heli.audit.services import Actor
+from heli.core.scoping import activate
 from heli.members.import_models import HeaderMapping, ImportJob, JobStatus
 from heli.members.imports import files, jobs, setup
 from heli.members.imports.columns import BY_KEY, COLUMNS
@@ -146,7 +147,10 @@ def test_an_answer_maps_or_ignores_the_columns_and_is_remembered_for_the_organiz
     suggested = {header: s for _p, header, s in job.header_setup["unknown"]}
     assert suggested["入党年月日"] == "joined_on"
 
-    assert setup.answer(job, Actor(user=user), "", {"入党年月日": "joined_on", "家庭住址": IGNORE})
+    with activate(user.scope()):
+        assert setup.answer(
+            job, Actor(user=user), "", {"入党年月日": "joined_on", "家庭住址": IGNORE}
+        )
     job = save(jobs.run_job(job))
     assert job.status == JobStatus.DONE
     assert Member.unscoped.get(name="王一").joined_on == dt.date(2011, 6, 30)
@@ -186,7 +190,11 @@ def test_answers_that_would_lose_or_double_a_field_are_refused(world, choices, m
     headers = ["姓名", "民族", "出生年月", "身份证号码", "文化程度", "入党年月日", "所在党支部",
                "家庭住址"]  # fmt: skip
     job = upload(user, roster(headers, rows_of(headers, [person(world, 入党年月日="2011-06-30")])))
-    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+    with (
+        activate(user.scope()),
+        translation.override("zh-hans"),
+        pytest.raises(ValidationError) as refused,
+    ):
         setup.answer(job, Actor(user=user), "", choices)
     assert message in " ".join(refused.value.messages)
     job.refresh_from_db()
@@ -320,7 +328,8 @@ def test_a_workbook_with_several_sheets_waits_for_the_user_to_pick_one(world, cl
 def test_a_sheet_without_a_header_is_refused_naming_the_sheet(world):
     user = world.users["town_admin"]
     job = upload(user, two_sheets(world))
-    setup.answer(job, Actor(user=user), "汇总", {})
+    with activate(user.scope()):
+        setup.answer(job, Actor(user=user), "汇总", {})
     job = jobs.run_job(ImportJob.unscoped.get(pk=job.pk))
     assert job.status == JobStatus.FAILED
     assert job.message.startswith("工作表“汇总”：")

@@ -43,7 +43,8 @@ def remembered(org_id: int | None) -> dict[str, str]:
     """{normalized header: field or IGNORE} an organization chose on earlier imports."""
     if org_id is None:
         return {}
-    return dict(HeaderMapping.unscoped.filter(org_id=org_id).values_list("header", "field"))
+    # Through the scope: the worker runs in the uploader's, which holds their organization.
+    return dict(HeaderMapping.objects.filter(org_id=org_id).values_list("header", "field"))
 
 
 def effective(job: ImportJob) -> Setup:
@@ -74,7 +75,7 @@ def answer(job: ImportJob, actor: Actor, sheet: str, choices: dict[str, str]) ->
         org_id = job.created_by.org_id
         if not sheet_changed and org_id is not None:
             for header, key in choices.items():
-                HeaderMapping.unscoped.update_or_create(
+                HeaderMapping.objects.update_or_create(
                     org_id=org_id,
                     header=normalize_header(header)[:100],
                     defaults={"field": key, "updated_by": actor.user},
