@@ -16,8 +16,51 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_noop
+
 from heli.core.tree import ancestor_paths
 from heli.orgs.models import VILLAGE_LEVEL, OrgCategory, PartyOrg, Region, RegionKind
+
+# What a row is told when a name in a column is unknown or ambiguous (validate).
+LOOKUP_MESSAGES = {
+    "org": (
+        gettext_noop(
+            "Unknown organization “%(name)s”: no party organization of this name is in your "
+            "area or in the directory of organizations outside the zone."
+        ),
+        gettext_noop(
+            "Several party organizations are named “%(name)s”. Write the unique name: add the "
+            "name of a higher organization and a slash before it, e.g. “%(example)s”."
+        ),
+    ),
+    "residence_grid": (
+        gettext_noop("Unknown grid “%(name)s”: no grid of this name is in your area."),
+        gettext_noop(
+            "Several grids are named “%(name)s”. Write the unique name: add the village or "
+            "community and a slash before it, e.g. “%(example)s”."
+        ),
+    ),
+    "reported_to": (
+        gettext_noop(
+            "Unknown community “%(name)s”: no village or community of this name is in your area."
+        ),
+        gettext_noop(
+            "Several villages or communities are named “%(name)s”. Write the unique name: add "
+            "the town or street and a slash before it, e.g. “%(example)s”."
+        ),
+    ),
+    "industry_chain": (
+        gettext_noop(
+            "Unknown industry chain “%(name)s”: no industry-chain party organization of this "
+            "name is in your area."
+        ),
+        gettext_noop(
+            "Several industry-chain party organizations are named “%(name)s”. Write the "
+            "unique name, e.g. “%(example)s”."
+        ),
+    ),
+}
+
 
 # The model each name column names.
 MODEL_OF = {

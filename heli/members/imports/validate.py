@@ -32,7 +32,13 @@ from heli.members.choices import Membership, MemberStatus, Occupation
 from heli.members.dates import BITS, same_month
 from heli.members.imports.cells import DateReader, text, unquoted
 from heli.members.imports.columns import BY_KEY, HEADER_OF, MAX_LENGTHS, allowed_text, choice_maps
-from heli.members.imports.lookups import UNKNOWN, HeldNodes, Lookups, NameIndex
+from heli.members.imports.lookups import (
+    LOOKUP_MESSAGES,
+    UNKNOWN,
+    HeldNodes,
+    Lookups,
+    NameIndex,
+)
 from heli.members.imports.matching import COMPARED, DELETED, Current, Registry
 from heli.members.imports.problems import Problems, shown
 from heli.members.models import Member
@@ -42,44 +48,6 @@ from heli.members.services import check_consistency
 # An ID number Excel turned into a number (3.20411E+17 in a CSV): its last digits are lost.
 SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+?\d+")
 MASK_MARKS = ("*", "＊")
-LOOKUP_MESSAGES = {
-    "org": (
-        gettext_noop(
-            "Unknown organization “%(name)s”: no party organization of this name is in your "
-            "area or in the directory of organizations outside the zone."
-        ),
-        gettext_noop(
-            "Several party organizations are named “%(name)s”. Write the unique name: add the "
-            "name of a higher organization and a slash before it, e.g. “%(example)s”."
-        ),
-    ),
-    "residence_grid": (
-        gettext_noop("Unknown grid “%(name)s”: no grid of this name is in your area."),
-        gettext_noop(
-            "Several grids are named “%(name)s”. Write the unique name: add the village or "
-            "community and a slash before it, e.g. “%(example)s”."
-        ),
-    ),
-    "reported_to": (
-        gettext_noop(
-            "Unknown community “%(name)s”: no village or community of this name is in your area."
-        ),
-        gettext_noop(
-            "Several villages or communities are named “%(name)s”. Write the unique name: add "
-            "the town or street and a slash before it, e.g. “%(example)s”."
-        ),
-    ),
-    "industry_chain": (
-        gettext_noop(
-            "Unknown industry chain “%(name)s”: no industry-chain party organization of this "
-            "name is in your area."
-        ),
-        gettext_noop(
-            "Several industry-chain party organizations are named “%(name)s”. Write the "
-            "unique name, e.g. “%(example)s”."
-        ),
-    ),
-}
 
 
 @dataclass(slots=True)
