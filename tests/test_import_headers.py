@@ -224,6 +224,7 @@ def test_the_job_page_asks_about_each_unknown_column_and_takes_the_answer(world,
     assert answered.status_code == 302
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED_CHECK and job.mapping == {"家庭住址": IGNORE}
+    assert job.attempts == 0  # the check after an answer starts its count of attempts anew
     job = jobs.run_job(job)
     assert job.status == JobStatus.CHECKED
     page = client.get(reverse("control:member_import_job", kwargs={"pk": job.pk}))

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from heli.control.forms import StyledForm
 from heli.members.import_models import ImportJob
-from heli.members.imports.columns import COLUMNS
-from heli.members.imports.headers import IGNORE, field_label
+from heli.members.imports.columns import COLUMNS, HEADER_OF
+from heli.members.imports.headers import IGNORE
 
 IGNORE_CHOICE = "ignore"  # the form's word for headers.IGNORE ("" is the unanswered choice)
 
@@ -49,7 +49,7 @@ class ImportSetupForm(StyledForm, forms.Form):
     def column_fields(self) -> list[tuple[str, forms.BoundField, str]]:
         """(header, its choice, the template header heli suggests or "")."""
         return [
-            (header, self[name], field_label(suggestion) if suggestion else "")
+            (header, self[name], HEADER_OF[suggestion] if suggestion else "")
             for name, header, suggestion in self.columns
         ]
 

@@ -24,8 +24,7 @@ from heli.core.scoping import get_scoped_or_404
 from heli.members.import_models import ImportJob, JobStatus
 from heli.members.imports import files, jobs, setup
 from heli.members.imports.changes import UPDATE_RULE
-from heli.members.imports.columns import COLUMNS
-from heli.members.imports.headers import field_label
+from heli.members.imports.columns import COLUMNS, HEADER_OF
 from heli.members.imports.problems import ERROR_LIMIT
 from heli.members.imports.reader import MAX_ROWS
 from heli.members.imports.report import ErrorReport
@@ -110,7 +109,7 @@ def _job_page(request: HttpRequest, job: ImportJob, form: ImportSetupForm | None
     }
     if job.status == JobStatus.NEEDS_SETUP:
         context["setup_form"] = form or ImportSetupForm(job)
-        context["missing"] = [field_label(k) for k in (job.header_setup or {}).get("missing", [])]
+        context["missing"] = [HEADER_OF[k] for k in (job.header_setup or {}).get("missing", [])]
     if job.errors:
         context["page"] = paginate(request, job.errors)
     elif job.changes:
@@ -122,7 +121,7 @@ def _job_page(request: HttpRequest, job: ImportJob, form: ImportSetupForm | None
 def _mapped_columns(job: ImportJob) -> list[tuple[str, str]]:
     """(header, field label or "") of the columns read through the user's choices, so the page
     says how each unrecognised header was taken."""
-    return [(header, field_label(key)) for header, key in sorted((job.mapping or {}).items())]
+    return [(header, HEADER_OF.get(key, "")) for header, key in sorted((job.mapping or {}).items())]
 
 
 @requires(Right.EDIT_MEMBERS)

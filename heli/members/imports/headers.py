@@ -17,7 +17,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from heli.members.imports.columns import BY_KEY, COLUMNS, HEADER_OF
+from heli.members.imports.columns import COLUMNS, HEADER_OF
 
 # Variants of each field's header seen in real rosters: exports of 全国党员管理信息系统, the
 # registers towns and branches keep, and the template's own header (first). Every variant is
@@ -62,16 +62,6 @@ HEADER_SEARCH_ROWS = 10
 HEADER_MIN_KNOWN = 3
 IGNORE = ""  # the field a user maps a column to when it should be left out
 BRACKETED_END = re.compile(r"[(（][^()（）]*[)）]$")
-
-
-class HeaderError(ValueError):
-    """The header row cannot be used (a file-level problem: nothing is checked further).
-    `known` counts the template's columns the row did hold: the reader tells the problem of
-    the row that came closest to a header."""
-
-    def __init__(self, message: str, known: int = 0):
-        super().__init__(message)
-        self.known = known
 
 
 def normalize_header(cell: object) -> str:
@@ -157,8 +147,3 @@ def match_header(cells: list[object], mapping: dict[str, str] | None = None) -> 
         else:
             match.positions[key] = index
     return match
-
-
-def field_label(key: str) -> str:
-    """The template's header of a field: how the page and the report name it."""
-    return BY_KEY[key].header if key in BY_KEY else ""

@@ -68,7 +68,11 @@ def answer(job: ImportJob, actor: Actor, sheet: str, choices: dict[str, str]) ->
         mapping |= {normalize_header(header): key for header, key in choices.items()}
     with transaction.atomic():
         moved = ImportJob.unscoped.filter(pk=job.pk, status=JobStatus.NEEDS_SETUP).update(
-            status=JobStatus.QUEUED_CHECK, sheet=chosen_sheet, mapping=mapping, processed_rows=0
+            status=JobStatus.QUEUED_CHECK,
+            sheet=chosen_sheet,
+            mapping=mapping,
+            processed_rows=0,
+            attempts=0,  # a new check: earlier starts died of nothing
         )
         if not moved:
             return False
