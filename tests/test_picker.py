@@ -31,6 +31,21 @@ def test_initials_are_the_first_pinyin_letters_with_latin_letters_and_digits_kep
     assert initials(name) == expected
 
 
+def test_initials_read_every_character_as_pypinyin_does_and_phrases_through_it():
+    from pypinyin import Style, lazy_pinyin
+    from pypinyin.constants import PINYIN_DICT
+
+    def pypinyin_initials(text: str) -> str:
+        letters = "".join(lazy_pinyin(text, style=Style.FIRST_LETTER)).lower()
+        return "".join(ch for ch in letters if ch.isascii() and ch.isalnum())
+
+    characters = [chr(code) for code in PINYIN_DICT if code < 0x20000]
+    names = ["曾伟", "单雄信", "王长乐", "重庆银行", "解放军", "朴仇", "党员1", "长江行"]
+    for text in characters + names:
+        assert initials(text) == pypinyin_initials(text), text
+    assert initials("重庆银行") == "cqyh"  # the phrases: 重 chóng, 行 háng
+
+
 def test_a_prefix_of_initials_is_an_index_range_up_to_the_next_string():
     assert prefix_range("f", "cqc") == {"f__gte": "cqc", "f__lt": "cqd"}
     assert prefix_range("f", "d9") == {"f__gte": "d9", "f__lt": "da"}

@@ -35,6 +35,49 @@ def _first_letters():
     return lambda text: pinyin.lazy_pinyin(text, style=Style.FIRST_LETTER)
 
 
+@cache
+def _dictionaries() -> tuple[dict[int, str], frozenset[str]]:
+    """({code point: first letter of its first reading}, pypinyin's phrases)."""
+    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+
+    letters = {
+        code: unicodedata.normalize("NFKD", readings.split(",", 1)[0])[:1]
+        for code, readings in PINYIN_DICT.items()
+    }
+    return letters, frozenset(PHRASES_DICT)
+
+
+def _letters_without_phrases(text: str) -> str | None:
+    """The first letters as pypinyin gives them, when it would read every character alone:
+    no two or more characters of `text` form one of its phrases (a phrase can change a
+    reading: 银行 is yín háng, not xíng). None when they do, or a character is unknown.
+
+    pypinyin segments every text it converts; a name rarely holds a phrase (about one in a
+    hundred), so most names take this way at a tenth of the cost."""
+    letters, phrases = _dictionaries()
+    n = len(text)
+    for start in range(n - 1):
+        for end in range(start + 2, n + 1):
+            if text[start:end] in phrases:
+                return None
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch)
+        elif (letter := letters.get(ord(ch))) is not None:
+            out.append(letter)
+        else:
+            return None
+    return "".join(out)
+
+
+def load() -> None:
+    """Load the dictionaries now (about 0.4 s) rather than on the first name: an import does
+    it while the spreadsheet is read, before its check forks (pipeline)."""
+    _dictionaries()
+    _first_letters()
+
+
 @lru_cache(maxsize=65536)  # rosters repeat names (张伟, 王芳) and places
 def initials(name: str) -> str:
     """Lower-case first letter of the pinyin of each Chinese character; Latin letters and
@@ -43,8 +86,12 @@ def initials(name: str) -> str:
     Full-width letters and digits count as their ASCII forms (NFKC), as typed on phones.
     """
     text = unicodedata.normalize("NFKC", name or "")
-    pieces = _first_letters()(text) if text else []
-    return "".join(ch for ch in "".join(pieces).lower() if ch.isascii() and ch.isalnum())
+    if not text:
+        return ""
+    letters = _letters_without_phrases(text)
+    if letters is None:
+        letters = "".join(_first_letters()(text))
+    return "".join(ch for ch in letters.lower() if ch.isascii() and ch.isalnum())
 
 
 ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"  # every character initials() keeps, in order

@@ -110,6 +110,23 @@ def _zone() -> tuple[PartyOrg, list[str], list[str]]:
     return root_org, grids, branches
 
 
+# Names as rosters hold them: a hundred surnames, given names of one or two characters; they
+# repeat as real names do (a roster's pinyin initials are computed once per distinct name).
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛"
+    "郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志春梅海燕红玉文辉鹏飞宇浩然晨"
+
+
+def _name(i: int) -> str:
+    surname = SURNAMES[i % len(SURNAMES)]
+    first = GIVEN[(i // len(SURNAMES)) % len(GIVEN)]
+    second = GIVEN[(i * 7 // 3) % len(GIVEN)] if i % 3 else ""
+    return surname + first + second
+
+
 def write_file(path: Path, rows: int, grids: list[str], branches: list[str]) -> None:
     """A realistic sheet: date cells, text phones, a few floating members, blanks allowed."""
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
@@ -123,7 +140,7 @@ def write_file(path: Path, rows: int, grids: list[str], branches: list[str]) -> 
         joined = dt.date(born.year + 25, 7, 1)
         floating = i % 30 == 0
         values = {
-            "name": f"党员{i}",
+            "name": _name(i),
             "ethnicity": "汉族",
             "id_number": idcard.make(AREA, born, i % 1000),
             "phone": f"139{i:08d}",

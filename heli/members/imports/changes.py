@@ -57,6 +57,14 @@ class Plan:
     # [row, member's name, masked ID number, column, old value, new value]
     changes: list[list] = field(default_factory=list)
 
+    def merge(self, other: Plan) -> None:
+        """Add what another part of the file would do (pipeline's parts)."""
+        self.new += other.new
+        self.updates += other.updates
+        self.unchanged += other.unchanged
+        self.change_count += other.change_count
+        self.changes.extend(other.changes[: max(0, CHANGE_LIMIT - len(self.changes))])
+
 
 def _same_text(old: str, new: str) -> bool:
     # The import trims cells; Excel and browsers differ in line ends (a note typed in the

@@ -59,6 +59,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("notes", "备注", False, ""),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
+EXAMPLE_ID = BY_KEY["id_number"].example  # the template's example row: never imported
 HEADER_OF = {c.key: c.header for c in COLUMNS}
 
 DATE_COLUMNS = ("birth_date", "joined_on", "full_on", "reported_on", "floating_since")

@@ -20,6 +20,7 @@ from django.db import connection
 from heli.core import crypto
 from heli.members import idcard
 from heli.members.imports.cells import text
+from heli.members.imports.columns import EXAMPLE_ID
 from heli.members.imports.reader import Sheet
 from heli.members.models import Member
 from heli.members.sensitive import ID_PURPOSE
@@ -81,27 +82,37 @@ class Registry:
         """Look the digests up: whole zone for what is taken (numbers are unique in it), the
         active scope for what may be updated."""
         registry = cls()
-        for batch in batches(list(digests)):
-            visible: list[int] = []
-            rows = Member.unscoped.filter(id_digest__in=batch).values_list(
-                "id", "id_digest", "deleted_at"
-            )
-            digest_of: dict[int, str] = {}
-            for pk, digest, deleted_at in rows.order_by():
-                if deleted_at is not None:
-                    registry.taken[digest] = DELETED
-                else:
-                    digest_of[pk] = digest
-                    visible.append(pk)
-            seen = Member.objects.filter(pk__in=visible).values_list(*LOADED).order_by()
+        digests = list(digests)
+        if not digests:
+            return registry
+        members = Member.unscoped.order_by().values_list("id", "id_digest", "deleted_at")
+        if members.count() <= 2 * len(digests):
+            # A zone smaller than the file (a first import): read whole in one query rather
+            # than asked about each of the file's numbers, as report_taken does.
+            wanted = set(digests)
+            registry._take([row for row in members if row[1] in wanted])
+        else:
+            for batch in batches(digests):
+                registry._take(list(members.filter(id_digest__in=batch)))
+        return registry
+
+    def _take(self, rows: list[tuple[int, str, dt.datetime | None]]) -> None:
+        """Sort registered (id, digest, deleted_at) into deleted, updatable and elsewhere."""
+        digest_of: dict[int, str] = {}
+        for pk, digest, deleted_at in rows:
+            if deleted_at is not None:
+                self.taken[digest] = DELETED
+            else:
+                digest_of[pk] = digest
+        for batch in batches(list(digest_of)):
+            seen = Member.objects.filter(pk__in=batch).values_list(*LOADED).order_by()
             for pk, version, id_mask, phone_digest, phone_mask, monthly, *values in seen:
                 current = Current(
                     pk, version, id_mask, phone_digest, phone_mask, tuple(values), monthly
                 )
-                registry.current[digest_of.pop(pk)] = current
-            for digest in digest_of.values():  # registered, but not in the uploader's area
-                registry.taken[digest] = ELSEWHERE
-        return registry
+                self.current[digest_of.pop(pk)] = current
+        for digest in digest_of.values():  # registered, but not in the uploader's area
+            self.taken[digest] = ELSEWHERE
 
 
 def batches(items: list) -> Iterator[list]:
@@ -111,17 +122,33 @@ def batches(items: list) -> Iterator[list]:
         yield items[start : start + size]
 
 
-def collect_ids(sheet: Sheet) -> dict[str, str]:
-    """{ID number: digest} of the well-formed ID numbers of the file (the check validates
-    them fully; a malformed one matches nobody anyway)."""
+@dataclass
+class FileIds:
+    """The well-formed ID numbers of a file: their digests, and the row each first appears
+    in (a later row with the same number is a duplicate of that one)."""
+
+    digests: dict[str, str] = field(default_factory=dict)  # {ID number: digest}
+    first_row: dict[str, int] = field(default_factory=dict)  # {ID number: row number}
+
+
+def collect_ids(sheet: Sheet) -> FileIds:
+    """The file's well-formed ID numbers (the check validates them fully; a malformed one
+    matches nobody anyway). A cell Excel stored as a number and the template's example row
+    are left out, as the check leaves them out: neither is anybody's first row."""
     at = sheet.positions["id_number"]
-    found: dict[str, str] = {}
-    for _number, cells in sheet.numbered():
+    ids = FileIds()
+    digests, first_row = ids.digests, ids.first_row
+    for row, cells in sheet.numbered():
         raw = cells[at]
+        if type(raw) is float or raw == EXAMPLE_ID:
+            continue
         number = idcard.normalize(raw if type(raw) is str else text(raw))
-        if number not in found and idcard.SHAPE.match(number):
-            found[number] = crypto.digest(ID_PURPOSE, number)
-    return found
+        if number not in digests:
+            if not idcard.SHAPE.match(number):
+                continue
+            digests[number] = crypto.digest(ID_PURPOSE, number)
+            first_row[number] = row
+    return ids
 
 
 def storable(value: object) -> object:

@@ -17,6 +17,7 @@ other writer (a session refreshed, a form saved) waits for it.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,20 +27,19 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from heli.audit.services import Actor, record
-from heli.members.imports import writer
-from heli.members.imports.changes import Plan, Planner
+from heli.core import pinyin
+from heli.members.imports import parts, writer
+from heli.members.imports.changes import Plan
 from heli.members.imports.columns import HEADER_OF
 from heli.members.imports.lookups import Lookups
 from heli.members.imports.matching import Registry, collect_ids
+from heli.members.imports.parts import Work
 from heli.members.imports.problems import Problems
 from heli.members.imports.reader import Sheet, SheetRefused, open_sheet
 from heli.members.imports.setup import NeedsSetup, Setup
-from heli.members.imports.skipped import RowSorter
 from heli.members.imports.staging import Stage, StageWriter
-from heli.members.imports.validate import RowValidator, report_taken
+from heli.members.imports.validate import report_taken
 from heli.members.imports.writer import DIGEST_AT
-
-PROGRESS_EVERY = 1000
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,10 @@ def check(
     there ready to save (nothing is left when there is a problem). FileRefused for bad files;
     NeedsSetup when the user must choose a sheet or say what unknown columns hold."""
     setup = setup or Setup()
+    # The spreadsheet is read in a child process; meanwhile this one loads what the rows
+    # will need (before the check forks, so that no part loads it again).
+    loading = threading.Thread(target=pinyin.load, daemon=True)
+    loading.start()
     try:
         sheet = open_sheet(
             path,
@@ -93,47 +97,43 @@ def check(
             raise
         # The first sheet is not the roster (a summary, a cover): the user picks another.
         raise NeedsSetup(sheet=refused.name, sheets=refused.sheets, header={}) from refused
+    finally:
+        loading.join()
     _ask_when_needed(sheet, setup)
-    problems = Problems()
-    problems.warnings.extend(sheet.warnings)  # hidden rows and columns: shown, not errors
-    lookups = Lookups.load()
-    total, count = sheet.estimated_rows, 0
+    total = sheet.estimated_rows
     progress(0, total)
-    digests = collect_ids(sheet)
-    registry = Registry.load(digests.values())
-    validator = RowValidator(sheet.positions, lookups, problems, registry, digests)
-    planner = Planner(validator.present, lookups, validator.held)
+    ids = collect_ids(sheet)
+    work = Work(sheet, Lookups.load(), Registry.load(ids.digests.values()), ids)
     stager = StageWriter(stage) if stage is not None else None
-    header = sheet.header
-    sorter = RowSorter(sheet.positions, sheet.width, {*sheet.positions.values(), *header.ignored})
+
+    def done(count: int) -> None:
+        progress(count, max(total, count))
+
     try:
-        for number, cells in sorter(sheet.numbered()):
-            row = validator(number, cells)
-            count += 1
-            # Once a problem is found the file will not be saved: the rest is only checked.
-            if row is not None and not problems:
-                if row.member is None:
-                    planner.add(row)
-                    if stager is not None:
-                        stager.add(row)
-                elif (update := planner.update(row)) is not None and stager is not None:
-                    stager.add_update(update)
-            if count % PROGRESS_EVERY == 0:
-                progress(count, max(total, count))
-        if count == 0:
-            problems.file_level(_("The sheet has a header row but no members below it."))
-        sorter.warn(problems, sheet.name)
+        if parts.split(work):
+            found = parts.check_in_parts(work, stager, done)
+        else:
+            found = parts.check_rows(work, sheet.numbered(), stager, done)
     except BaseException:
         if stager is not None:
             stager.discard()
         raise
+    problems = Problems()
+    problems.warnings.extend(sheet.warnings)  # hidden rows and columns: shown, not errors
+    problems.merge(found.problems)
+    if found.count == 0:
+        problems.file_level(_("The sheet has a header row but no members below it."))
+    found.warn(problems, sheet.name)
     if stager is not None:
         if problems:
             stager.discard()
         else:
-            stager.close(lookups.used())
-    progress(count, count)
-    return Outcome(count, problems, plan=planner.plan, sheet=sheet.name, mapping=header.mapped)
+            stager.close(found.used)
+    progress(found.count, found.count)
+    # What a file would do is known only when it is valid (the plan stops at the first
+    # problem, and a file checked in parts has a first problem in each).
+    plan = Plan() if problems else found.plan
+    return Outcome(found.count, problems, plan=plan, sheet=sheet.name, mapping=sheet.header.mapped)
 
 
 def _ask_when_needed(sheet: Sheet, setup: Setup) -> None:

@@ -65,6 +65,14 @@ class Problems:
         if message not in self.warnings:
             self.warnings.append(message)
 
+    def merge(self, other: Problems) -> None:
+        """Take in the problems another part of the file found (pipeline's parts)."""
+        self.count += other.count
+        self.bad_rows |= other.bad_rows
+        self.items.extend(other.items[: max(0, self.limit - len(self.items))])
+        for message in other.warnings:
+            self.warn(message)
+
     def __bool__(self) -> bool:
         return self.count > 0
 

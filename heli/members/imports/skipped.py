@@ -12,11 +12,10 @@ from collections.abc import Iterator
 from django.utils.translation import gettext as _
 
 from heli.members.imports.cells import text
-from heli.members.imports.columns import BY_KEY
+from heli.members.imports.columns import EXAMPLE_ID
 from heli.members.imports.problems import Problems
 from heli.members.imports.sandbox import column_letters
 
-EXAMPLE_ID = BY_KEY["id_number"].example
 # How the footer and summary lines of real rosters begin (the first cells of the row).
 FOOTER_STARTS = (
     "填报人", "填表人", "制表人", "统计人", "审核人", "审批人", "负责人", "联系人", "经办人",
@@ -90,35 +89,39 @@ class RowSorter:
             if cells[index] not in ("", None):
                 self.headerless.add(index)
 
-    def warn(self, problems: Problems, sheet: str) -> None:
-        """The warnings of what was left out, naming the sheet."""
-        where = {"place": _("sheet “%(sheet)s”") % {"sheet": sheet} if sheet else _("the file")}
-        if self.example:
-            problems.warn(
-                _(
-                    "In %(place)s, row %(rows)s: the template's example row was skipped "
-                    "(it is not a member)."
-                )
-                % {**where, "rows": _rows_text(self.example)}
+
+def warn_skipped(
+    problems: Problems, sheet: str, example: list[int], footer: list[int], headerless: set[int]
+) -> None:
+    """The warnings of what RowSorter left out (the example row, footer rows, rows with data
+    in a column without a header), naming the sheet."""
+    where = {"place": _("sheet “%(sheet)s”") % {"sheet": sheet} if sheet else _("the file")}
+    if example:
+        problems.warn(
+            _(
+                "In %(place)s, row %(rows)s: the template's example row was skipped "
+                "(it is not a member)."
             )
-        if self.footer:
-            problems.warn(
-                _(
-                    "In %(place)s, rows %(rows)s: footer or total lines (填报人, 审核人, "
-                    "合计…) were recognised and skipped."
-                )
-                % {**where, "rows": _rows_text(self.footer)}
+            % {**where, "rows": _rows_text(example)}
+        )
+    if footer:
+        problems.warn(
+            _(
+                "In %(place)s, rows %(rows)s: footer or total lines (填报人, 审核人, "
+                "合计…) were recognised and skipped."
             )
-        if self.headerless:
-            letters = "、".join(column_letters(i + 1) for i in sorted(self.headerless))
-            problems.warn(
-                _(
-                    "In %(place)s, column %(columns)s: there is content in a column without "
-                    "a header; it was not imported. Give the column a header and upload the "
-                    "file again if it should be."
-                )
-                % {**where, "columns": letters}
+            % {**where, "rows": _rows_text(footer)}
+        )
+    if headerless:
+        letters = "、".join(column_letters(i + 1) for i in sorted(headerless))
+        problems.warn(
+            _(
+                "In %(place)s, column %(columns)s: there is content in a column without "
+                "a header; it was not imported. Give the column a header and upload the "
+                "file again if it should be."
             )
+            % {**where, "columns": letters}
+        )
 
 
 _FIRST_CHARACTERS = frozenset(word[0] for word in FOOTER_STARTS)

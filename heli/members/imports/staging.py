@@ -92,6 +92,23 @@ class StageWriter:
         self._write(LENGTH.pack(len(data)) + kind + data)
         self.blocks[kind] = []
 
+    def extend(self, stage: Stage) -> None:
+        """Append every record of another sealed stage (a part of the file staged by another
+        process), as its blocks stand: they are copied, not decoded."""
+        for kind, block in self.blocks.items():
+            if block:
+                self._flush(kind)
+        with stage.path.open("rb", buffering=CHUNK) as file:
+            left = stage.rows_end
+            while left > 0:
+                data = file.read(min(CHUNK, left))
+                if not data:
+                    raise StageError(f"{stage.path.name}: shorter than its trailer says")
+                self._write(data)
+                left -= len(data)
+        self.count += stage.count
+        self.updates += stage.update_count
+
     def close(self, names: dict[str, dict[str, int]]) -> None:
         for kind, block in self.blocks.items():
             if block:

@@ -39,7 +39,7 @@ from heli.members.imports.lookups import (
     Lookups,
     NameIndex,
 )
-from heli.members.imports.matching import COMPARED, DELETED, Current, Registry
+from heli.members.imports.matching import COMPARED, DELETED, Current, FileIds, Registry
 from heli.members.imports.problems import Problems, shown
 from heli.members.models import Member
 from heli.members.sensitive import ID_PURPOSE
@@ -131,12 +131,16 @@ class RowValidator:
         lookups: Lookups,
         problems: Problems,
         registry: Registry | None = None,
-        digests: dict[str, str] | None = None,
+        ids: FileIds | None = None,
     ):
         # A column missing from the file points at index -1: the empty cell __call__ appends.
         self.index_of = {key: positions.get(key, -1) for key in BY_KEY}
         self.registry = registry or Registry()
-        self.digest_of = digests or {}  # {ID number: digest}, from matching.collect_ids
+        ids = ids or FileIds()
+        self.digest_of = ids.digests  # {ID number: digest}, from matching.collect_ids
+        # {ID number: its first row}: the whole file's, so that a part of the file checked
+        # on its own (pipeline) still finds a duplicate of a row outside it.
+        self.first_row_of = ids.first_row
         self.held = HeldNodes()
         # What an update row keeps from the stored record: the columns the file lacks.
         self.kept = tuple((i, a) for i, (a, key) in enumerate(COMPARED) if key not in positions)
@@ -161,7 +165,6 @@ class RowValidator:
         self.ids = {key: {"": None} for key in ("residence_grid", "industry_chain", "reported_to")}
         self.ids["org"] = {}
         self.today = dt.date.today()
-        self.first_row_of: dict[str, int] = {}
         self._bad: set[str] = set()  # columns of the current row that already have a problem
         self._masked = False  # the current row's ID number is masked
 

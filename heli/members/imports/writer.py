@@ -127,7 +127,8 @@ class Prepared:
             {"job": job_id}, connection
         )
         self.members = [[0, *record[1:], stamp, stamp] for record in records]
-        self.changes = [[0, stamp, user_id, username, action, fields_value] for _m in self.members]
+        # Every history row is the same but for its member: (at, user, username, action, fields).
+        self.change = (stamp, user_id, username, action, fields_value)
 
     def write(self) -> int:
         """Insert the members and their history rows inside the caller's transaction: a
@@ -137,12 +138,35 @@ class Prepared:
         connection.ensure_connection()
         with connection.wrap_database_errors:
             ids = _reserve_ids(len(self.members))
-            for pk, member, change in zip(ids, self.members, self.changes, strict=True):
-                member[0] = change[0] = pk
+            for pk, member in zip(ids, self.members, strict=True):
+                member[0] = pk
             insert = _copy if connection.vendor == "postgresql" else _executemany
             insert(Member, MEMBER_FIELDS, self.members)
-            insert(MemberChange, CHANGE_FIELDS, self.changes)
+            _insert_changes(ids, self.change)
         return len(self.members)
+
+
+def _insert_changes(ids: list[int], change: tuple) -> None:
+    """One history row per member id, all alike but for the member: one INSERT ... SELECT
+    that the database runs over the ids itself, rather than a row each sent from Python."""
+    table = connection.ops.quote_name(MemberChange._meta.db_table)
+    columns = _columns(MemberChange, CHANGE_FIELDS)
+    with closing(connection.connection.cursor()) as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) "
+                "SELECT m, %s, %s, %s, %s, %s FROM unnest(%s::bigint[]) AS m",
+                (*change, ids),
+            )
+            return
+        # SQLite's ids are one run (_reserve_ids); the members were just inserted with them.
+        assert ids[-1] - ids[0] == len(ids) - 1, "import ids are one run on SQLite"
+        member_table = connection.ops.quote_name(Member._meta.db_table)
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT id, ?, ?, ?, ?, ? FROM {member_table} "
+            "WHERE id BETWEEN ? AND ? ORDER BY id",
+            (*change, ids[0], ids[-1]),
+        )
 
 
 def write(

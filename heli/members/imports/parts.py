@@ -1,0 +1,202 @@
+"""The rows of a sheet checked in parts, so that a big file's check uses two cores.
+
+A check spends most of its time on work each row does alone: validating its cells, and for a
+valid new member encrypting, digesting and staging it. What rows share is worked out before
+(pipeline.check): the names (`Lookups`), the registry's members (`Registry`) and every ID
+number's first row (`FileIds`, so that a duplicate is found across parts). Then the first
+half of the rows is checked here while a forked process checks the second half into a stage
+of its own, which is appended to this one; problems, the plan and the rows skipped are added
+up. The outcome is the same as checking the rows one after the other (tests prove it).
+
+Only a file of HELI_IMPORT_PARALLEL_ROWS rows or more (default 20,000; 0 turns parts off)
+whose ID numbers update nobody is split: a row that updates a member reads the names of the
+member's stored organization and places from the database as it goes, and the forked process
+must never touch the database (it shares the worker's connection; see _forbid_database).
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from django.db import connections
+
+from heli.env import envint
+from heli.members.imports.changes import Plan, Planner
+from heli.members.imports.lookups import Lookups
+from heli.members.imports.matching import FileIds, Registry
+from heli.members.imports.problems import Problems
+from heli.members.imports.reader import Numbered, Sheet
+from heli.members.imports.skipped import RowSorter, warn_skipped
+from heli.members.imports.staging import Stage, StageWriter
+from heli.members.imports.validate import RowValidator
+
+PROGRESS_EVERY = 1000
+WAIT_SECONDS = 1.0  # how often progress is told while the other part finishes
+
+
+@dataclass
+class Work:
+    """What every part of a check reads and nobody changes."""
+
+    sheet: Sheet
+    lookups: Lookups
+    registry: Registry
+    ids: FileIds
+
+
+@dataclass
+class PartResult:
+    """What checking some rows found."""
+
+    count: int = 0  # rows checked
+    problems: Problems = field(default_factory=Problems)
+    plan: Plan = field(default_factory=Plan)
+    example: list[int] = field(default_factory=list)  # rows skipped (skipped.RowSorter)
+    footer: list[int] = field(default_factory=list)
+    headerless: set[int] = field(default_factory=set)
+    used: dict[str, dict[str, int]] = field(default_factory=dict)  # names resolved
+
+    def merge(self, other: PartResult) -> None:
+        self.count += other.count
+        self.problems.merge(other.problems)
+        self.plan.merge(other.plan)
+        self.example += other.example
+        self.footer += other.footer
+        self.headerless |= other.headerless
+        for key, names in other.used.items():
+            self.used.setdefault(key, {}).update(names)
+
+    def warn(self, problems: Problems, sheet: str) -> None:
+        """The warnings of the rows left out."""
+        warn_skipped(problems, sheet, self.example, self.footer, self.headerless)
+
+
+def check_rows(
+    work: Work, rows: Numbered, stager: StageWriter | None, done: Callable[[int], None]
+) -> PartResult:
+    """Check `rows`, staging new members and updates while no problem is found; `done` is
+    told the count every PROGRESS_EVERY rows."""
+    sheet = work.sheet
+    problems = Problems()
+    validator = RowValidator(sheet.positions, work.lookups, problems, work.registry, work.ids)
+    planner = Planner(validator.present, work.lookups, validator.held)
+    named = {*sheet.positions.values(), *sheet.header.ignored}
+    sorter = RowSorter(sheet.positions, sheet.width, named)
+    count = 0
+    for number, cells in sorter(rows):
+        row = validator(number, cells)
+        count += 1
+        # Once a problem is found the file will not be saved: the rest is only checked.
+        if row is not None and not problems:
+            if row.member is None:
+                planner.add(row)
+                if stager is not None:
+                    stager.add(row)
+            elif (update := planner.update(row)) is not None and stager is not None:
+                stager.add_update(update)
+        if count % PROGRESS_EVERY == 0:
+            done(count)
+    return PartResult(
+        count, problems, planner.plan, sorter.example, sorter.footer, sorter.headerless,
+        work.lookups.used(),
+    )  # fmt: skip
+
+
+def parallel_from() -> int:
+    return envint("HELI_IMPORT_PARALLEL_ROWS", 20_000)
+
+
+def split(work: Work) -> bool:
+    """Whether the file is checked in two parts (see the module's docstring)."""
+    least = parallel_from()
+    return (
+        0 < least <= work.sheet.estimated_rows
+        and not work.registry.current
+        and "fork" in multiprocessing.get_all_start_methods()
+    )
+
+
+def check_in_parts(
+    work: Work, stager: StageWriter | None, done: Callable[[int], None]
+) -> PartResult:
+    """The first half of the rows here, the second in a forked process; the second's stage
+    appended to `stager` when both are valid."""
+    half = work.sheet.estimated_rows // 2
+    part_path = Path(f"{stager.path}.part") if stager is not None else None
+    context = multiprocessing.get_context("fork")
+    checked = context.Value("q", 0, lock=False)  # the other part's count, for the progress
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_second_part, args=(work, half, part_path, sender, checked), daemon=True
+    )
+    process.start()
+    sender.close()
+    try:
+        first = check_rows(
+            work, itertools.islice(work.sheet.numbered(), half), stager,
+            lambda n: done(n + checked.value),
+        )  # fmt: skip
+        while not receiver.poll(WAIT_SECONDS):
+            if not process.is_alive() and not receiver.poll():
+                raise RuntimeError(f"the second part of the check died ({process.exitcode})")
+            done(first.count + checked.value)
+        outcome, second = receiver.recv()
+        process.join()
+        if outcome != "ok":
+            raise RuntimeError(f"the second part of the check failed:\n{second}")
+        first.merge(second)
+        if stager is not None and part_path is not None and not first.problems:
+            stager.extend(Stage(part_path))
+        return first
+    finally:
+        if process.is_alive():
+            process.kill()
+            process.join()
+        receiver.close()
+        if part_path is not None:
+            part_path.unlink(missing_ok=True)
+
+
+def _second_part(
+    work: Work, start: int, part_path: Path | None, sender: Connection, checked
+) -> None:
+    """In the forked process: the rows from `start`, staged into `part_path`."""
+    _forbid_database()
+    stager = StageWriter(part_path) if part_path is not None else None
+    try:
+
+        def done(count: int) -> None:
+            checked.value = count
+
+        rows = itertools.islice(work.sheet.numbered(), start, None)
+        result = check_rows(work, rows, stager, done)
+        if stager is not None:
+            if result.problems:
+                stager.discard()
+            else:
+                stager.close(result.used)
+        sender.send(("ok", result))
+    except BaseException:
+        if stager is not None:
+            stager.discard()
+        sender.send(("error", traceback.format_exc()))
+    finally:
+        sender.close()
+
+
+def _refuse_database() -> None:
+    raise RuntimeError("a forked part of an import check must not use the database")
+
+
+def _forbid_database() -> None:
+    """The forked process holds a copy of the worker's connections: using one would talk on
+    the worker's socket, or its SQLite file handle, behind its back. Any query raises instead.
+    The connection objects stay referenced, so that nothing closes them on the way out."""
+    for connection in connections.all():
+        connection.ensure_connection = _refuse_database
