@@ -58,14 +58,20 @@ def _same(a, b) -> None:
 
 @pytest.fixture
 def spy(monkeypatch):
-    calls = []
-    real = parts.check_in_parts
+    """Calls of the two ways: `parts` (tried in parts) and `whole` (checked in one part)."""
+    calls = {"parts": 0, "whole": 0}
+    tried, collect = parts.check_in_parts, pipeline.collect_ids
 
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
+    def trying(*args, **kwargs):
+        calls["parts"] += 1
+        return tried(*args, **kwargs)
 
-    monkeypatch.setattr(parts, "check_in_parts", counting)
+    def collecting(*args, **kwargs):
+        calls["whole"] += 1
+        return collect(*args, **kwargs)
+
+    monkeypatch.setattr(parts, "check_in_parts", trying)
+    monkeypatch.setattr(pipeline, "collect_ids", collecting)
     return calls
 
 
@@ -73,9 +79,9 @@ def spy(monkeypatch):
 def test_a_valid_big_file_is_staged_in_two_parts_as_in_one(world, monkeypatch, spy):
     content = make_xlsx(_rows(world))
     whole, whole_staged = _check(world, content, monkeypatch, split=False)
-    assert not spy
+    assert spy == {"parts": 0, "whole": 1}
     split, split_staged = _check(world, content, monkeypatch, split=True)
-    assert spy == [1]
+    assert spy == {"parts": 1, "whole": 1}  # the parts were kept
     _same(whole, split)
     assert split.plan.new == ROWS and not split.problems
     assert split_staged == whole_staged and len(split_staged) == ROWS
@@ -83,25 +89,40 @@ def test_a_valid_big_file_is_staged_in_two_parts_as_in_one(world, monkeypatch, s
 
 
 @pytest.mark.django_db
-def test_problems_on_both_sides_of_the_split_are_found_as_in_one_part(world, monkeypatch, spy):
+def test_problems_within_each_half_are_added_up_as_in_one_part(world, monkeypatch, spy):
+    rows = _rows(world)
+    rows[3]["phone"] = "12345"
+    rows[5]["org"] = "没有这个支部"
+    rows[25]["id_number"] = rows[33]["id_number"]  # the same person twice in the second half
+    rows[30]["joined_on"] = "2099-01-01"
+    rows.append({"name": "填报人：张三"})  # a footer line
+    content = make_xlsx(rows)
+    whole, _staged = _check(world, content, monkeypatch, split=False)
+    split, staged = _check(world, content, monkeypatch, split=True)
+    assert spy == {"parts": 1, "whole": 1}  # the parts were kept
+    _same(whole, split)
+    assert staged == []
+    assert {5, 7, 27, 35, 32} <= {row for row, *_rest in split.problems.as_json()}
+    assert any("填报人" in warning for warning in split.problems.warnings)
+
+
+@pytest.mark.django_db
+def test_a_person_in_both_halves_or_a_registered_number_is_checked_in_one_part(
+    world, monkeypatch, spy
+):
     rows = _rows(world)
     number = make_id_number(BORN)
     deleted = MemberFactory(id_number=number, org=world.branch_a, residence_grid=world.grid_a)
     Member.unscoped.filter(pk=deleted.pk).update(deleted_at=timezone.now())
     rows[2]["id_number"] = rows[35]["id_number"]  # the same person in both halves
-    rows[30]["phone"] = "12345"
-    rows[33]["id_number"] = number  # a deleted member's number, in the second half
-    rows[5]["org"] = "没有这个支部"
-    rows.append({"name": "填报人：张三"})  # a footer line
+    rows[33]["id_number"] = number  # a deleted member's number
     content = make_xlsx(rows)
-    whole, whole_staged = _check(world, content, monkeypatch, split=False)
-    split, split_staged = _check(world, content, monkeypatch, split=True)
-    assert spy == [1]
+    whole, _staged = _check(world, content, monkeypatch, split=False)
+    split, staged = _check(world, content, monkeypatch, split=True)
+    assert spy == {"parts": 1, "whole": 2}  # tried in parts, then checked in one
     _same(whole, split)
-    assert whole_staged == split_staged == []
-    rows_with_problems = {row for row, *_rest in split.problems.as_json()}
-    assert {4, 37, 32, 35, 7} <= rows_with_problems
-    assert any("填报人" in warning for warning in split.problems.warnings)
+    assert staged == []
+    assert {4, 37, 35} <= {row for row, *_rest in split.problems.as_json()}
 
 
 @pytest.mark.django_db
@@ -110,8 +131,13 @@ def test_a_file_that_updates_members_is_checked_in_one_part(world, monkeypatch, 
     MemberFactory(id_number=number, org=world.branch_a, residence_grid=world.grid_a)
     rows = _rows(world)
     rows[20]["id_number"] = number
-    _check(world, make_xlsx(rows), monkeypatch, split=True)
-    assert spy == []
+    content = make_xlsx(rows)
+    whole, whole_staged = _check(world, content, monkeypatch, split=False)
+    split, split_staged = _check(world, content, monkeypatch, split=True)
+    assert spy == {"parts": 1, "whole": 2}
+    _same(whole, split)
+    assert split.plan.new == ROWS - 1 and split.plan.updates + split.plan.unchanged == 1
+    assert len(split_staged) == len(whole_staged) == ROWS - 1
 
 
 @pytest.mark.django_db

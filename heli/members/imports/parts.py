@@ -1,17 +1,18 @@
 """The rows of a sheet checked in parts, so that a big file's check uses two cores.
 
 A check spends most of its time on work each row does alone: validating its cells, and for a
-valid new member encrypting, digesting and staging it. What rows share is worked out before
-(pipeline.check): the names (`Lookups`), the registry's members (`Registry`) and every ID
-number's first row (`FileIds`, so that a duplicate is found across parts). Then the first
-half of the rows is checked here while a forked process checks the second half into a stage
-of its own, which is appended to this one; problems, the plan and the rows skipped are added
-up. The outcome is the same as checking the rows one after the other (tests prove it).
+valid new member encrypting, digesting and staging it. A big file (HELI_IMPORT_PARALLEL_ROWS
+rows or more, default 20,000; 0 turns parts off) is checked optimistically in two halves at
+once: the first here, the second in a forked process that stages into a file of its own. Each
+half finds its own duplicates and digests its own ID numbers. Then the halves are put together
+only if nothing they could not see alone matters: no ID number is in both halves, and none is
+registered (to update, deleted, or elsewhere; the registry is asked once, for every digest).
+The second stage is appended to the first, problems, plans and skipped rows are added up, and
+the outcome is that of one part (tests prove it). Otherwise (an invalid file with a person
+twice, a re-import of members) the file is checked again in one part, as a small file is.
 
-Only a file of HELI_IMPORT_PARALLEL_ROWS rows or more (default 20,000; 0 turns parts off)
-whose ID numbers update nobody is split: a row that updates a member reads the names of the
-member's stored organization and places from the database as it goes, and the forked process
-must never touch the database (it shares the worker's connection; see _forbid_database).
+The forked process never touches the database: it shares the worker's connection (see
+_forbid_database). What it needs was loaded before the fork (the names: `Lookups`).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class PartResult:
     footer: list[int] = field(default_factory=list)
     headerless: set[int] = field(default_factory=set)
     used: dict[str, dict[str, int]] = field(default_factory=dict)  # names resolved
+    ids: FileIds = field(default_factory=FileIds)  # the part's valid ID numbers
 
     def merge(self, other: PartResult) -> None:
         self.count += other.count
@@ -104,7 +106,7 @@ def check_rows(
             done(count)
     return PartResult(
         count, problems, planner.plan, sorter.example, sorter.footer, sorter.headerless,
-        work.lookups.used(),
+        work.lookups.used(), FileIds(validator.digest_of, validator.first_row_of),
     )  # fmt: skip
 
 
@@ -112,22 +114,20 @@ def parallel_from() -> int:
     return envint("HELI_IMPORT_PARALLEL_ROWS", 20_000)
 
 
-def split(work: Work) -> bool:
-    """Whether the file is checked in two parts (see the module's docstring)."""
+def split(sheet: Sheet) -> bool:
+    """Whether the file is worth checking in two parts (see the module's docstring)."""
     least = parallel_from()
-    return (
-        0 < least <= work.sheet.estimated_rows
-        and not work.registry.current
-        and "fork" in multiprocessing.get_all_start_methods()
-    )
+    return 0 < least <= sheet.estimated_rows and "fork" in multiprocessing.get_all_start_methods()
 
 
 def check_in_parts(
-    work: Work, stager: StageWriter | None, done: Callable[[int], None]
-) -> PartResult:
+    sheet: Sheet, lookups: Lookups, stager: StageWriter | None, done: Callable[[int], None]
+) -> PartResult | None:
     """The first half of the rows here, the second in a forked process; the second's stage
-    appended to `stager` when both are valid."""
-    half = work.sheet.estimated_rows // 2
+    appended to `stager` when both are valid. None when the halves cannot be put together:
+    the caller checks the file in one part instead (after emptying the stage)."""
+    work = Work(sheet, lookups, Registry(), FileIds())
+    half = sheet.estimated_rows // 2
     part_path = Path(f"{stager.path}.part") if stager is not None else None
     context = multiprocessing.get_context("fork")
     checked = context.Value("q", 0, lock=False)  # the other part's count, for the progress
@@ -139,7 +139,7 @@ def check_in_parts(
     sender.close()
     try:
         first = check_rows(
-            work, itertools.islice(work.sheet.numbered(), half), stager,
+            work, itertools.islice(sheet.numbered(), half), stager,
             lambda n: done(n + checked.value),
         )  # fmt: skip
         while not receiver.poll(WAIT_SECONDS):
@@ -150,6 +150,8 @@ def check_in_parts(
         process.join()
         if outcome != "ok":
             raise RuntimeError(f"the second part of the check failed:\n{second}")
+        if not _fit(first.ids, second.ids):
+            return None
         first.merge(second)
         if stager is not None and part_path is not None and not first.problems:
             stager.extend(Stage(part_path))
@@ -161,6 +163,15 @@ def check_in_parts(
         receiver.close()
         if part_path is not None:
             part_path.unlink(missing_ok=True)
+
+
+def _fit(first: FileIds, second: FileIds) -> bool:
+    """Whether two halves checked apart are the whole file checked at once: no ID number in
+    both, none registered."""
+    if not first.first_row.keys().isdisjoint(second.first_row):
+        return False
+    registry = Registry.load([*first.digests.values(), *second.digests.values()])
+    return not (registry.current or registry.taken)
 
 
 def _second_part(

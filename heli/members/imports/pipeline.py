@@ -102,17 +102,22 @@ def check(
     _ask_when_needed(sheet, setup)
     total = sheet.estimated_rows
     progress(0, total)
-    ids = collect_ids(sheet)
-    work = Work(sheet, Lookups.load(), Registry.load(ids.digests.values()), ids)
+    lookups = Lookups.load()
     stager = StageWriter(stage) if stage is not None else None
 
     def done(count: int) -> None:
         progress(count, max(total, count))
 
     try:
-        if parts.split(work):
-            found = parts.check_in_parts(work, stager, done)
-        else:
+        found = None
+        if parts.split(sheet):
+            found = parts.check_in_parts(sheet, lookups, stager, done)
+            if found is None and stager is not None:
+                stager.discard()  # the parts could not be put together: anew, in one part
+                stager = StageWriter(stage)
+        if found is None:
+            ids = collect_ids(sheet)
+            work = Work(sheet, lookups, Registry.load(ids.digests.values()), ids)
             found = parts.check_rows(work, sheet.numbered(), stager, done)
     except BaseException:
         if stager is not None:

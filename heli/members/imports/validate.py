@@ -424,7 +424,9 @@ class RowValidator:
             self.problems.add(first, HEADER_OF["id_number"], masked, message)
             self._problem(number, "id_number", id_number, message)
             return "", None
-        digest = self.digest_of.get(id_number) or crypto.digest(ID_PURPOSE, id_number)
+        digest = self.digest_of.get(id_number)
+        if digest is None:  # not collected beforehand (a file checked in parts)
+            digest = self.digest_of[id_number] = crypto.digest(ID_PURPOSE, id_number)
         member = self.registry.current.get(digest)
         if member is None and digest in self.registry.taken:
             if self.registry.taken[digest] == DELETED:
