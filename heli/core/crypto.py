@@ -9,11 +9,13 @@ digests (exact search, duplicate detection) and nobody without the key can test 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 VERSION = b"\x01"
 NONCE_BYTES = 12
@@ -24,15 +26,26 @@ class DecryptionError(ValueError):
     pass
 
 
-@lru_cache(maxsize=4)
-def _sm4(key: bytes) -> algorithms.SM4:
-    # The key object is checked once, not for every value (an import encrypts 200,000).
-    return algorithms.SM4(key)
+@cache
+def _keys() -> tuple[algorithms.SM4, hmac.HMAC]:
+    """The SM4 key and the HMAC-SM3 keyed once, not for every value (an import encrypts and
+    digests 200,000), and read from settings once: each read of a setting costs as much as
+    a digest's finalize. Forgotten when a test overrides either setting."""
+    return (
+        algorithms.SM4(settings.FIELD_ENCRYPTION_KEY),
+        hmac.HMAC(settings.FIELD_DIGEST_KEY, hashes.SM3()),
+    )
+
+
+@receiver(setting_changed)
+def _forget_keys(*, setting: str, **kwargs: object) -> None:
+    if setting in ("FIELD_ENCRYPTION_KEY", "FIELD_DIGEST_KEY"):
+        _keys.cache_clear()
 
 
 def encrypt(text: str) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
-    encryptor = Cipher(_sm4(settings.FIELD_ENCRYPTION_KEY), modes.GCM(nonce)).encryptor()
+    encryptor = Cipher(_keys()[0], modes.GCM(nonce)).encryptor()
     body = encryptor.update(text.encode()) + encryptor.finalize()
     return VERSION + nonce + body + encryptor.tag
 
@@ -46,21 +59,16 @@ def decrypt(blob: bytes) -> str:
         blob[1 + NONCE_BYTES : -TAG_BYTES],
         blob[-TAG_BYTES:],
     )
-    decryptor = Cipher(_sm4(settings.FIELD_ENCRYPTION_KEY), modes.GCM(nonce, tag)).decryptor()
+    decryptor = Cipher(_keys()[0], modes.GCM(nonce, tag)).decryptor()
     try:
         return (decryptor.update(body) + decryptor.finalize()).decode()
     except Exception as exc:  # InvalidTag: wrong key or tampered data
         raise DecryptionError("ciphertext does not authenticate") from exc
 
 
-@lru_cache(maxsize=4)
-def _hmac_base(key: bytes) -> hmac.HMAC:
-    return hmac.HMAC(key, hashes.SM3())
-
-
 def digest(purpose: str, value: str) -> str:
     """Hex HMAC-SM3 of `purpose:value` (purpose keeps ID numbers and phones apart)."""
-    mac = _hmac_base(settings.FIELD_DIGEST_KEY).copy()
+    mac = _keys()[1].copy()
     mac.update(f"{purpose}:{value}".encode())
     return mac.finalize().hex()
 

@@ -27,6 +27,7 @@ import pickle
 import re
 import resource
 import sys
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import PurePosixPath
@@ -345,6 +346,29 @@ def _hidden(path: str, kind: str, name: str, part: str | None):
     return [], [], False
 
 
+class _Scan(threading.Thread):
+    """_hidden in a thread; result() joins it and gives its answer or raises its error."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(daemon=True)
+        self.args = args
+        self.answer: tuple | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.answer = _hidden(*self.args)
+        except BaseException as exc:  # handed to the main thread by result()
+            self.error = exc
+
+    def result(self) -> tuple:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        assert self.answer is not None
+        return self.answer
+
+
 def main(request: dict) -> None:
     _limit_memory(request["memory_mb"])
     path, kind = request["path"], request["kind"]
@@ -368,12 +392,16 @@ def main(request: dict) -> None:
             path = trimmed(path, part, dimension, request["trim"])
             if path != request["path"]:
                 book = python_calamine.CalamineWorkbook.from_path(path)
+        # calamine parses without holding the GIL: the scan for hidden rows and columns runs
+        # meanwhile, in a thread.
+        hidden = _Scan(path, kind, name, part)
+        hidden.start()
         sheet = book.get_sheet_by_name(name)
         with open(request["out"], "wb") as out:
             rows = sheet.iter_rows() if sheet.end is not None else iter(())
             count, numbers = write_rows(out, non_blank(rows))
         del sheet, book
-        hidden_rows, hidden_cols, known = _hidden(path, kind, name, part)
+        hidden_rows, hidden_cols, known = hidden.result()
         if path != request["path"]:
             os.remove(path)
     except python_calamine.CalamineError as exc:
