@@ -1,20 +1,24 @@
 """A big file's check in two parts (one forked): the same outcome as in one, and a forked part
-that can neither touch the database nor leave anything behind when it fails."""
+that can neither touch the database nor leave anything behind when it fails; a big sheet
+parsed in two halves at once: the same rows as in one."""
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 
 import pytest
+import xlsxwriter
 from django.utils import timezone
 
 from heli.core.scoping import activate
-from heli.members.imports import files, parts, pipeline
+from heli.members.imports import extract, files, parts, pipeline
+from heli.members.imports.sandbox import read_rows
 from heli.members.imports.staging import Stage
 from heli.members.imports.validate import RowValidator
 from heli.members.models import Member
 from tests.factories import MemberFactory, make_id_number
-from tests.test_member_import import BORN, make_xlsx, member_row
+from tests.test_member_import import BORN, HEADERS, _key, make_xlsx, member_row
 
 ROWS = 40
 SPLIT_FROM = "10"
@@ -176,3 +180,40 @@ def test_the_forked_part_cannot_use_the_database(world):
     process.join(30)
     assert "must not use the database" in said
     assert nobody.exists() is False  # and this process's connection still works
+
+
+def _wide_sheet(world) -> bytes:
+    """300 members from column B (column A empty), under a title, rows 10 and 250 hidden."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("党员信息")
+    sheet.write_string(0, 1, "横林镇党员花名册")
+    sheet.write_row(1, 1, HEADERS)
+    keys = [_key(header) for header in HEADERS]
+    for r, row in enumerate(_rows(world, 300), start=2):
+        sheet.write_row(r, 1, [row.get(key, "") for key in keys])
+    for hidden in (9, 249):
+        sheet.set_row(hidden, None, None, {"hidden": True})
+    book.close()
+    return buffer.getvalue()
+
+
+def _extract(path, monkeypatch, split_bytes: str):
+    monkeypatch.setenv("HELI_IMPORT_SPLIT_BYTES", split_bytes)
+    found = extract.extract(path, "xlsx", path.parent / "rows")
+    return found, list(read_rows(found.rows))
+
+
+@pytest.mark.django_db
+def test_a_big_sheet_parsed_in_two_halves_at_once_gives_the_rows_of_one_parse(
+    world, tmp_path, monkeypatch
+):
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(_wide_sheet(world))
+    whole, whole_rows = _extract(path, monkeypatch, str(10**12))
+    halves, halves_rows = _extract(path, monkeypatch, "1")
+    assert halves_rows == whole_rows and len(whole_rows) == 302
+    assert whole_rows[0] == (1, ["", "横林镇党员花名册"])  # cells from column A, as Excel has them
+    assert halves.count == whole.count == 302
+    assert halves.hidden_rows == whole.hidden_rows == [10, 250]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]  # nothing left behind

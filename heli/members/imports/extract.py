@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from heli.env import envint
 from heli.members.imports import files, sandbox
 from heli.members.imports.files import FileRefused
+from heli.members.imports.sandbox import SPLIT_BYTES
 
 HEARTBEAT_EVERY = 5.0  # seconds
 
@@ -78,6 +79,7 @@ def extract(
         "out": str(out),
         "trim": str(trim),
         "memory_mb": memory_mb(),
+        "split_bytes": envint("HELI_IMPORT_SPLIT_BYTES", SPLIT_BYTES),
     }
     env = {"PATH": os.environ.get("PATH", ""), "RUST_BACKTRACE": "0", "LANG": "C.UTF-8"}
     child = subprocess.Popen(
@@ -93,7 +95,11 @@ def extract(
         if child.poll() is None:
             child.kill()
             child.wait()
-        trim.unlink(missing_ok=True)
+        # What the child leaves when it dies: the trimmed copy, the halves, the second
+        # half's rows (in clear).
+        for left in (trim, *(Path(f"{trim}.{n}") for n in (1, 2)), Path(f"{out}.2")):
+            left.unlink(missing_ok=True)
+        Path(f"{out}.2.json").unlink(missing_ok=True)
     lines = [json.loads(line) for line in output.splitlines() if line.strip()]
     first = lines[0] if lines else {}
     if "error" in first:

@@ -38,6 +38,7 @@ from heli.members.imports.staging import Stage, StageWriter
 from heli.members.imports.validate import RowValidator
 
 PROGRESS_EVERY = 1000
+FIRST_SHARE = 52  # per cent of the rows checked by the first part
 WAIT_SECONDS = 1.0  # how often progress is told while the other part finishes
 
 
@@ -127,7 +128,9 @@ def check_in_parts(
     appended to `stager` when both are valid. None when the halves cannot be put together:
     the caller checks the file in one part instead (after emptying the stage)."""
     work = Work(sheet, lookups, Registry(), FileIds())
-    half = sheet.estimated_rows // 2
+    # The second part first walks past the first part's rows (unpickling them): a little
+    # less for it to check keeps the two ending together.
+    half = sheet.estimated_rows * FIRST_SHARE // 100
     part_path = Path(f"{stager.path}.part") if stager is not None else None
     context = multiprocessing.get_context("fork")
     checked = context.Value("q", 0, lock=False)  # the other part's count, for the progress

@@ -235,7 +235,9 @@ def merge(spans: list[list[int]]) -> list[list[int]]:
 # A declared used range of more cells than this has its blank end cut off before the library
 # sees it: a column of formulas showing "" down to row 1,048,576 makes cells of every row.
 TRIM_CELLS = 10_000_000
+SPLIT_BYTES = 16 * 1024 * 1024  # a sheet XML this long is parsed in two halves at once
 _REAL_VALUE = re.compile(rb"<v>[^<]|<t\b[^>]*>[^<]")
+_SHEET_DATA_END = re.compile(rb"</(?:\w+:)?sheetData>")
 _ROW_START = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d+)"')
 
 
@@ -290,6 +292,63 @@ def trimmed(path: str, part: str, dimension: str | None, out: str) -> str:
                 for block in _cut_after(_row_blocks(archive, part), last):
                     xml.write(block)
     return out
+
+
+def split_halves(path: str, part: str, halves: list[str], least: int = SPLIT_BYTES) -> bool:
+    """Two uncompressed copies of the workbook to parse at once, each with about half of the
+    sheet's XML: the head, the rows of its half (cut before a `<row`), the tail. False, and
+    nothing left, when the sheet's XML is shorter than `least` bytes or has one row."""
+    with zipfile.ZipFile(path) as archive:
+        size = archive.getinfo(part).file_size
+        if size < least:
+            return False
+        with (
+            zipfile.ZipFile(halves[0], "w", zipfile.ZIP_STORED, allowZip64=True) as first,
+            zipfile.ZipFile(halves[1], "w", zipfile.ZIP_STORED, allowZip64=True) as second,
+        ):
+            for member in archive.infolist():
+                if member.filename != part:
+                    data = archive.read(member.filename)
+                    first.writestr(member.filename, data)
+                    second.writestr(member.filename, data)
+            with (
+                first.open(part, "w", force_zip64=True) as xml_first,
+                second.open(part, "w", force_zip64=True) as xml_second,
+            ):
+                cut = _write_halves(_row_blocks(archive, part), size // 2, xml_first, xml_second)
+    if not cut:
+        for half in halves:
+            os.remove(half)
+    return cut
+
+
+def _write_halves(blocks: Iterator[bytes], middle: int, first, second) -> bool:
+    """The rows before the first `<row` past `middle` to `first`, the others to `second`, the
+    head and the tail to both; whether there were rows for both."""
+    head: bytes | None = None
+    written = 0
+    target = first
+    block = b""
+    for block in blocks:
+        low = 1
+        if head is None:  # the first block: the head, and maybe rows after it
+            at = block.find(b"<row")
+            head = block[:at] if at >= 0 else block
+            low = len(head) + 1
+        if target is first and written + len(block) > middle:
+            cut = block.find(b"<row", max(middle - written, low))
+            if cut > 0:
+                first.write(block[:cut])
+                second.write(head)
+                block, target = block[cut:], second
+        target.write(block)
+        written += len(block)
+    # The last block (the second half's) ends with </sheetData> and what follows it.
+    ends = list(_SHEET_DATA_END.finditer(block))
+    if target is first or not ends:
+        return False
+    first.write(block[ends[-1].start() :])
+    return True
 
 
 def _cut_after(blocks: Iterator[bytes], last: int) -> Iterator[bytes]:
@@ -369,6 +428,51 @@ class _Scan(threading.Thread):
         return self.answer
 
 
+def _rows(path: str, name: str) -> Iterator[list]:
+    """The sheet's rows from row 1, their cells from column A. (calamine pads the rows above
+    the first used one, not the columns left of the first used one: a sheet whose column A
+    is empty, or a half of a sheet, would otherwise start its cells elsewhere.)"""
+    sheet = python_calamine.CalamineWorkbook.from_path(path).get_sheet_by_name(name)
+    if sheet.end is None:
+        return iter(())
+    rows = sheet.iter_rows()
+    left = sheet.start[1]
+    return ([*[""] * left, *row] for row in rows) if left else rows
+
+
+def _read_second_half(path: str, name: str, out: str) -> None:
+    """In the forked process: the second half's rows to `out`.2, their count and numbers to
+    `out`.2.json; exit 0 when done, 1 when anything failed."""
+    code = 1
+    try:
+        with open(f"{out}.2", "wb") as rows_out:
+            count, numbers = write_rows(rows_out, non_blank(_rows(path, name)))
+        with open(f"{out}.2.json", "w") as said:
+            json.dump({"count": count, "numbers": numbers}, said)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _join_second_half(child: int, out_path: str, out: io.BufferedWriter) -> tuple[int, list]:
+    """Wait for the second half and append its rows (pickled chunks follow one another);
+    its (count, row numbers)."""
+    _pid, status = os.waitpid(child, 0)
+    try:
+        if status != 0:
+            raise SystemExit(1)  # as if this process had died: the job says so (extract)
+        with open(f"{out_path}.2", "rb") as rows_in:
+            while block := rows_in.read(SCAN_BLOCK):
+                out.write(block)
+        with open(f"{out_path}.2.json") as said:
+            second = json.load(said)
+        return second["count"], second["numbers"]
+    finally:
+        for left in (f"{out_path}.2", f"{out_path}.2.json"):
+            if os.path.exists(left):
+                os.remove(left)
+
+
 def main(request: dict) -> None:
     _limit_memory(request["memory_mb"])
     path, kind = request["path"], request["kind"]
@@ -390,20 +494,25 @@ def main(request: dict) -> None:
         _say(sheets=sheets, name=name, part=part, dimension=dimension)
         if part is not None:
             path = trimmed(path, part, dimension, request["trim"])
-            if path != request["path"]:
-                book = python_calamine.CalamineWorkbook.from_path(path)
+        halves = [f"{request['trim']}.{n}" for n in (1, 2)]
+        least = request.get("split_bytes", SPLIT_BYTES)
+        split = part is not None and split_halves(path, part, halves, least)
+        second = os.fork() if split else 0
+        if split and second == 0:
+            _read_second_half(halves[1], name, request["out"])  # never returns
         # calamine parses without holding the GIL: the scan for hidden rows and columns runs
         # meanwhile, in a thread.
         hidden = _Scan(path, kind, name, part)
         hidden.start()
-        sheet = book.get_sheet_by_name(name)
         with open(request["out"], "wb") as out:
-            rows = sheet.iter_rows() if sheet.end is not None else iter(())
-            count, numbers = write_rows(out, non_blank(rows))
-        del sheet, book
+            count, numbers = write_rows(out, non_blank(_rows(halves[0] if split else path, name)))
+            if split:
+                more, more_numbers = _join_second_half(second, request["out"], out)
+                count, numbers = count + more, numbers + more_numbers
         hidden_rows, hidden_cols, known = hidden.result()
-        if path != request["path"]:
-            os.remove(path)
+        for done in (*halves, request["trim"]):
+            if os.path.exists(done) and done != request["path"]:
+                os.remove(done)
     except python_calamine.CalamineError as exc:
         _say(error="unreadable", detail=type(exc).__name__)
         return
