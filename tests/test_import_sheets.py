@@ -20,7 +20,7 @@ import pytest
 import xlsxwriter
 
 from heli.members.import_models import JobStatus
-from heli.members.imports import extract, files, reader, sandbox
+from heli.members.imports import extract, files, reader, sheetcuts
 from heli.members.imports.files import FileRefused
 from heli.members.imports.reader import open_sheet
 from tests.test_member_import import HEADERS, _key, make_xlsx, member_row, run_check
@@ -317,7 +317,7 @@ def test_formulas_showing_nothing_below_the_data_are_cut_off_before_reading(
 ):
     path, kind = upload(tmp_path, formulas_showing_nothing(world, 20_000), "党员.xlsx")
     part = "xl/worksheets/sheet1.xml"
-    copy = sandbox.trimmed(str(path), part, "A1:V1048576", str(tmp_path / "cut.xlsx"))
+    copy = sheetcuts.trimmed(str(path), part, "A1:V1048576", str(tmp_path / "cut.xlsx"))
     with zipfile.ZipFile(copy) as archive:
         xml = archive.read(part)
     assert b'<row r="6"' in xml and b'<row r="8"' not in xml and xml.endswith(b"</worksheet>")

@@ -7,7 +7,8 @@ The way through, module by module:
   where uploads are kept.
 - `extract` and `sandbox`: a workbook (.xlsx, .xls, .ods) read by python-calamine in a child
   process with memory and time limits, handing back its non-blank rows; a sheet that would
-  exhaust the worker fails its own job.
+  exhaust the worker fails its own job. `sheetcuts` trims a sheet's blank end and splits a big
+  sheet in two halves that two processes parse at once.
 - `reader`: the sheet's rows (from `extract`, or .csv decoded as UTF-8 or GB18030), its header
   row found among the first rows, hidden rows and columns as warnings.
 - `headers`: the headers real rosters use for each field, matched after normalizing; unknown
@@ -31,7 +32,8 @@ The way through, module by module:
   members they change, locked and checked against the version the check saw.
 - `staging`: a valid file's rows, encrypted, kept between the check and the save (the
   clear-text upload is deleted as soon as the check passes).
-- `pipeline`: the check (dry run) and the save, as plain functions.
+- `pipeline`: the check (dry run) and the save, as plain functions; `parts` checks a big
+  file's two halves at once (the second in a forked process) when they can be put together.
 - `jobs`: the ImportJob lifecycle run by `heli worker`, with progress.
 - `template` and `report`: the downloadable template and error report.
 - `bench`: `heli bench import`.

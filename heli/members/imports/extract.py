@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from heli.env import envint
 from heli.members.imports import files, sandbox
 from heli.members.imports.files import FileRefused
-from heli.members.imports.sandbox import SPLIT_BYTES
+from heli.members.imports.sheetcuts import SPLIT_BYTES
 
 HEARTBEAT_EVERY = 5.0  # seconds
 
