@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from heli.env import envint
 from heli.members.imports import files, sandbox
 from heli.members.imports.files import FileRefused
+from heli.members.imports.sandbox import leftovers
 from heli.members.imports.sheetcuts import SPLIT_BYTES
 
 HEARTBEAT_EVERY = 5.0  # seconds
@@ -95,11 +96,8 @@ def extract(
         if child.poll() is None:
             child.kill()
             child.wait()
-        # What the child leaves when it dies: the trimmed copy, the halves, the second
-        # half's rows (in clear).
-        for left in (trim, *(Path(f"{trim}.{n}") for n in (1, 2)), Path(f"{out}.2")):
-            left.unlink(missing_ok=True)
-        Path(f"{out}.2.json").unlink(missing_ok=True)
+        for left in leftovers(str(trim), str(out)):
+            Path(left).unlink(missing_ok=True)
     lines = [json.loads(line) for line in output.splitlines() if line.strip()]
     first = lines[0] if lines else {}
     if "error" in first:

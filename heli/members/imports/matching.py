@@ -82,21 +82,10 @@ class Registry:
         """Look the digests up: whole zone for what is taken (numbers are unique in it), the
         active scope for what may be updated."""
         registry = cls()
-        digests = list(digests)
-        if not digests:
-            return registry
-        members = Member.unscoped.order_by().values_list("id", "id_digest", "deleted_at")
-        if members.count() <= 2 * len(digests):
-            # A zone smaller than the file (a first import): read whole in one query rather
-            # than asked about each of the file's numbers, as report_taken does.
-            wanted = set(digests)
-            registry._take([row for row in members if row[1] in wanted])
-        else:
-            for batch in batches(digests):
-                registry._take(list(members.filter(id_digest__in=batch)))
+        registry._take(registered(list(digests)))
         return registry
 
-    def _take(self, rows: list[tuple[int, str, dt.datetime | None]]) -> None:
+    def _take(self, rows: Iterable[tuple[int, str, dt.datetime | None]]) -> None:
         """Sort registered (id, digest, deleted_at) into deleted, updatable and elsewhere."""
         digest_of: dict[int, str] = {}
         for pk, digest, deleted_at in rows:
@@ -113,6 +102,22 @@ class Registry:
                 self.current[digest_of.pop(pk)] = current
         for digest in digest_of.values():  # registered, but not in the uploader's area
             self.taken[digest] = ELSEWHERE
+
+
+def registered(digests: list[str]) -> Iterator[tuple[int, str, dt.datetime | None]]:
+    """(id, ID digest, deleted_at) of the members, in the whole zone and deleted ones
+    included (ID numbers are unique in it), whose digest is among `digests`. A zone smaller
+    than the file (a first import) is read whole in one query; a larger one is asked about
+    the digests batch by batch."""
+    if not digests:
+        return
+    members = Member.unscoped.order_by().values_list("id", "id_digest", "deleted_at")
+    if members.count() <= 2 * len(digests):
+        wanted = set(digests)
+        yield from (row for row in members if row[1] in wanted)
+        return
+    for batch in batches(digests):
+        yield from members.filter(id_digest__in=batch)
 
 
 def batches(items: list) -> Iterator[list]:

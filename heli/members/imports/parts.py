@@ -44,7 +44,8 @@ WAIT_SECONDS = 1.0  # how often progress is told while the other part finishes
 
 @dataclass
 class Work:
-    """What every part of a check reads and nobody changes."""
+    """What a part of a check starts from. `ids` grows as its validator meets ID numbers
+    (their digests, their first rows): a forked part grows its own copy."""
 
     sheet: Sheet
     lookups: Lookups
@@ -111,13 +112,9 @@ def check_rows(
     )  # fmt: skip
 
 
-def parallel_from() -> int:
-    return envint("HELI_IMPORT_PARALLEL_ROWS", 20_000)
-
-
 def split(sheet: Sheet) -> bool:
     """Whether the file is worth checking in two parts (see the module's docstring)."""
-    least = parallel_from()
+    least = envint("HELI_IMPORT_PARALLEL_ROWS", 20_000)
     return 0 < least <= sheet.estimated_rows and "fork" in multiprocessing.get_all_start_methods()
 
 

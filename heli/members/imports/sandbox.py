@@ -306,14 +306,31 @@ def _rows(path: str, name: str) -> Iterator[list]:
     return ([*[""] * left, *row] for row in rows) if left else rows
 
 
+def halves_of(trim: str) -> list[str]:
+    """The two uncompressed halves of a big workbook (split_halves), beside its trimmed copy."""
+    return [f"{trim}.1", f"{trim}.2"]
+
+
+def second_half_of(out: str) -> tuple[str, str]:
+    """Where the forked process writes the second half's rows, and their count and numbers."""
+    return f"{out}.2", f"{out}.2.json"
+
+
+def leftovers(trim: str, out: str) -> list[str]:
+    """Every file but `out` a read writes: removed by the read, and by `extract` when the
+    read dies midway (the rows are in clear)."""
+    return [trim, *halves_of(trim), *second_half_of(out)]
+
+
 def _read_second_half(path: str, name: str, out: str) -> None:
-    """In the forked process: the second half's rows to `out`.2, their count and numbers to
-    `out`.2.json; exit 0 when done, 1 when anything failed."""
+    """In the forked process: the second half's rows and what they are (second_half_of);
+    exit 0 when done, 1 when anything failed."""
     code = 1
+    rows_path, said_path = second_half_of(out)
     try:
-        with open(f"{out}.2", "wb") as rows_out:
+        with open(rows_path, "wb") as rows_out:
             count, numbers = write_rows(rows_out, non_blank(_rows(path, name)))
-        with open(f"{out}.2.json", "w") as said:
+        with open(said_path, "w") as said:
             json.dump({"count": count, "numbers": numbers}, said)
         code = 0
     finally:
@@ -324,19 +341,15 @@ def _join_second_half(child: int, out_path: str, out: io.BufferedWriter) -> tupl
     """Wait for the second half and append its rows (pickled chunks follow one another);
     its (count, row numbers)."""
     _pid, status = os.waitpid(child, 0)
-    try:
-        if status != 0:
-            raise SystemExit(1)  # as if this process had died: the job says so (extract)
-        with open(f"{out_path}.2", "rb") as rows_in:
-            while block := rows_in.read(SCAN_BLOCK):
-                out.write(block)
-        with open(f"{out_path}.2.json") as said:
-            second = json.load(said)
-        return second["count"], second["numbers"]
-    finally:
-        for left in (f"{out_path}.2", f"{out_path}.2.json"):
-            if os.path.exists(left):
-                os.remove(left)
+    if status != 0:
+        raise SystemExit(1)  # as if this process had died: the job says so (extract)
+    rows_path, said_path = second_half_of(out_path)
+    with open(rows_path, "rb") as rows_in:
+        while block := rows_in.read(SCAN_BLOCK):
+            out.write(block)
+    with open(said_path) as said:
+        second = json.load(said)
+    return second["count"], second["numbers"]
 
 
 def main(request: dict) -> None:
@@ -360,7 +373,7 @@ def main(request: dict) -> None:
         _say(sheets=sheets, name=name, part=part, dimension=dimension)
         if part is not None:
             path = trimmed(path, part, dimension, request["trim"])
-        halves = [f"{request['trim']}.{n}" for n in (1, 2)]
+        halves = halves_of(request["trim"])
         least = request.get("split_bytes", SPLIT_BYTES)
         split = part is not None and split_halves(path, part, halves, least)
         second = os.fork() if split else 0
@@ -376,8 +389,8 @@ def main(request: dict) -> None:
                 more, more_numbers = _join_second_half(second, request["out"], out)
                 count, numbers = count + more, numbers + more_numbers
         hidden_rows, hidden_cols, known = hidden.result()
-        for done in (*halves, request["trim"]):
-            if os.path.exists(done) and done != request["path"]:
+        for done in leftovers(request["trim"], request["out"]):
+            if os.path.exists(done):
                 os.remove(done)
     except python_calamine.CalamineError as exc:
         _say(error="unreadable", detail=type(exc).__name__)

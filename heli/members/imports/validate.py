@@ -22,7 +22,6 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -39,9 +38,15 @@ from heli.members.imports.lookups import (
     Lookups,
     NameIndex,
 )
-from heli.members.imports.matching import COMPARED, DELETED, Current, FileIds, Registry
+from heli.members.imports.matching import (
+    COMPARED,
+    DELETED,
+    Current,
+    FileIds,
+    Registry,
+    registered,
+)
 from heli.members.imports.problems import Problems, shown
-from heli.members.models import Member
 from heli.members.sensitive import ID_PURPOSE
 from heli.members.services import check_consistency
 
@@ -445,29 +450,15 @@ def report_taken(items: list[tuple[int, str, str]], problems: Problems) -> None:
     """Problems for the (row, ID digest, ID number or mask) already in the registry.
 
     ID numbers are unique in the whole zone, deleted records included, so this read ignores
-    the scope (it tells only that a number is taken). A zone smaller than the file is read
-    whole in one query; a larger one is asked about the file's digests, batch by batch.
+    the scope (it tells only that a number is taken).
     """
-    if not items:
-        return
-    members = Member.unscoped.order_by()
-    if members.count() <= 2 * len(items):
-        batches = [(members, items)]
-    else:
-        size = max(100, (connection.features.max_query_params or 10_000) - 10)
-        batches = [
-            (members.filter(id_digest__in=[d for _n, d, _s in items[i : i + size]]),
-             items[i : i + size])
-            for i in range(0, len(items), size)
-        ]  # fmt: skip
+    taken = {digest: deleted for _pk, digest, deleted in registered([d for _n, d, _s in items])}
     header = HEADER_OF["id_number"]
-    for queryset, batch in batches:
-        taken = dict(queryset.values_list("id_digest", "deleted_at"))
-        for number, digest, id_number in batch:
-            if digest not in taken:
-                continue
-            if taken[digest] is None:
-                message = _("A member with this ID number is already registered in the zone.")
-            else:
-                message = _(DELETED_MESSAGE)
-            problems.add(number, header, shown("id_number", id_number), message)
+    for number, digest, id_number in items:
+        if digest not in taken:
+            continue
+        if taken[digest] is None:
+            message = _("A member with this ID number is already registered in the zone.")
+        else:
+            message = _(DELETED_MESSAGE)
+        problems.add(number, header, shown("id_number", id_number), message)
