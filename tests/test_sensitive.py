@@ -26,6 +26,8 @@ def test_it_accepts_known_valid_id_numbers(number):
         ("1101051949123100211", "id_length"),
         ("01010519491231002X", "id_shape"),  # area code cannot start with 0
         ("1101051949123A002X", "id_shape"),
+        ("11010519491231002\u0663", "id_shape"),  # an Arabic-Indic 3: a digit, not ASCII
+        ("\u0661" * 17 + "X", "id_shape"),
         ("110105194913310027", "id_birth_date"),  # 13th month
         ("110105209901010011", "id_birth_date"),  # born in the future
     ],
@@ -43,6 +45,11 @@ def test_full_width_digits_and_a_lower_case_x_are_normalized():
 
 def test_the_check_code_and_the_embedded_facts():
     assert idcard.check_code("11010519491231002") == "X"
+    # Every weight counts: one digit changed anywhere changes the code.
+    for at in range(17):
+        changed = "11010519491231002"[:at] + "3" + "11010519491231002"[at + 1 :]
+        if changed != "11010519491231002":
+            assert idcard.check_code(changed) != "X"
     assert idcard.birth_date("11010519491231002X") == dt.date(1949, 12, 31)
     assert idcard.gender("11010519491231002X") == "F"
     assert idcard.gender("440524188001010014") == "M"

@@ -202,7 +202,7 @@ def test_another_organizations_job_answers_404_on_every_page(world, client):
 @pytest.mark.django_db
 def test_the_import_benchmark_prints_import_floor_and_ratio_and_keeps_nothing():
     out = io.StringIO()
-    call_command("bench", "import", "--rows", "300", stdout=out)
+    call_command("bench", "import", "--rows", "300", "--runs", "1", stdout=out)
     text = out.getvalue()
     assert "end to end (upload + check + save)" in text and "floor" in text and "ratio" in text
     assert Member.unscoped.count() == 0 and Region.unscoped.count() == 0

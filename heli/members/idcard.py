@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CODES = "10X98765432"
-SHAPE = re.compile(r"^[1-9]\d{16}[\dX]$")
+# ASCII digits only: \d would also take other scripts' digits (٣, ३), which int() reads.
+SHAPE = re.compile(r"^[1-9][0-9]{16}[0-9X]$")
 SPACES = re.compile(r"\s+")
 FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
 
@@ -23,8 +24,13 @@ def normalize(raw: str) -> str:
     return SPACES.sub("", str(raw)).translate(FULL_WIDTH).upper()
 
 
+# Each ASCII digit's byte is 48 more than its value: the weighted sum of the bytes, less this.
+_BYTE_OFFSET = 48 * sum(WEIGHTS)
+
+
 def check_code(first17: str) -> str:
-    return CHECK_CODES[sum(map(operator.mul, map(int, first17), WEIGHTS)) % 11]
+    """The 18th character for 17 ASCII digits (GB 11643: weighted sum modulo 11)."""
+    return CHECK_CODES[(sum(map(operator.mul, first17.encode(), WEIGHTS)) - _BYTE_OFFSET) % 11]
 
 
 def birth_date(number: str) -> dt.date | None:

@@ -12,6 +12,8 @@ FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def normalize(raw: str) -> str:
+    if type(raw) is str and len(raw) == 11 and raw.isascii() and raw.isdigit():
+        return raw  # the usual cell, without a regex
     number = re.sub(r"[\s\-()（）]", "", str(raw)).translate(FULL_WIDTH)
     for prefix in ("+86", "0086", "86"):
         if number.startswith(prefix) and len(number) == 11 + len(prefix):

@@ -75,7 +75,9 @@ def check_consistency(
     born_m = bool(mask & BIRTH_BIT)
     joined_m = bool(mask & JOINED_BIT)
     if id_number:
-        number = id_number if idcard.SHAPE.match(id_number) else idcard.normalize(id_number)
+        shaped = idcard.SHAPE.match(id_number) is not None
+        number = id_number if shaped else idcard.normalize(id_number)
+        shaped = shaped or idcard.SHAPE.match(number) is not None
         exact = idcard.birth_date(number)
         if exact and born and (exact != born if not born_m else not dates.same_month(exact, born)):
             error(
@@ -83,7 +85,7 @@ def check_consistency(
                 _("The birth date does not match the ID number (%(date)s).")
                 % {"date": exact.isoformat()},
             )
-        if member.gender and idcard.SHAPE.match(number) and member.gender != idcard.gender(number):
+        if member.gender and shaped and member.gender != idcard.gender(number):
             error(
                 "gender",
                 _("The gender does not match the ID number: its 17th digit means %(gender)s.")

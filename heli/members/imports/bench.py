@@ -1,7 +1,8 @@
 """`heli bench import`: the member import end to end, against the floor of the same work.
 
-For each size (default 100,000 and 200,000 rows) a valid .xlsx is generated, then timed inside
-a transaction that is rolled back at the end (the database is left as it was, empty or not):
+For each size (default 100,000 and 200,000 rows) a valid .xlsx is generated and timed, each
+measurement in a transaction that is rolled back (the database is left as it was, empty or
+not), on a table cleared of the rows rolled back before (`_settle`):
 
 - end to end, as users and the worker run it: the upload (jobs.create_job: the file stored
   and inspected), the check (jobs.run_job: parse with python-calamine, match, validate,
@@ -10,6 +11,9 @@ a transaction that is rolled back at the end (the database is left as it was, em
 - the floor: the same file parsed with python-calamine and the same member rows inserted
   through the fastest raw path (executemany in one transaction on SQLite, COPY on
   PostgreSQL), nothing else.
+
+Every phase is the median of RUNS runs (`--runs`): on a shared machine one run moves by a
+quarter.
 
 The ratio floor / end to end says how close the import comes to what the reader and the
 database allow at all; the target is at least 0.5. `--profile` prints where the end-to-end
@@ -24,6 +28,7 @@ import io
 import logging
 import os
 import pstats
+import statistics
 import tempfile
 import time
 import uuid
@@ -47,11 +52,12 @@ from heli.members.import_models import ImportJob, JobStatus
 from heli.members.imports import files, jobs, pipeline, writer
 from heli.members.imports.columns import COLUMNS
 from heli.members.imports.staging import Stage
-from heli.members.imports.writer import DIGEST_AT, MEMBER_FIELDS
-from heli.members.models import Member
+from heli.members.imports.writer import MEMBER_FIELDS
+from heli.members.models import Member, MemberChange
 from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg, Region, RegionKind
 
 TARGET = 0.5
+RUNS = 3  # each phase is the median of this many runs
 AREA = "110101"  # not an area of the demo zone: generated numbers do not collide with it
 BRANCHES = 20
 
@@ -89,25 +95,30 @@ def _node(model: type, parent=None, **fields):
     return model.unscoped.create(parent=parent, path=path, depth=depth, **fields)
 
 
-def _zone() -> tuple[PartyOrg, list[str], list[str]]:
-    """A district with one village of BRANCHES grids, a branch each: (the district's
-    organization, grids, branches)."""
+def _grid_names() -> list[str]:
+    return [f"基准村第{g}网格" for g in range(1, BRANCHES + 1)]
+
+
+def _branch_name(grid: str) -> str:
+    return f"{grid}党支部"
+
+
+def _zone() -> PartyOrg:
+    """A district with one village of BRANCHES grids (_grid_names), a branch each: the
+    district's organization."""
     district = _node(Region, name="基准区", kind=RegionKind.DISTRICT)
     village = _node(Region, district, name="基准村", kind=RegionKind.VILLAGE)
     root_org = _node(
         PartyOrg, name="基准区党工委", level=OrgLevel.WORKING_COMMITTEE,
         category=OrgCategory.REGIONAL, region=district,
     )  # fmt: skip
-    grids, branches = [], []
-    for g in range(1, BRANCHES + 1):
-        grid = _node(Region, village, name=f"基准村第{g}网格", kind=RegionKind.GRID)
-        branch = _node(
-            PartyOrg, root_org, name=f"{grid.name}党支部", level=OrgLevel.BRANCH,
+    for name in _grid_names():
+        grid = _node(Region, village, name=name, kind=RegionKind.GRID)
+        _node(
+            PartyOrg, root_org, name=_branch_name(name), level=OrgLevel.BRANCH,
             category=OrgCategory.REGIONAL, region=grid,
         )  # fmt: skip
-        grids.append(grid.name)
-        branches.append(branch.name)
-    return root_org, grids, branches
+    return root_org
 
 
 # Names as rosters hold them: a hundred surnames, given names of one or two characters; they
@@ -182,29 +193,22 @@ def _parse(path: Path) -> int:
     return sum(1 for _row in book.get_sheet_by_index(0).iter_rows())
 
 
-def _floor_insert(stage: Stage) -> float:
-    """The member rows alone, built in memory beforehand, inserted raw in a savepoint that is
-    rolled back.
+def _floor_rows(stage: Stage) -> list[tuple]:
+    """The member rows the save inserts, ids and timestamps included, built beforehand."""
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
+    ids = writer._reserve_ids(stage.count)
+    return [
+        (pk, *record[1:], stamp, stamp) for pk, record in zip(ids, stage.records(), strict=True)
+    ]
 
-    Each row's ID digest is written reversed (as unique, as long): PostgreSQL keeps the
-    rolled-back rows in the table and its indexes until VACUUM, and the save's check of the
-    unique index would otherwise meet a dead copy of every one of its digests and visit the
-    table for each, a cost no real import has."""
+
+def _floor_insert(rows: list[tuple]) -> float:
+    """The rows inserted raw in a transaction that is rolled back. They name the organizations
+    of a zone rolled back already: the foreign keys are checked at commit, which never comes."""
     elapsed = 0.0
     try:
         with transaction.atomic():
-            now = timezone.now()
-            stamp = (
-                connection.ops.adapt_datetimefield_value(now)
-                if connection.vendor == "sqlite"
-                else now
-            )
-            ids = writer._reserve_ids(stage.count)
-            at = 1 + DIGEST_AT  # in a stage record (its row number first)
-            rows = [
-                (pk, *record[1:at], record[at][::-1], *record[at + 1 :], stamp, stamp)
-                for pk, record in zip(ids, stage.records(), strict=True)
-            ]
             insert = writer._copy if connection.vendor == "postgresql" else writer._executemany
             start = time.perf_counter()
             insert(Member, MEMBER_FIELDS, rows)
@@ -213,6 +217,28 @@ def _floor_insert(stage: Stage) -> float:
     except Rollback:
         pass
     return elapsed
+
+
+def _settled_insert(rows: list[tuple]) -> float:
+    _settle()
+    elapsed = _floor_insert(rows)
+    _settle()
+    return elapsed
+
+
+def _settle() -> None:
+    """On PostgreSQL, rolled-back rows stay in the table and its indexes until VACUUM: an
+    insert meeting a dead copy of each of its ID digests visits the table for every one, a
+    cost no real import has (autovacuum clears them). Each measurement starts on a clean
+    table. SQLite removes rolled-back rows at once; inside a caller's transaction (a test)
+    VACUUM cannot run, and is not needed."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    tables = ", ".join(
+        connection.ops.quote_name(model._meta.db_table) for model in (Member, MemberChange)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM {tables}")
 
 
 class _Held(logging.Handler):
@@ -269,38 +295,62 @@ def _run(job: ImportJob, expected: str) -> None:
         raise RuntimeError(f"the job ended {job.status}, not {expected}: {job.message} {problems}")
 
 
-def bench_import(rows: int, out: Callable[[str], None]) -> ImportTiming:
-    """Generate a file of `rows` members and time its import end to end and the floor."""
+def _measure(path: Path, rows: int) -> ImportTiming:
+    """One run: the file imported end to end in a transaction rolled back, then the floor."""
+    _settle()
+    try:
+        with transaction.atomic(), activate(Scope.everything()):
+            root_org = _zone()
+            user = User.objects.create(
+                username=f"bench-{uuid.uuid4().hex[:8]}", role=Role.DISTRICT_ADMIN, org=root_org
+            )
+            upload, job = _timed(
+                lambda: jobs.create_job(user, _upload(path), "members.xlsx", "zh-hans")
+            )
+            check, _none = _timed(lambda: _run(job, JobStatus.CHECKED))
+            # The floor parses the same file and inserts the very rows the import inserts.
+            parse, _n = _timed(lambda: _parse(path))
+            floor_rows = _floor_rows(Stage(files.stage_path(job.pk)))
+            if not jobs.confirm(job, Actor(user)):
+                raise RuntimeError(f"the job could not be confirmed: {job.status}")
+            with _held_lock() as held:
+                save, _none = _timed(lambda: _run(job, JobStatus.DONE))
+            if job.imported_rows != rows:
+                raise RuntimeError(f"saved {job.imported_rows} of {rows} rows")
+            raise Rollback
+    except Rollback:
+        pass
+    insert = _settled_insert(floor_rows)
+    return ImportTiming(rows, connection.vendor, upload, check, save, held.seconds, parse, insert)
+
+
+def _median(timings: list[ImportTiming]) -> ImportTiming:
+    """Each phase's median over the runs (one run moves by a quarter on a shared machine)."""
+    first = timings[0]
+    phases = ("upload", "check", "save", "held", "parse", "insert")
+    medians = {name: statistics.median(getattr(t, name) for t in timings) for name in phases}
+    return ImportTiming(first.rows, first.vendor, **medians)
+
+
+def bench_import(rows: int, out: Callable[[str], None], runs: int = RUNS) -> ImportTiming:
+    """Generate a file of `rows` members and time its import end to end and the floor, `runs`
+    times: the medians."""
     with tempfile.TemporaryDirectory(prefix="heli-bench-") as folder, _import_dir(folder):
         path = Path(folder) / "members.xlsx"
-        try:
-            with transaction.atomic(), activate(Scope.everything()):
-                root_org, grids, branches = _zone()
-                user = User.objects.create(
-                    username=f"bench-{uuid.uuid4().hex[:8]}", role=Role.DISTRICT_ADMIN, org=root_org
-                )
-                start = time.perf_counter()
-                write_file(path, rows, grids, branches)
-                size = path.stat().st_size / 1e6
-                took = time.perf_counter() - start
-                out(f"wrote {rows:,} rows ({size:.1f} MB) in {took:.1f}s on {connection.vendor}")
-                upload, job = _timed(
-                    lambda: jobs.create_job(user, _upload(path), "members.xlsx", "zh-hans")
-                )
-                check, _none = _timed(lambda: _run(job, JobStatus.CHECKED))
-                # The floor inserts the very rows the import inserts, and parses the same file.
-                parse, _n = _timed(lambda: _parse(path))
-                insert = _floor_insert(Stage(files.stage_path(job.pk)))
-                if not jobs.confirm(job, Actor(user)):
-                    raise RuntimeError(f"the job could not be confirmed: {job.status}")
-                with _held_lock() as held:
-                    save, _none = _timed(lambda: _run(job, JobStatus.DONE))
-                if job.imported_rows != rows:
-                    raise RuntimeError(f"saved {job.imported_rows} of {rows} rows")
-                raise Rollback
-        except Rollback:
-            pass
-    return ImportTiming(rows, connection.vendor, upload, check, save, held.seconds, parse, insert)
+        start = time.perf_counter()
+        grids = _grid_names()
+        write_file(path, rows, grids, [_branch_name(grid) for grid in grids])
+        size = path.stat().st_size / 1e6
+        took = time.perf_counter() - start
+        out(f"wrote {rows:,} rows ({size:.1f} MB) in {took:.1f}s on {connection.vendor}")
+        timings = []
+        for run in range(1, runs + 1):
+            timings.append(_measure(path, rows))
+            if runs > 1:
+                t = timings[-1]
+                full, floor = f"{t.full:.2f}s", f"{t.floor:.2f}s"
+                out(f"  run {run}: end to end {full}, floor {floor}, ratio {t.ratio:.2f}")
+    return _median(timings)
 
 
 def report(timings: list[ImportTiming], out: Callable[[str], None]) -> None:
@@ -328,16 +378,21 @@ def report(timings: list[ImportTiming], out: Callable[[str], None]) -> None:
     out(f"target: ratio at least {TARGET:.2f} on {timings[0].vendor} — {verdicts}")
 
 
-def bench_imports(
-    sizes: list[int], out: Callable[[str], None], profile: bool = False
-) -> list[ImportTiming]:
-    """Every size in turn, then the table; with `profile`, where the time went."""
-    profiler = cProfile.Profile() if profile else None
+@dataclass
+class Options:
+    sizes: list[int]  # rows of each file, one after the other
+    runs: int = RUNS
+    profile: bool = False  # print where the time went (cProfile, cumulative)
+
+
+def bench_imports(options: Options, out: Callable[[str], None]) -> list[ImportTiming]:
+    """Every size in turn, then the table."""
+    profiler = cProfile.Profile() if options.profile else None
     timings = []
-    for rows in sizes:
+    for rows in options.sizes:
         if profiler is not None:
             profiler.enable()
-        timings.append(bench_import(rows, out))
+        timings.append(bench_import(rows, out, options.runs))
         if profiler is not None:
             profiler.disable()
     report(timings, out)

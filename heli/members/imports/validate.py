@@ -240,7 +240,9 @@ class RowValidator:
         if not value:
             self._missing(number, "id_number")
             return ""
-        if any(mark in value for mark in MASK_MARKS):
+        # The usual cell, digits but maybe the last: no mask mark, no exponent.
+        plain = value.isascii() and value[:-1].isdigit()
+        if not plain and any(mark in value for mark in MASK_MARKS):
             self._masked = True
             self._problem(
                 number,
@@ -252,7 +254,7 @@ class RowValidator:
                 ),
             )
             return ""
-        if type(raw) is float or SCIENTIFIC.fullmatch(value):
+        if type(raw) is float or (not plain and SCIENTIFIC.fullmatch(value)):
             self._problem(
                 number,
                 "id_number",

@@ -19,8 +19,9 @@ from collections.abc import Iterable
 from contextlib import closing
 from functools import lru_cache
 
-from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connection
+from django.dispatch import receiver
 from django.utils import timezone
 
 from heli.core import crypto
@@ -72,15 +73,17 @@ def _iso(value: dt.date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _tail(purpose: str, number: str) -> str:
-    """tail_digest of a number: a 100,000-row file has some ten thousand distinct last four
-    characters, each digested once (per digest key)."""
-    return _tail_of(purpose, number[-4:], settings.FIELD_DIGEST_KEY)
-
-
 @lru_cache(maxsize=65536)
-def _tail_of(purpose: str, tail: str, _key: bytes) -> str:
+def _tail(purpose: str, tail: str) -> str:
+    """tail_digest of a number's last four characters: a 100,000-row file has some ten
+    thousand distinct ones, each digested once (forgotten when the digest key changes)."""
     return tail_digest(purpose, tail)
+
+
+@receiver(setting_changed)
+def _forget_tails(*, setting: str, **kwargs: object) -> None:
+    if setting == "FIELD_DIGEST_KEY":
+        _tail.cache_clear()
 
 
 def prepare(row: Row) -> tuple:
@@ -89,11 +92,11 @@ def prepare(row: Row) -> tuple:
     number, phone = row.id_number, row.phone
     return (
         row.name, row.gender, row.ethnicity, _iso(row.birth_date), crypto.encrypt(number),
-        row.id_digest, crypto.mask_id(number), _tail(ID_PURPOSE, number),
+        row.id_digest, crypto.mask_id(number), _tail(ID_PURPOSE, number[-4:]),
         crypto.encrypt(phone) if phone else None,
         crypto.digest(PHONE_PURPOSE, phone) if phone else "",
-        crypto.mask_phone(phone) if phone else "", _tail(PHONE_PURPOSE, phone) if phone else "",
-        row.education,
+        crypto.mask_phone(phone) if phone else "",
+        _tail(PHONE_PURPOSE, phone[-4:]) if phone else "", row.education,
         _iso(row.joined_on), row.membership, _iso(row.full_on), row.month_dates, row.org_id,
         row.residence_grid_id, row.employer, row.industry_chain_id, row.occupation, row.status,
         row.reported_to_id, _iso(row.reported_on), row.floating_direction, row.floating_place,

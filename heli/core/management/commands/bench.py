@@ -1,6 +1,6 @@
 """`heli bench tree [--nodes N]`: subtree queries at scale, as ratios against a baseline.
-`heli bench import [--rows N ...] [--profile]`: the member import end to end against the floor
-of the same work (default 100,000 and 200,000 rows).
+`heli bench import [--rows N ...] [--runs 3] [--profile]`: the member import end to end against
+the floor of the same work (default 100,000 and 200,000 rows; medians of the runs).
 `heli bench checkin [--db sqlite|postgres|both] [--connections 32] [--seconds 15] [--workers N]`:
 check-ins per second on a gunicorn server against a one-read-one-insert view (needs wrk)."""
 
@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from heli.core.bench import bench_tree
 from heli.core.scoping import Scope, activate
-from heli.members.imports.bench import bench_imports
+from heli.members.imports import bench as import_bench
 
 
 class Command(BaseCommand):
@@ -22,13 +22,15 @@ class Command(BaseCommand):
         defaults = Options()
         parser.add_argument("what", choices=["tree", "import", "checkin"])
         parser.add_argument("--nodes", type=int, default=100_000)
-        parser.add_argument("--runs", type=int, default=5)
+        parser.add_argument(
+            "--runs", type=int, default=None, help="tree: 5 by default; import: 3 (medians)"
+        )
         parser.add_argument(
             "--rows",
             type=int,
             nargs="+",
             default=[100_000, 200_000],
-            help="rows of the import file (one run per size)",
+            help="rows of the import file (one file per size)",
         )
         parser.add_argument(
             "--profile", action="store_true", help="import: where the time goes (cProfile)"
@@ -50,17 +52,22 @@ class Command(BaseCommand):
             help="the PostgreSQL bench database (its name must contain 'bench': it is wiped)",
         )
 
-    def handle(self, *args, what: str, nodes: int, runs: int, rows: list[int], **options):
+    def handle(self, *args, what: str, nodes: int, runs: int | None, rows: list[int], **options):
+        if runs is not None and runs < 1:
+            raise CommandError("--runs must be at least 1")
         if what == "checkin":
             self._checkin(options)
             return
         if what == "import":
             if min(rows) < 1:
                 raise CommandError("--rows must be at least 1")
-            bench_imports(rows, self.stdout.write, profile=options["profile"])
+            settings = import_bench.Options(
+                rows, runs or import_bench.RUNS, profile=options["profile"]
+            )
+            import_bench.bench_imports(settings, self.stdout.write)
             return
         with activate(Scope.everything()):
-            results = bench_tree(nodes, runs, self.stdout.write)
+            results = bench_tree(nodes, runs or 5, self.stdout.write)
         self.stdout.write(f"{'query':<58}{'ms':>9}{'baseline ms':>13}{'ratio':>8}")
         for r in results:
             self.stdout.write(
