@@ -114,10 +114,14 @@ REVEAL, EXPORT = Disclosure.REVEAL, Disclosure.EXPORT
 ROWS = {"rows": _("rows"), "title": _("list"), "filter": _("filters")}
 COUNT = {"count": _("number")}
 # Login locks (heli.accounts.locks): a username at one address, or an address as a whole.
-LOCK_KEYS = {"username": _("username"), "address": _("address"), "kind": _("lock")}
-LOCK_KINDS = {
-    "pair": _("username at this address"),
-    "address": _("every username from this address"),
+LOCK_DETAIL: dict[str, Any] = {
+    "keys": {"username": _("username"), "address": _("address"), "kind": _("lock")},
+    "codes": {
+        "kind": {
+            "pair": _("username at this address"),
+            "address": _("every username from this address"),
+        }
+    },
 }
 
 _ACTIONS = [
@@ -128,20 +132,8 @@ _ACTIONS = [
     Action("account.create", _("Created account"), A.ACCOUNTS),
     Action("account.update", _("Changed account"), A.ACCOUNTS, diff=True),
     Action("account.password", _("Set a new password for an account"), A.ACCOUNTS),
-    Action(
-        "account.lock",
-        _("Login locked"),
-        A.ACCOUNTS,
-        keys=LOCK_KEYS,
-        codes={"kind": LOCK_KINDS},
-    ),
-    Action(
-        "account.unlock",
-        _("Lifted a login lock"),
-        A.ACCOUNTS,
-        keys=LOCK_KEYS,
-        codes={"kind": LOCK_KINDS},
-    ),
+    Action("account.lock", _("Login locked"), A.ACCOUNTS, **LOCK_DETAIL),
+    Action("account.unlock", _("Lifted a login lock"), A.ACCOUNTS, **LOCK_DETAIL),
     # Organizations and regions (orgs.services)
     Action("region.create", _("Created region"), A.ORGS, keys={"parent": _("higher level")}),
     Action("region.update", _("Changed region"), A.ORGS, diff=True),
