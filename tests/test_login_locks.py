@@ -143,3 +143,16 @@ def test_locks_without_a_known_account_are_for_the_district_only(world, settings
     entry = AuditEntry.unscoped.get(action="account.unlock")
     assert entry.detail == {"address": ATTACKER, "kind": "address"}
     assert _login(Client(REMOTE_ADDR=ATTACKER), "town_b", PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_unlocking_an_account_without_an_address_lifts_its_locks_at_every_address(world):
+    _attack("town_a")
+    _attack("town_a", address="10.0.0.67")
+    client = _staff(world, "district_admin")
+    url = reverse("control:account_unlock", kwargs={"pk": world.users["town_admin"].pk})
+    assert client.post(url).status_code == 302
+    entry = AuditEntry.unscoped.get(action="account.unlock")
+    assert entry.detail == {"username": "town_a", "kind": "pair"}
+    for address in (ATTACKER, "10.0.0.67"):
+        assert _login(Client(REMOTE_ADDR=address), "town_a", PASSWORD).status_code == 302
