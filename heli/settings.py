@@ -142,14 +142,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# Government-system login rules: 5 failures lock the account for 30 minutes; sessions end after
-# 30 idle minutes and when the browser closes.
+# Government-system login rules: 5 failures lock a username for 30 minutes, at the address
+# they came from only (heli.accounts.locks): failures from elsewhere must not lock the district
+# administrator out. An address failing HELI_LOGIN_ADDRESS_LIMIT times over any usernames is
+# refused on its own for the same time. Sessions end after 30 idle minutes and when the browser
+# closes.
 AXES_FAILURE_LIMIT = envint("HELI_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("HELI_LOGIN_LOCKOUT_MINUTES", 30) / 60
-# Locked per account, as government systems do; locking per address would shut out a whole
-# office behind one NAT address.
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+LOGIN_ADDRESS_LIMIT = envint("HELI_LOGIN_ADDRESS_LIMIT", 30)
+# Attempts during a lock neither count nor extend it, so a lock starts (and is audited) once.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_VERBOSE = False

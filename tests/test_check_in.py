@@ -122,6 +122,26 @@ def test_check_ins_are_limited_per_station(world, settings):
 
 
 @pytest.mark.django_db
+def test_refused_requests_from_one_address_do_not_close_the_station(world, settings):
+    settings.CHECKIN_LIMIT_PER_STATION = 2
+    settings.CHECKIN_LIMIT_PER_ADDRESS = 3
+    attacker = Client(REMOTE_ADDR="10.0.0.66")
+    codes = [_post(attacker, world.station_a, "某人", "123").status_code for _ in range(8)]
+    assert codes == [200, 200, 200] + [429] * 5
+    visitor = Client(REMOTE_ADDR="10.0.0.7")
+    assert _post(visitor, world.station_a, "某人", make_id_number()).status_code == 302
+
+
+@pytest.mark.django_db
+def test_refused_requests_still_count_toward_the_address_limit(world, client, settings):
+    settings.CHECKIN_LIMIT_PER_ADDRESS = 3
+    for _ in range(3):
+        assert _post(client, world.station_a, "某人", "123").status_code == 200
+    assert _post(client, world.station_a, "某人", make_id_number()).status_code == 429
+    assert not PendingCheckIn.unscoped.filter(name="某人").exists()
+
+
+@pytest.mark.django_db
 def test_the_check_in_form_needs_the_csrf_token(world):
     client = Client(enforce_csrf_checks=True)
     response = _post(client, world.station_a, "张伟", "13812345678")

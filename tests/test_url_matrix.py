@@ -147,6 +147,8 @@ MATRIX: dict[str, Route] = {
     "control:account_create": Route(Right.MANAGE_ACCOUNTS),
     "control:account_edit": Route(Right.MANAGE_ACCOUNTS, ACCOUNT_TARGETS),
     "control:account_password": Route(Right.MANAGE_ACCOUNTS, ACCOUNT_TARGETS),
+    "control:account_locks": Route(Right.MANAGE_ACCOUNTS),
+    "control:account_unlock": Route(Right.MANAGE_ACCOUNTS, ACCOUNT_TARGETS, method="post", ok=302),
     "control:member_list": Route(Right.VIEW, query="?q=张&status=normal"),
     "control:member_export": Route(Right.VIEW, query="?status=floating"),
     "control:member_create": Route(Right.EDIT_MEMBERS),

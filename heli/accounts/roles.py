@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -73,3 +74,16 @@ def assignable_roles(role: str) -> list[str]:
     if role == Role.TOWN_ADMIN:
         return [r for r in Role.values if r not in (Role.DISTRICT_ADMIN, Role.AUDITOR)]
     return []
+
+
+def manages_every_account(user: Any) -> bool:
+    """An account manager bound to the zone's top organization (the district). Login locks of
+    no known account (a guessed username, an address trying many) concern the whole zone, so
+    only such a manager sees and lifts them."""
+    org = getattr(user, "org", None)
+    return (
+        Right.MANAGE_ACCOUNTS in rights_of(getattr(user, "role", ""))
+        and org is not None
+        and org.parent_id is None
+        and not org.is_external
+    )

@@ -8,8 +8,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 
+from heli.accounts import locks
 from heli.accounts.models import User
-from heli.accounts.roles import Right, Role, assignable_roles, rights_of
+from heli.accounts.roles import Right, Role, assignable_roles, manages_every_account, rights_of
 from heli.audit.services import Actor, record
 from heli.core import changes
 from heli.core.tree import ancestor_paths
@@ -73,6 +74,31 @@ def set_password(actor: Actor, user: User, password: str) -> User:
     user.save(update_fields=["password"])
     record(actor, "account.password", user)
     return user
+
+
+@transaction.atomic
+def unlock(
+    actor: Actor, *, user: User | None = None, username: str = "", address: str | None = None
+) -> int:
+    """Lift a login lock before it runs out (heli.accounts.locks), audited as account.unlock:
+    an account's lock at `address` (at every address when None); a username that is no
+    account, at `address`; or, with neither, the throttle of `address` (every failure from
+    it). Returns the number of failure records forgotten."""
+    if actor.user is not None and Right.MANAGE_ACCOUNTS not in rights_of(actor.user.role):
+        raise PermissionDenied
+    if user is not None:
+        _check_role(actor, user.role)
+        username = user.username
+    elif actor.user is not None and not manages_every_account(actor.user):
+        raise PermissionDenied
+    if not username and not address:
+        raise ValueError("an unlock names a username or an address")
+    lifted = locks.lift(username=username or None, address=address)
+    detail = {"username": username} if username else {}
+    detail |= {"address": address} if address else {}
+    detail["kind"] = locks.PAIR if username else locks.ADDRESS
+    record(actor, "account.unlock", user, detail=detail)
+    return lifted
 
 
 def remember_language(user: User, language: str) -> None:

@@ -113,6 +113,16 @@ REVEAL, EXPORT = Disclosure.REVEAL, Disclosure.EXPORT
 # Keys several actions share: those of a list's export (heli.control.lists) and of batches.
 ROWS = {"rows": _("rows"), "title": _("list"), "filter": _("filters")}
 COUNT = {"count": _("number")}
+# Login locks (heli.accounts.locks): a username at one address, or an address as a whole.
+LOCK_DETAIL: dict[str, Any] = {
+    "keys": {"username": _("username"), "address": _("address"), "kind": _("lock")},
+    "codes": {
+        "kind": {
+            "pair": _("username at this address"),
+            "address": _("every username from this address"),
+        }
+    },
+}
 
 _ACTIONS = [
     # Accounts and logins (the login signals and accounts.services)
@@ -122,6 +132,8 @@ _ACTIONS = [
     Action("account.create", _("Created account"), A.ACCOUNTS),
     Action("account.update", _("Changed account"), A.ACCOUNTS, diff=True),
     Action("account.password", _("Set a new password for an account"), A.ACCOUNTS),
+    Action("account.lock", _("Login locked"), A.ACCOUNTS, **LOCK_DETAIL),
+    Action("account.unlock", _("Lifted a login lock"), A.ACCOUNTS, **LOCK_DETAIL),
     # Organizations and regions (orgs.services)
     Action("region.create", _("Created region"), A.ORGS, keys={"parent": _("higher level")}),
     Action("region.update", _("Changed region"), A.ORGS, diff=True),

@@ -19,31 +19,29 @@ def _unknown(request: HttpRequest) -> HttpResponse:
     return render(request, "public/station_unknown.html", status=404)
 
 
-def _within_limits(request: HttpRequest, station: Station) -> bool:
-    return ratelimit.hit_all(
-        {
-            f"checkin:ip:{client_address(request)}": settings.CHECKIN_LIMIT_PER_ADDRESS,
-            f"checkin:station:{station.pk}": settings.CHECKIN_LIMIT_PER_STATION,
-        },
-        settings.CHECKIN_WINDOW_SECONDS,
-    )
+def _limited(request: HttpRequest, station: Station, form: CheckInForm) -> HttpResponse:
+    context = {"station": station, "form": form, "limited": True}
+    return render(request, "public/station.html", context, status=429)
 
 
 def station(request: HttpRequest, token: str) -> HttpResponse:
-    """The station's page; its form checks a floating member in (报到)."""
+    """The station's page; its form checks a floating member in (报到).
+
+    Every attempt counts toward its address's limit, but only accepted ones toward the
+    station's: refused requests from one address must not close the station for everybody."""
     found = Station.for_public_page(token)
     if found is None:
         return _unknown(request)
     form = CheckInForm(request.POST or None)
     if request.method == "POST":
-        if not _within_limits(request, found):
-            return render(
-                request,
-                "public/station.html",
-                {"station": found, "form": form, "limited": True},
-                status=429,
-            )
+        window = settings.CHECKIN_WINDOW_SECONDS
+        address = f"checkin:ip:{client_address(request)}"
+        if not ratelimit.hit(address, settings.CHECKIN_LIMIT_PER_ADDRESS, window):
+            return _limited(request, found, form)
         if form.is_valid():
+            station_key = f"checkin:station:{found.pk}"
+            if not ratelimit.hit(station_key, settings.CHECKIN_LIMIT_PER_STATION, window):
+                return _limited(request, found, form)
             actor = Actor(user=None, ip_address=client_address(request), label="public")
             check_in_by_qr(actor, form.cleaned_data["identity"], found)
             return redirect("public:station_done", token=token)

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from heli.accounts import services
+from heli.accounts import locks, services
 from heli.accounts.models import User
-from heli.accounts.roles import Right, Role, assignable_roles
+from heli.accounts.roles import Right, Role, assignable_roles, manages_every_account
 from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
 from heli.control.forms import AccountForm, AccountPasswordForm
@@ -90,6 +92,37 @@ def account_password(request: HttpRequest, pk: int) -> HttpResponse:
     form = AccountPasswordForm(request.POST or None, user=user)
     heading = _("New password for %(name)s") % {"name": user.display_name}
     return form_page(request, form, save, _to_list, heading=heading)
+
+
+@requires(Right.MANAGE_ACCOUNTS)
+def account_locks(request: HttpRequest) -> HttpResponse:
+    """Current login locks the manager may lift; a POST lifts one that belongs to no account
+    (a username that is none, or a throttled address): a district manager's business only,
+    so anyone else gets 404 as for another organization's object."""
+    if request.method == "POST":
+        if not manages_every_account(request.user):
+            raise Http404
+        username = request.POST.get("username", "").strip()
+        address = request.POST.get("address", "").strip()
+        if not address or (username and User.objects.filter(username=username).exists()):
+            raise Http404
+        services.unlock(Actor.from_request(request), username=username, address=address)
+        messages.success(request, _("Lock lifted."))
+        return redirect("control:account_locks")
+    return render(
+        request, "control/account_locks.html", {"locks": locks.current_locks(request.user)}
+    )
+
+
+@requires(Right.MANAGE_ACCOUNTS)
+@require_POST
+def account_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    """Lift an account's login lock at one address (every address when none is given)."""
+    user = _managed(request, pk)
+    address = request.POST.get("address", "").strip() or None
+    services.unlock(Actor.from_request(request), user=user, address=address)
+    messages.success(request, _("Lock lifted."))
+    return redirect("control:account_locks")
 
 
 def _to_list(user: User) -> HttpResponse:
