@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from heli.accounts.models import User
-from heli.accounts.roles import Right, Role, rights_of
+from heli.accounts.roles import Right, Role, require, rights_of
 from heli.audit.services import Actor, record
 from heli.campaigns.models import (
     DECIDED,
@@ -169,6 +169,7 @@ def open_campaign(
     actor: Actor, *, name: str, region: Region, due_on: dt.date, note: str = ""
 ) -> Campaign:
     """Open a sweep: one task per active floating record whose grid lies in the area."""
+    require(actor.user, Right.OPEN_CAMPAIGNS)
     _check_sweepable(actor, region)
     _lock_line_of(region)
     if due_on < timezone.localdate():
@@ -371,6 +372,7 @@ def _may_work(user: User, task: CampaignTask) -> bool:
 def close(actor: Actor, campaign: Campaign, *, unfinished_confirmed: bool) -> Campaign:
     """Close the sweep. Tasks still pending stay pending and are reported as unfinished;
     closing over them needs the closer's explicit confirmation."""
+    require(actor.user, Right.OPEN_CAMPAIGNS)
     locked = Campaign.unscoped.select_for_update().get(pk=campaign.pk)
     if locked.status != CampaignStatus.OPEN:
         raise ValidationError(_("This campaign is already closed."))
