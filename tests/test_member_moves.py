@@ -33,7 +33,7 @@ def _refusal(world, user, member, data) -> str:
 
 def test_it_refuses_to_move_a_member_to_an_organization_outside_the_zone(world):
     message = _refusal(world, world.users["town_admin"], world.member_a, {"org": world.external})
-    assert "组织关系转接" in message
+    assert "组织关系转接" in message and "请在该党员的页面发起" in message
     assert Member.unscoped.get(pk=world.member_a.pk).org == world.branch_a
 
 
@@ -102,5 +102,5 @@ def test_an_import_refuses_to_move_a_member_to_an_organization_outside_the_zone(
     with translation.override("zh-hans"):
         job = run_check(town_admin, book.content())
     assert job.status == JobStatus.INVALID
-    assert "组织关系转接" in problem_text(job)
+    assert "请在该党员的页面发起组织关系转接" in problem_text(job)
     assert versions() == before
