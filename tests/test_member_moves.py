@@ -38,7 +38,9 @@ def test_it_refuses_to_move_a_member_to_an_organization_outside_the_zone(world):
 
 
 def test_it_refuses_a_district_admin_moving_a_member_out_of_the_zone_by_an_edit(world):
-    message = _refusal(world, world.users["district_admin"], world.member_a, {"org": world.external})
+    message = _refusal(
+        world, world.users["district_admin"], world.member_a, {"org": world.external}
+    )
     assert "组织关系转接" in message
 
 
@@ -50,7 +52,9 @@ def test_it_refuses_to_move_a_member_to_another_towns_organization(world):
 def test_it_refuses_to_take_a_member_held_above_the_editor_into_their_organization(world):
     # 赵敏 is held by the district's committee and seen by the town as reported to its village.
     member = world.in_service_a
-    assert "组织关系转接" in _refusal(world, world.users["town_admin"], member, {"org": world.branch_a})
+    assert "组织关系转接" in _refusal(
+        world, world.users["town_admin"], member, {"org": world.branch_a}
+    )
 
 
 def test_it_refuses_an_edit_that_would_take_the_member_out_of_the_editors_scope(world):

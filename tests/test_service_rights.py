@@ -14,6 +14,8 @@ from heli.accounts import services as accounts
 from heli.accounts.roles import Right, Role, require
 from heli.audit.services import Actor
 from heli.campaigns import services as campaigns
+from heli.letters import services as letters
+from heli.mobility import checkins, floating
 from heli.core.scoping import activate
 from heli.members import services as members
 from heli.mobility import nearby
@@ -49,7 +51,9 @@ def test_require_lets_the_system_and_a_role_with_the_right_pass_and_refuses_the_
 CALLS = {
     "create_region": (
         "grid_worker",
-        lambda w, a: orgs.create_region(a, w.village_a, {"name": "新网格", "kind": RegionKind.GRID}),
+        lambda w, a: orgs.create_region(
+            a, w.village_a, {"name": "新网格", "kind": RegionKind.GRID}
+        ),
     ),
     "update_region": ("grid_worker", lambda w, a: orgs.update_region(a, w.grid_a, {"name": "改"})),
     "create_org": (
@@ -61,7 +65,9 @@ CALLS = {
     "update_org": ("grid_worker", lambda w, a: orgs.update_org(a, w.branch_a, {"name": "改"})),
     "create_station": (
         "grid_worker",
-        lambda w, a: stations.create_station(a, {"name": "新站", "grid": w.grid_a, "org": w.branch_a}),
+        lambda w, a: stations.create_station(
+            a, {"name": "新站", "grid": w.grid_a, "org": w.branch_a}
+        ),
     ),
     "update_station": (
         "grid_worker",
@@ -88,6 +94,64 @@ CALLS = {
         lambda w, a: campaigns.open_campaign(
             a, name="归队", region=w.town_a, due_on=timezone.localdate() + dt.timedelta(days=9)
         ),
+    ),
+}
+
+TODAY = timezone.localdate
+LIAISON = "department_liaison"  # reads everything, changes nothing
+CALLS |= {
+    "create_member": (LIAISON, lambda w, a: members.create_member(a, {"name": "周"})),
+    "close_campaign": (
+        "grid_worker",
+        lambda w, a: campaigns.close(a, w.campaign_a, unfinished_confirmed=True),
+    ),
+    "decide": (LIAISON, lambda w, a: campaigns.decide(a, w.task_a, "located", {})),
+    "reassign": (
+        "grid_worker",
+        lambda w, a: campaigns.reassign(a, w.task_a, w.users["grid_worker"]),
+    ),
+    "reassign_all": (
+        "grid_worker",
+        lambda w, a: campaigns.reassign_all(a, [w.task_a], w.users["grid_worker"]),
+    ),
+    "issue_letters": (LIAISON, lambda w, a: letters.issue(a, [w.outflow_record_a])),
+    "mark_sent": (LIAISON, lambda w, a: letters.mark_sent(a, w.letter_a, TODAY())),
+    "remind": (LIAISON, lambda w, a: letters.remind(a, w.letter_a)),
+    "remind_all": (LIAISON, lambda w, a: letters.remind_all(a, [w.letter_a])),
+    "close_letter": (LIAISON, lambda w, a: letters.close(a, w.letter_a, "manual", "已报到")),
+    "cancel_letter": (LIAISON, lambda w, a: letters.cancel(a, w.letter_a, "写错")),
+    "register_floating": (LIAISON, lambda w, a: floating.register(a, w.member_a, {})),
+    "register_return": (
+        LIAISON,
+        lambda w, a: floating.register_return(a, w.outflow_record_a, TODAY()),
+    ),
+    "log_contact": (
+        LIAISON,
+        lambda w, a: floating.log_contact(a, w.outflow_record_a, "call", "电话联系"),
+    ),
+    "assign_duties": (LIAISON, lambda w, a: floating.assign_duties(a, w.outflow_record_a, {})),
+    "confirm_inflow": (
+        LIAISON,
+        lambda w, a: floating.confirm_inflow(a, w.inflow_record_a, w.branch_a),
+    ),
+    "join_branch": (
+        LIAISON,
+        lambda w, a: floating.join_branch(a, w.inflow_record_a, w.branch_a, TODAY()),
+    ),
+    "record_check_in": (
+        LIAISON,
+        lambda w, a: checkins.record_check_in(a, w.member_a, w.station_a, source="staff"),
+    ),
+    "confirm_pending": (
+        LIAISON,
+        lambda w, a: checkins.confirm_pending(a, w.pending_a, w.member_a),
+    ),
+    "reject_pending": (LIAISON, lambda w, a: checkins.reject_pending(a, w.pending_a, "不认识")),
+    "confirm_matching": (LIAISON, lambda w, a: checkins.confirm_matching(a, [w.pending_a])),
+    "reject_all": (LIAISON, lambda w, a: checkins.reject_all(a, [w.pending_a], "不认识")),
+    "register_and_confirm": (
+        LIAISON,
+        lambda w, a: checkins.register_and_confirm(a, w.pending_a, {}),
     ),
 }
 
@@ -130,7 +194,12 @@ def test_a_town_admin_cannot_set_a_peer_town_admins_password(world, client):
             accounts.set_password(Actor(town_admin), target, "Peer#20271")
     client.force_login(town_admin)
     url = reverse("control:account_password", kwargs={"pk": peer.pk})
-    assert client.post(url, {"new_password": "Peer#20271", "repeat_password": "Peer#20271"}).status_code == 403
+    assert (
+        client.post(
+            url, {"new_password": "Peer#20271", "repeat_password": "Peer#20271"}
+        ).status_code
+        == 403
+    )
     peer.refresh_from_db()
     assert not peer.check_password("Peer#20271")
 
@@ -138,8 +207,14 @@ def test_a_town_admin_cannot_set_a_peer_town_admins_password(world, client):
 def test_a_town_admin_sets_the_password_of_a_lesser_role_below_and_a_district_admin_of_a_town_admin(
     world,
 ):
-    accounts.set_password(Actor(world.users["town_admin"]), world.users["grid_worker"], "Grid#20271")
-    accounts.set_password(Actor(world.users["district_admin"]), world.users["town_admin"], "Town#20271")
-    assert world.users["town_admin"].__class__.objects.get(username="town_a").check_password(
-        "Town#20271"
+    accounts.set_password(
+        Actor(world.users["town_admin"]), world.users["grid_worker"], "Grid#20271"
+    )
+    accounts.set_password(
+        Actor(world.users["district_admin"]), world.users["town_admin"], "Town#20271"
+    )
+    assert (
+        world.users["town_admin"]
+        .__class__.objects.get(username="town_a")
+        .check_password("Town#20271")
     )

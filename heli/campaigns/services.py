@@ -227,6 +227,7 @@ REQUIRED_NOTE = {
 def decide(actor: Actor, task: CampaignTask, outcome: str, data: dict[str, Any]) -> CampaignTask:
     """Record the outcome of a task, once, and apply it to the floating record: located
     restarts the lost-contact clock at the new address, returned ends the floating."""
+    require(actor.user, Right.EDIT_MEMBERS)
     locked = _locked(task)
     if not locked.is_pending:
         raise ValidationError(_("This task has already been decided."))
@@ -291,6 +292,7 @@ def assignable_users(task: CampaignTask):
 
 @transaction.atomic
 def reassign(actor: Actor, task: CampaignTask, user: User) -> CampaignTask:
+    require(actor.user, Right.OPEN_CAMPAIGNS)
     locked = _locked(task)
     if not locked.is_pending:
         raise ValidationError(_("This task has already been decided."))
@@ -310,6 +312,7 @@ def reassign_all(actor: Actor, tasks: list[CampaignTask], user: User) -> int:
     """Hand several tasks to one worker, all or none (a batch from the task list): every task
     must be pending, in an open campaign, and in a grid the worker may work in. One audit
     entry names them all."""
+    require(actor.user, Right.OPEN_CAMPAIGNS)
     pks = sorted({task.pk for task in tasks})
     if not pks:
         raise ValidationError(_("Tick at least one task."))

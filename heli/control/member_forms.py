@@ -128,7 +128,9 @@ class MemberForm(StyledForm, forms.ModelForm):
             inside = PartyOrg.objects.exclude(category=OrgCategory.EXTERNAL).values("pk")
             orgs = PartyOrg.unscoped.filter(Q(pk__in=inside) | Q(pk=self.instance.org_id))
             filters = None
-        return lookup_field(orgs, "orgs", _("organization holding the relationship"), filters=filters)
+        return lookup_field(
+            orgs, "orgs", _("organization holding the relationship"), filters=filters
+        )
 
     def service_data(self) -> dict:
         """What the member services take: plain fields, relations, and sensitive inputs only

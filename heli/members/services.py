@@ -230,7 +230,9 @@ def transfer_needed() -> str:
     )
 
 
-def check_move(actor: Actor, held_path: str, held_external: bool, path: str, external: bool) -> None:
+def check_move(
+    actor: Actor, held_path: str, held_external: bool, path: str, external: bool
+) -> None:
     """An edit moves a member's relationship only between organizations inside the editor's
     organization subtree (never from or to the directory outside the zone): any other move
     crosses the editor's boundary, and that is a relationship transfer. Shared with the
