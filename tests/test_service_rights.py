@@ -14,11 +14,10 @@ from heli.accounts import services as accounts
 from heli.accounts.roles import Right, Role, require
 from heli.audit.services import Actor
 from heli.campaigns import services as campaigns
-from heli.letters import services as letters
-from heli.mobility import checkins, floating
 from heli.core.scoping import activate
+from heli.letters import services as letters
 from heli.members import services as members
-from heli.mobility import nearby
+from heli.mobility import checkins, floating, nearby
 from heli.mobility.models import Document, FloatingRecord
 from heli.orgs import services as orgs
 from heli.orgs.models import OrgLevel, PartyOrg, RegionKind
