@@ -179,7 +179,10 @@ def test_the_temporary_branch_page_answers_403_to_a_grid_worker(world, client):
     client.force_login(worker)
     data = {"place": "贵州省三都水族自治县", "parent": world.town_a_org.pk, "name": "临时党支部",
             "joined_on": timezone.localdate().isoformat()}  # fmt: skip
-    response = client.post(reverse("control:floating_temporary_branch"), data)
+    url = reverse("control:floating_temporary_branch")
+    page = client.get(url, {"place": "贵州省三都水族自治县"})
+    assert page.status_code == 200 and 'data-testid="form-branch"' not in page.content.decode()
+    response = client.post(url, data)
     assert response.status_code == 403
     assert not PartyOrg.unscoped.filter(temporary=True).exists()
 
