@@ -230,19 +230,16 @@ def transfer_needed() -> str:
     )
 
 
-def check_move(
-    actor: Actor, held_path: str, held_external: bool, path: str, external: bool
-) -> None:
-    """An edit moves a member's relationship only between organizations inside the editor's
-    organization subtree (never from or to the directory outside the zone): any other move
-    crosses the editor's boundary, and that is a relationship transfer. Shared with the
-    import's update rows."""
+def check_move(actor: Actor, held: Any, new: Any) -> None:
+    """An edit moves a member's relationship (from organization `held` to `new`) only between
+    organizations inside the editor's organization subtree, never from or to the directory
+    outside the zone: any other move crosses the editor's boundary, and that is a relationship
+    transfer. The import's update rows follow the same rule (imports.validate)."""
     if actor.user is None:
         return
     scope = actor.user.scope()
-    for node_path, node_external in ((held_path, held_external), (path, external)):
-        if node_external or not scope.covers_org(node_path):
-            raise ValidationError({"org": [transfer_needed()]})
+    if any(org.is_external or not scope.covers_org(org.path) for org in (held, new)):
+        raise ValidationError({"org": [transfer_needed()]})
 
 
 def _check_stays_visible(actor: Actor, member: Member) -> None:
@@ -287,8 +284,7 @@ def update_member(
         raise EditConflict
     new_org = data.get("org")
     if new_org is not None and new_org.pk != current.org_id:
-        held = current.org
-        check_move(actor, held.path, held.is_external, new_org.path, new_org.is_external)
+        check_move(actor, current.org, new_org)
     plain = _plain_fields(data)
     before = {name: getattr(current, name) for name in plain}
     old_masks = (current.id_mask, current.phone_mask)
