@@ -108,3 +108,28 @@ def test_an_import_refuses_to_move_a_member_to_an_organization_outside_the_zone(
     assert job.status == JobStatus.INVALID
     assert "请在该党员的页面发起组织关系转接" in problem_text(job)
     assert versions() == before
+
+
+def test_it_refuses_to_register_a_member_held_outside_whom_the_editor_could_not_see(world, client):
+    from tests.test_members import _create_data
+
+    client.force_login(world.users["town_admin"])
+    data = _create_data(world, org=world.external.pk, residence_grid="")
+    with translation.override("zh-hans"):
+        response = client.post(reverse("control:member_create"), data)
+    assert response.status_code == 200
+    assert "您的管理范围内无人能查看该党员" in response.content.decode()
+    assert not Member.unscoped.filter(name="孙丽").exists()
+
+
+def test_a_town_admin_cannot_change_a_peer_town_admins_account(world):
+    from django.core.exceptions import PermissionDenied
+
+    from heli.accounts import services as accounts
+    from tests.factories import UserFactory
+
+    peer = UserFactory(username="town_a2", role="town_admin", org=world.town_a_org)
+    with pytest.raises(PermissionDenied):
+        accounts.update_account(Actor(world.users["town_admin"]), peer, {"is_active": False})
+    peer.refresh_from_db()
+    assert peer.is_active

@@ -242,14 +242,21 @@ def check_move(actor: Actor, held: Any, new: Any) -> None:
         raise ValidationError({"org": [transfer_needed()]})
 
 
-def _check_stays_visible(actor: Actor, member: Member) -> None:
-    """After the edit the editor still sees the member (Member.scope_q, asked of the
-    database in the editor's own scope): a member cannot vanish from the area by an edit."""
+def _check_stays_visible(actor: Actor, member: Member, message: str) -> None:
+    """After the save the acting user still sees the member (Member.scope_q, asked of the
+    database in their own scope): a member cannot vanish from every scope by a form."""
     if actor.user is None:
         return
     with activate(actor.user.scope()):
         if not Member.objects.filter(pk=member.pk).exists():
-            raise ValidationError(transfer_needed())
+            raise ValidationError(message)
+
+
+def unseen() -> str:
+    return _(
+        "Nobody in your area could see this member: choose an organization inside your area, "
+        "or give a residence grid or a community reported to inside it."
+    )
 
 
 def _plain_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -266,6 +273,7 @@ def create_member(actor: Actor, data: dict[str, Any]) -> Member:
     check_consistency(member, data.get("id_number"))
     member.full_clean(exclude=["id_cipher", "id_digest", "phone_cipher"], validate_unique=False)
     _save(member)
+    _check_stays_visible(actor, member, unseen())
     _history(actor, member, "create", {"name": member.name, "org": str(member.org)})
     return member
 
@@ -307,7 +315,7 @@ def update_member(
                 diff[label] = [old, new]
     current.version += 1
     _save(current)
-    _check_stays_visible(actor, current)
+    _check_stays_visible(actor, current, transfer_needed())
     if diff:
         _history(actor, current, "update", diff)
     return current
