@@ -17,6 +17,7 @@ from heli.campaigns import services as campaigns
 from heli.core.scoping import activate
 from heli.letters import services as letters
 from heli.members import services as members
+from heli.members.imports import jobs
 from heli.mobility import checkins, floating, nearby
 from heli.mobility.models import Document, FloatingRecord
 from heli.orgs import services as orgs
@@ -148,6 +149,8 @@ CALLS |= {
     "reject_pending": (LIAISON, lambda w, a: checkins.reject_pending(a, w.pending_a, "不认识")),
     "confirm_matching": (LIAISON, lambda w, a: checkins.confirm_matching(a, [w.pending_a])),
     "reject_all": (LIAISON, lambda w, a: checkins.reject_all(a, [w.pending_a], "不认识")),
+    "create_import_job": (LIAISON, lambda w, a: jobs.create_job(a.user, [b""], "党员.xlsx", "")),
+    "confirm_import_job": (LIAISON, lambda w, a: jobs.confirm(w.import_job_a, a)),
     "register_and_confirm": (
         LIAISON,
         lambda w, a: checkins.register_and_confirm(a, w.pending_a, {}),
