@@ -5,8 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from heli.core.tree import in_subtree
 
 
 class Role(models.TextChoices):
@@ -65,6 +68,30 @@ RIGHTS: dict[str, frozenset[Right]] = {
 
 def rights_of(role: str) -> frozenset[Right]:
     return RIGHTS.get(role, frozenset())
+
+
+def require(user: Any | None, right: Right) -> None:
+    """The check every service function that changes data makes of its acting user, whoever
+    calls it (a view checks too, for its 403 before any work). `None` is the system (commands,
+    the worker, public QR pages), which acts by the rules of the function that calls it."""
+    if user is not None and not user.can(right):
+        raise PermissionDenied
+
+
+def manages(manager: Any, account: Any) -> bool:
+    """Whether `manager` may set `account`'s password or change it: a district administrator
+    any account; another account manager only one bound inside their organization's subtree
+    and holding a role below their own (never a peer of the same role, nor themselves)."""
+    if not manager.can(Right.MANAGE_ACCOUNTS):
+        return False
+    if manager.role == Role.DISTRICT_ADMIN:
+        return True
+    return (
+        account.role != manager.role
+        and account.role in assignable_roles(manager.role)
+        and account.org is not None
+        and in_subtree(account.org.path, manager.org.path)
+    )
 
 
 def assignable_roles(role: str) -> list[str]:

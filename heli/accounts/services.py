@@ -10,7 +10,15 @@ from django.db import models, transaction
 
 from heli.accounts import locks
 from heli.accounts.models import User
-from heli.accounts.roles import Right, Role, assignable_roles, manages_every_account, rights_of
+from heli.accounts.roles import (
+    Right,
+    Role,
+    assignable_roles,
+    manages,
+    manages_every_account,
+    require,
+    rights_of,
+)
 from heli.audit.services import Actor, record
 from heli.core import changes
 from heli.core.tree import ancestor_paths
@@ -36,7 +44,14 @@ def acting_for(orgs: Iterable[PartyOrg | None]) -> models.QuerySet[User]:
 
 
 def _check_role(actor: Actor, role: str) -> None:
+    require(actor.user, Right.MANAGE_ACCOUNTS)
     if actor.user is not None and role not in assignable_roles(actor.user.role):
+        raise PermissionDenied
+
+
+def _check_manages(actor: Actor, user: User) -> None:
+    """See roles.manages: a town administrator cannot touch a peer's account."""
+    if actor.user is not None and not manages(actor.user, user):
         raise PermissionDenied
 
 
@@ -54,8 +69,9 @@ def create_account(actor: Actor, data: dict[str, Any], password: str) -> User:
 @transaction.atomic
 def update_account(actor: Actor, user: User, data: dict[str, Any]) -> User:
     """Change an account's name, role, organization or whether it may log in (never its
-    password: see set_password)."""
+    password: see set_password). Only an account the actor manages (roles.manages)."""
     _check_role(actor, data.get("role", user.role))
+    _check_manages(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)
     diff = changes.apply(user, {k: v for k, v in data.items() if k in ACCOUNT_FIELDS})
     user.save()
@@ -67,8 +83,13 @@ def update_account(actor: Actor, user: User, data: dict[str, Any]) -> User:
 @transaction.atomic
 def set_password(actor: Actor, user: User, password: str) -> User:
     """An administrator gives an account a new password (a forgotten one, say); audited on
-    its own, without the password."""
+    its own, without the password.
+
+    The rule (roles.manages): a district administrator may set anyone's; a town administrator
+    only that of an account bound inside the town's organization subtree and holding a lesser
+    role, never a peer town administrator's nor their own (PermissionDenied, a 403)."""
     _check_role(actor, user.role)
+    _check_manages(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)
     user.set_password(password)
     user.save(update_fields=["password"])

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from heli.accounts.models import User
-from heli.accounts.roles import Right, Role, rights_of
+from heli.accounts.roles import Right, Role, require, rights_of
 from heli.audit.services import Actor, record
 from heli.campaigns.models import (
     DECIDED,
@@ -169,6 +169,7 @@ def open_campaign(
     actor: Actor, *, name: str, region: Region, due_on: dt.date, note: str = ""
 ) -> Campaign:
     """Open a sweep: one task per active floating record whose grid lies in the area."""
+    require(actor.user, Right.OPEN_CAMPAIGNS)
     _check_sweepable(actor, region)
     _lock_line_of(region)
     if due_on < timezone.localdate():
@@ -226,6 +227,7 @@ REQUIRED_NOTE = {
 def decide(actor: Actor, task: CampaignTask, outcome: str, data: dict[str, Any]) -> CampaignTask:
     """Record the outcome of a task, once, and apply it to the floating record: located
     restarts the lost-contact clock at the new address, returned ends the floating."""
+    require(actor.user, Right.EDIT_MEMBERS)
     locked = _locked(task)
     if not locked.is_pending:
         raise ValidationError(_("This task has already been decided."))
@@ -290,6 +292,7 @@ def assignable_users(task: CampaignTask):
 
 @transaction.atomic
 def reassign(actor: Actor, task: CampaignTask, user: User) -> CampaignTask:
+    require(actor.user, Right.OPEN_CAMPAIGNS)
     locked = _locked(task)
     if not locked.is_pending:
         raise ValidationError(_("This task has already been decided."))
@@ -309,6 +312,7 @@ def reassign_all(actor: Actor, tasks: list[CampaignTask], user: User) -> int:
     """Hand several tasks to one worker, all or none (a batch from the task list): every task
     must be pending, in an open campaign, and in a grid the worker may work in. One audit
     entry names them all."""
+    require(actor.user, Right.OPEN_CAMPAIGNS)
     pks = sorted({task.pk for task in tasks})
     if not pks:
         raise ValidationError(_("Tick at least one task."))
@@ -371,6 +375,7 @@ def _may_work(user: User, task: CampaignTask) -> bool:
 def close(actor: Actor, campaign: Campaign, *, unfinished_confirmed: bool) -> Campaign:
     """Close the sweep. Tasks still pending stay pending and are reported as unfinished;
     closing over them needs the closer's explicit confirmation."""
+    require(actor.user, Right.OPEN_CAMPAIGNS)
     locked = Campaign.unscoped.select_for_update().get(pk=campaign.pk)
     if locked.status != CampaignStatus.OPEN:
         raise ValidationError(_("This campaign is already closed."))

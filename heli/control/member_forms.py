@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from heli.control.forms import StyledForm, lookup_field
@@ -55,12 +56,7 @@ class MemberForm(StyledForm, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         editing = self.instance.pk is not None
-        self.fields["org"] = lookup_field(
-            PartyOrg.objects.all(),
-            "orgs",
-            _("organization holding the relationship"),
-            filters={"external": "1"},
-        )
+        self.fields["org"] = self._org_field(editing)
         self.fields["residence_grid"] = lookup_field(
             Region.objects.filter(kind=RegionKind.GRID),
             "regions",
@@ -121,6 +117,20 @@ class MemberForm(StyledForm, forms.ModelForm):
         )
         self.fields["gender"].required = False
         self.style()
+
+    def _org_field(self, editing: bool):
+        """A new member may be held outside the zone (an inflow member); an edit offers only
+        organizations inside the editor's scope, besides the one holding the member now: a move
+        across that boundary is a relationship transfer (members.services.check_move)."""
+        if not editing:
+            orgs, filters = PartyOrg.objects.all(), {"external": "1"}
+        else:
+            inside = PartyOrg.objects.exclude(category=OrgCategory.EXTERNAL).values("pk")
+            orgs = PartyOrg.unscoped.filter(Q(pk__in=inside) | Q(pk=self.instance.org_id))
+            filters = None
+        return lookup_field(
+            orgs, "orgs", _("organization holding the relationship"), filters=filters
+        )
 
     def service_data(self) -> dict:
         """What the member services take: plain fields, relations, and sensitive inputs only

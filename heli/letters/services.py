@@ -18,6 +18,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from heli.accounts.roles import Right, require
 from heli.audit.services import Actor, record
 from heli.core import serials
 from heli.core.scoping import current_scope
@@ -150,6 +151,7 @@ def issue(
 ) -> list[ReminderLetter]:
     """Write one letter per record, numbered per issuing organization and year, all or none.
     Each record is locked so that two workers cannot issue two letters for one member."""
+    require(actor.user, Right.EDIT_MEMBERS)
     today = today or timezone.localdate()
     pks = sorted({r.pk for r in records})
     if not pks:
@@ -221,6 +223,7 @@ def _move(locked: ReminderLetter, to: str) -> str:
 @transaction.atomic
 def mark_sent(actor: Actor, letter: ReminderLetter, on: dt.date) -> ReminderLetter:
     """The letter went out on `on`: a reply is expected LETTER_REPLY_DAYS later."""
+    require(actor.user, Right.EDIT_MEMBERS)
     if on is None:
         raise ValidationError({"sent_on": [_("Give the date the letter was sent.")]})
     locked = _locked(letter)
@@ -260,6 +263,7 @@ def remind(
 ) -> ReminderLetter:
     """A reminder for a sent letter whose reply is late (催办): the reply is expected again
     LETTER_REPLY_DAYS after the reminder."""
+    require(actor.user, Right.EDIT_MEMBERS)
     today = timezone.localdate()
     on = on or today
     if on > today:
@@ -274,6 +278,7 @@ def remind(
 def remind_all(actor: Actor, letters: Iterable[ReminderLetter], note: str = "") -> int:
     """A reminder for each letter, all or none (the letters list's batch): one audit entry
     names them all."""
+    require(actor.user, Right.EDIT_MEMBERS)
     pks = sorted({letter.pk for letter in letters})
     if not pks:
         raise ValidationError(_("Tick at least one letter."))
@@ -293,7 +298,10 @@ def remind_all(actor: Actor, letters: Iterable[ReminderLetter], note: str = "") 
 @transaction.atomic
 def close(actor: Actor, letter: ReminderLetter, reason: str, note: str = "") -> ReminderLetter:
     """The matter is settled: the member reported or the inflow side confirmed them. Closing
-    by hand needs a note saying how it was settled."""
+    by hand needs a note saying how it was settled, and the right to edit members (a
+    settlement by rule follows a service that checked its own right)."""
+    if reason == CloseReason.MANUAL:
+        require(actor.user, Right.EDIT_MEMBERS)
     if reason not in CloseReason.values:
         raise ValidationError({"reason": [_("Choose why the letter is settled.")]})
     note = note.strip()
@@ -311,6 +319,7 @@ def close(actor: Actor, letter: ReminderLetter, reason: str, note: str = "") -> 
 @transaction.atomic
 def cancel(actor: Actor, letter: ReminderLetter, reason: str) -> ReminderLetter:
     """Withdraw a letter written in error (作废). Its number stays used."""
+    require(actor.user, Right.EDIT_MEMBERS)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Give the reason for voiding the letter.")]})

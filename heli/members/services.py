@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from heli.accounts.roles import Right, require
 from heli.audit.services import Actor, changed_fields, record
 from heli.core import crypto
+from heli.core.scoping import activate
 from heli.members import dates, idcard, sensitive
 from heli.members.choices import FloatingDirection, Gender, Membership, MemberStatus
 from heli.members.models import Member, MemberChange
@@ -220,12 +222,50 @@ def _history(actor: Actor, member: Member, action: str, fields: dict) -> None:
     record(actor, f"member.{action}", member, detail=fields)
 
 
+def transfer_needed() -> str:
+    return _(
+        "A member's relationship moves to an organization outside your own, or out of your "
+        "area, only through a relationship transfer (组织关系转接): open one from the member's "
+        "page."
+    )
+
+
+def check_move(actor: Actor, held: Any, new: Any) -> None:
+    """An edit moves a member's relationship (from organization `held` to `new`) only between
+    organizations inside the editor's organization subtree, never from or to the directory
+    outside the zone: any other move crosses the editor's boundary, and that is a relationship
+    transfer. The import's update rows follow the same rule (imports.validate)."""
+    if actor.user is None:
+        return
+    scope = actor.user.scope()
+    if any(org.is_external or not scope.covers_org(org.path) for org in (held, new)):
+        raise ValidationError({"org": [transfer_needed()]})
+
+
+def _check_stays_visible(actor: Actor, member: Member, message: str) -> None:
+    """After the save the acting user still sees the member (Member.scope_q, asked of the
+    database in their own scope): a member cannot vanish from every scope by a form."""
+    if actor.user is None:
+        return
+    with activate(actor.user.scope()):
+        if not Member.objects.filter(pk=member.pk).exists():
+            raise ValidationError(message)
+
+
+def unseen() -> str:
+    return _(
+        "Nobody in your area could see this member: choose an organization inside your area, "
+        "or give a residence grid or a community reported to inside it."
+    )
+
+
 def _plain_fields(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in SENSITIVE_INPUTS}
 
 
 @transaction.atomic
 def create_member(actor: Actor, data: dict[str, Any]) -> Member:
+    require(actor.user, Right.EDIT_MEMBERS)
     member = Member(**_plain_fields(data))
     _apply_sensitive(member, data)
     if not member.gender and data.get("id_number"):
@@ -233,6 +273,7 @@ def create_member(actor: Actor, data: dict[str, Any]) -> Member:
     check_consistency(member, data.get("id_number"))
     member.full_clean(exclude=["id_cipher", "id_digest", "phone_cipher"], validate_unique=False)
     _save(member)
+    _check_stays_visible(actor, member, unseen())
     _history(actor, member, "create", {"name": member.name, "org": str(member.org)})
     return member
 
@@ -241,10 +282,17 @@ def create_member(actor: Actor, data: dict[str, Any]) -> Member:
 def update_member(
     actor: Actor, member: Member, data: dict[str, Any], expected_version: int
 ) -> Member:
-    """Save `data` unless someone else saved since `expected_version` (then EditConflict)."""
+    """Save `data` unless someone else saved since `expected_version` (then EditConflict).
+    A change of organization stays inside the editor's subtree, and the member inside the
+    editor's scope (check_move, _check_stays_visible): else a ValidationError that points to
+    the relationship transfer."""
+    require(actor.user, Right.EDIT_MEMBERS)
     current = Member.unscoped.select_for_update().get(pk=member.pk)
     if current.version != expected_version or current.deleted_at is not None:
         raise EditConflict
+    new_org = data.get("org")
+    if new_org is not None and new_org.pk != current.org_id:
+        check_move(actor, current.org, new_org)
     plain = _plain_fields(data)
     before = {name: getattr(current, name) for name in plain}
     old_masks = (current.id_mask, current.phone_mask)
@@ -267,6 +315,7 @@ def update_member(
                 diff[label] = [old, new]
     current.version += 1
     _save(current)
+    _check_stays_visible(actor, current, transfer_needed())
     if diff:
         _history(actor, current, "update", diff)
     return current
@@ -275,6 +324,7 @@ def update_member(
 @transaction.atomic
 def delete_member(actor: Actor, member: Member, reason: str) -> Member:
     """Soft delete with a reason; a district admin can restore it."""
+    require(actor.user, Right.EDIT_MEMBERS)
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for deleting this member.")]})
     current = Member.unscoped.select_for_update().get(pk=member.pk)
@@ -289,6 +339,7 @@ def delete_member(actor: Actor, member: Member, reason: str) -> Member:
 
 @transaction.atomic
 def restore_member(actor: Actor, member: Member) -> Member:
+    require(actor.user, Right.RESTORE_MEMBERS)
     current = Member.unscoped.select_for_update().get(pk=member.pk)
     reason = current.deleted_reason
     current.deleted_at, current.deleted_reason, current.deleted_by = None, "", None

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from heli.accounts.roles import Right, require
 from heli.audit.services import Actor, record
 from heli.core import crypto
 from heli.members import idcard, phones
@@ -84,6 +85,7 @@ def record_check_in(
     Concurrent calls for the same member, station and day end with one row: the loser of the
     race hits the unique constraint and reads the winner's row.
     """
+    require(actor.user, Right.EDIT_MEMBERS)
     day = day or timezone.localdate()
     try:
         with transaction.atomic():
@@ -140,6 +142,7 @@ def check_in_by_qr(actor: Actor, identity: Identity, station: Station) -> None:
 def confirm_pending(actor: Actor, pending: PendingCheckIn, member: Member) -> CheckIn:
     """The branch confirmed the person (now registered as `member`): their check-in counts
     from the day they scanned."""
+    require(actor.user, Right.EDIT_MEMBERS)
     with transaction.atomic():
         locked = PendingCheckIn.unscoped.select_for_update().get(pk=pending.pk)
         if locked.status != PendingStatus.PENDING:
@@ -154,6 +157,7 @@ def confirm_pending(actor: Actor, pending: PendingCheckIn, member: Member) -> Ch
 
 
 def reject_pending(actor: Actor, pending: PendingCheckIn, reason: str) -> PendingCheckIn:
+    require(actor.user, Right.EDIT_MEMBERS)
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for rejecting this check-in.")]})
     with transaction.atomic():
@@ -212,6 +216,7 @@ def confirm_matching(actor: Actor, pendings: list[PendingCheckIn]) -> list[Check
     """Confirm check-ins whose person is now a registered member (matched by number and name):
     each counts from the day they scanned. All or none; one audit entry names them all.
     People not registered yet are confirmed one by one with their registration."""
+    require(actor.user, Right.EDIT_MEMBERS)
     locked = _lock_pending(pendings)
     members = matching_members(locked)
     unmatched = [p.name for p in locked if p.pk not in members]
@@ -248,6 +253,7 @@ def confirm_matching(actor: Actor, pendings: list[PendingCheckIn]) -> list[Check
 @transaction.atomic
 def reject_all(actor: Actor, pendings: list[PendingCheckIn], reason: str) -> int:
     """Reject check-ins with one reason, all or none; one audit entry names them all."""
+    require(actor.user, Right.EDIT_MEMBERS)
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for rejecting these check-ins.")]})
     locked = _lock_pending(pendings)
@@ -270,6 +276,7 @@ def reject_all(actor: Actor, pendings: list[PendingCheckIn], reason: str) -> int
 def register_and_confirm(actor: Actor, pending: PendingCheckIn, data: dict) -> Member:
     """Register the unknown person as a member from the branch's form, and confirm their
     check-in, in one transaction."""
+    require(actor.user, Right.EDIT_MEMBERS)
     from heli.members.services import create_member
 
     with transaction.atomic():

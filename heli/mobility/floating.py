@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from heli.accounts.roles import Right, require
 from heli.audit.services import Actor, record
 from heli.core import crypto
 from heli.members import phones
@@ -67,6 +68,7 @@ def add_event(actor: Actor, record_: FloatingRecord, kind: str, **detail: Any) -
 @transaction.atomic
 def register(actor: Actor, member: Member, data: dict[str, Any]) -> FloatingRecord:
     """Open a floating record (the member's only active one) and mirror it on the member."""
+    require(actor.user, Right.EDIT_MEMBERS)
     locked = Member.unscoped.select_for_update().get(pk=member.pk)
     if locked.status not in ACTIVE_STATUSES or locked.deleted_at is not None:
         raise ValidationError(_("Only an active member can be registered as floating."))
@@ -102,6 +104,7 @@ def register_return(
 ) -> FloatingRecord:
     """Return registration (返回登记): the record ends and the member is normal again. A
     member who carried the activity card hands it in (the return page asks for it)."""
+    require(actor.user, Right.EDIT_MEMBERS)
     locked = FloatingRecord.unscoped.select_for_update().get(pk=floating.pk)
     if locked.status != RecordStatus.ACTIVE:
         raise ValidationError(_("This floating record has already ended."))
@@ -166,6 +169,7 @@ def _active(floating: FloatingRecord) -> FloatingRecord:
 @transaction.atomic
 def log_contact(actor: Actor, floating: FloatingRecord, kind: str, note: str) -> FloatingRecord:
     """A worker logs a contact (a liaison call, a visit): the clock starts again."""
+    require(actor.user, Right.EDIT_MEMBERS)
     if kind not in ContactKind.values or kind == ContactKind.CHECK_IN:
         raise ValidationError({"kind": [_("Choose how the member was contacted.")]})
     locked = _active(floating)
@@ -183,6 +187,7 @@ DUTIES = ("contact_owner", "education_owner", "services_owner")
 def assign_duties(actor: Actor, floating: FloatingRecord, owners: dict[str, Any]) -> FloatingRecord:
     """三方共管: name the owner of each duty (contact, education, services); a duty missing
     from `owners` keeps its owner, one given as None has nobody."""
+    require(actor.user, Right.EDIT_MEMBERS)
     locked = _active(floating)
     changed = {}
     for duty in DUTIES:
@@ -202,6 +207,7 @@ def assign_duties(actor: Actor, floating: FloatingRecord, owners: dict[str, Any]
 @transaction.atomic
 def confirm_inflow(actor: Actor, floating: FloatingRecord, org: PartyOrg) -> FloatingRecord:
     """The inflow side confirms it has the member (流入地确认接收)."""
+    require(actor.user, Right.EDIT_MEMBERS)
     locked = _active(floating)
     if locked.inflow_confirmed_at is not None:
         raise ValidationError(_("The inflow side has already confirmed this member."))
@@ -219,6 +225,7 @@ def join_branch(
     actor: Actor, floating: FloatingRecord, org: PartyOrg, on: dt.date
 ) -> FloatingRecord:
     """就近归队入列: the member takes part in the life of a nearby branch."""
+    require(actor.user, Right.EDIT_MEMBERS)
     locked = _active(floating)
     if org.is_external:
         raise ValidationError({"org": [_("Choose a branch inside the zone.")]})

@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from heli.accounts.roles import Right, require
 from heli.audit.services import Actor, record
 from heli.core.tree import subtree_q
 from heli.members.choices import FloatingDirection
@@ -137,7 +138,11 @@ def form_temporary_branch(
     actor: Actor, records: list[FloatingRecord], parent: PartyOrg, name: str, on: dt.date
 ) -> PartyOrg:
     """Three or more inflow members from the same place form a temporary branch (临时党支部)
-    under `parent`, and each of them joins it."""
+    under `parent`, and each of them joins it. Forming one creates an organization: it needs
+    the structure right as well as the right to edit members, whatever organization the actor
+    is bound to (a grid worker of a town has neither the structure right nor the branch)."""
+    require(actor.user, Right.EDIT_STRUCTURE)
+    require(actor.user, Right.EDIT_MEMBERS)
     waiting = [r for r in records if r.status == RecordStatus.ACTIVE and r.joined_org_id is None]
     if len(waiting) < TEMPORARY_MINIMUM:
         raise ValidationError(

@@ -9,11 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from heli.accounts.roles import Right, require
 from heli.audit.services import Actor, record
 from heli.core import changes
 from heli.core.tree import TreeNode, allocate_child_path, move_subtree
 from heli.orgs.geo import validate_boundary
-from heli.orgs.models import PartyOrg, Region, RegionKind
+from heli.orgs.models import OrgCategory, PartyOrg, Region, RegionKind
 
 
 def _locked(node: TreeNode | None) -> TreeNode | None:
@@ -44,6 +45,13 @@ def _reparent(actor: Actor, action: str, node: TreeNode, new_parent: TreeNode | 
     )
 
 
+def _require_for_org(actor: Actor, org: PartyOrg, data: dict[str, Any]) -> None:
+    """The structure right; the shared directory outside the zone needs its own right."""
+    require(actor.user, Right.EDIT_STRUCTURE)
+    if org.is_external or data.get("category") == OrgCategory.EXTERNAL:
+        require(actor.user, Right.EDIT_EXTERNAL)
+
+
 def _check_region_parent(kind: str, parent: Region | None) -> None:
     if parent is None and kind != RegionKind.DISTRICT:
         raise ValidationError(_("Only a district can be a top-level region."))
@@ -53,6 +61,7 @@ def _check_region_parent(kind: str, parent: Region | None) -> None:
 
 @transaction.atomic
 def create_region(actor: Actor, parent: Region | None, data: dict[str, Any]) -> Region:
+    require(actor.user, Right.EDIT_STRUCTURE)
     _check_region_parent(data.get("kind", ""), parent)
     validate_boundary(data.get("boundary"))
     return _insert(actor, "region.create", Region(**data), parent)
@@ -62,6 +71,7 @@ def create_region(actor: Actor, parent: Region | None, data: dict[str, Any]) -> 
 def update_region(
     actor: Actor, region: Region, data: dict[str, Any], new_parent: Region | None = None
 ) -> Region:
+    require(actor.user, Right.EDIT_STRUCTURE)
     region = _locked(region)
     if data.get("kind") == RegionKind.GRID and region.children.exists():
         raise ValidationError(_("A region with sub-regions cannot become a grid."))
@@ -78,13 +88,16 @@ def update_region(
 
 @transaction.atomic
 def create_org(actor: Actor, parent: PartyOrg | None, data: dict[str, Any]) -> PartyOrg:
-    return _insert(actor, "org.create", PartyOrg(**data), parent)
+    org = PartyOrg(**data)
+    _require_for_org(actor, org, data)
+    return _insert(actor, "org.create", org, parent)
 
 
 @transaction.atomic
 def update_org(
     actor: Actor, org: PartyOrg, data: dict[str, Any], new_parent: PartyOrg | None = None
 ) -> PartyOrg:
+    _require_for_org(actor, org, data)
     org = _locked(org)
     diff = changes.apply(org, data)
     org.save()

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from heli.accounts.roles import Right, require
 from heli.audit.services import Actor, record
 from heli.core import changes
 from heli.stations import poster
@@ -23,6 +24,7 @@ def _check_grid(data: dict[str, Any]) -> None:
 
 @transaction.atomic
 def create_station(actor: Actor, data: dict[str, Any]) -> Station:
+    require(actor.user, Right.EDIT_STATIONS)
     _check_grid(data)
     station = Station(**data)
     station.full_clean(validate_unique=False)
@@ -33,6 +35,7 @@ def create_station(actor: Actor, data: dict[str, Any]) -> Station:
 
 @transaction.atomic
 def update_station(actor: Actor, station: Station, data: dict[str, Any]) -> Station:
+    require(actor.user, Right.EDIT_STATIONS)
     _check_grid(data)
     station = Station.unscoped.select_for_update().get(pk=station.pk)
     diff = changes.apply(station, data)

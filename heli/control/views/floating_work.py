@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from heli.accounts.roles import Right
+from heli.accounts.roles import Right, require
 from heli.audit.services import Actor
 from heli.control.access import requires
 from heli.control.floating_forms import JoinForm, TemporaryBranchForm
@@ -70,7 +70,10 @@ def floating_nearby(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Right.EDIT_MEMBERS)
 def floating_temporary_branch(request: HttpRequest) -> HttpResponse:
-    """Places with three or more inflow members waiting for a branch; form a temporary one."""
+    """Places with three or more inflow members waiting for a branch; form a temporary one
+    (forming needs the structure right too: a 403 before the form is read)."""
+    if request.method == "POST":
+        require(request.user, Right.EDIT_STRUCTURE)
     visible = FloatingRecord.objects.all()
     groups = nearby.same_place_groups(visible)
     place = request.POST.get("place") or request.GET.get("place", "")

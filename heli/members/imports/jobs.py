@@ -26,6 +26,7 @@ from django.db.models.expressions import CombinedExpression
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from heli.accounts.roles import Right, require
 from heli.audit.services import Actor
 from heli.core.claims import claim_first
 from heli.core.scoping import activate
@@ -52,6 +53,7 @@ QUEUE_OF = {running: queued for queued, running in NEXT_STATE.items()}
 def create_job(user, chunks: Iterable[bytes], filename: str, language: str) -> ImportJob:
     """Store an upload and queue its check. FileRefused (nothing kept) when the file is not an
     .xlsx/.csv by name and content, too large, or a zip bomb."""
+    require(user, Right.EDIT_MEMBERS)
     files.kind_by_name(filename)
     job_id = uuid.uuid4()
     path = files.store_upload(chunks, job_id)
@@ -72,6 +74,7 @@ def create_job(user, chunks: Iterable[bytes], filename: str, language: str) -> I
 
 def confirm(job: ImportJob, actor: Actor) -> bool:
     """Queue a checked job for saving; False when it is not (or no longer) waiting."""
+    require(actor.user, Right.EDIT_MEMBERS)
     return _move(
         job,
         JobStatus.CHECKED,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_noop
 
+from heli.core.scoping import current_scope
 from heli.core.tree import ancestor_paths
 from heli.orgs.models import VILLAGE_LEVEL, OrgCategory, PartyOrg, Region, RegionKind
 
@@ -160,9 +161,13 @@ class Lookups:
     communities: NameIndex
     chains: NameIndex
     external_orgs: frozenset[int]
+    # Organizations of the uploader's own subtree: an update row may move a member only
+    # between these (members.services.check_move); other moves are relationship transfers.
+    own_orgs: frozenset[int] = frozenset()
 
     @classmethod
     def load(cls) -> Lookups:
+        scope = current_scope()
         org_rows = list(PartyOrg.objects.values_list("id", "name", "path", "category"))
         org_names = {path: name for _pk, name, path, _c in org_rows}
         region_rows = list(Region.objects.values_list("id", "name", "path", "kind"))
@@ -182,6 +187,11 @@ class Lookups:
                 org_names,
             ),
             external_orgs=frozenset(pk for pk, _n, _p, c in org_rows if c == OrgCategory.EXTERNAL),
+            own_orgs=frozenset(
+                pk
+                for pk, _n, path, c in org_rows
+                if c != OrgCategory.EXTERNAL and scope.covers_org(path)
+            ),
         )
 
     def indexes(self) -> dict[str, NameIndex]:

@@ -48,7 +48,7 @@ from heli.members.imports.matching import (
 )
 from heli.members.imports.problems import Problems, shown
 from heli.members.sensitive import ID_PURPOSE
-from heli.members.services import check_consistency
+from heli.members.services import check_consistency, transfer_needed
 
 # An ID number Excel turned into a number (3.20411E+17 in a CSV): its last digits are lost.
 SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+?\d+")
@@ -354,6 +354,9 @@ class RowValidator:
                 reported_id = self._lookup(number, "reported_to", reported_to, lookups.communities)
         else:
             org_id = self._held(number, "org", org, member)
+            held_org = member.value(HELD_ATTRIBUTE["org"])
+            if org_id is not None and org_id != held_org:
+                self._moved(number, org, held_org, org_id)
             grid_id = self._held(number, "residence_grid", grid, member)
             chain_id = self._held(number, "industry_chain", chain, member)
             reported_id = self._held(number, "reported_to", reported_to, member)
@@ -403,6 +406,13 @@ class RowValidator:
                 value = text(cells[self.index_of[key]])
                 for message in messages:
                     self._problem(number, key, value, message)
+
+    def _moved(self, number: int, org: str, held: object, org_id: int) -> None:
+        """An update row moves a member only between organizations of the uploader's own
+        subtree, as the member form does (members.services.check_move)."""
+        own = self.lookups.own_orgs
+        if held not in own or org_id not in own:
+            self._problem(number, "org", org, transfer_needed())
 
     def _outside(self, number: int, org: str) -> None:
         """A member is seen through the organization or the place (Member.scope_q); one held
