@@ -133,6 +133,21 @@ def test_refused_requests_from_one_address_do_not_close_the_station(world, setti
 
 
 @pytest.mark.django_db
+def test_valid_requests_refused_by_the_address_limit_do_not_count_for_the_station(world, settings):
+    settings.CHECKIN_LIMIT_PER_STATION = 3
+    settings.CHECKIN_LIMIT_PER_ADDRESS = 2
+    attacker = Client(REMOTE_ADDR="10.0.0.66")
+    codes = [
+        _post(attacker, world.station_a, "某人", make_id_number()).status_code for _ in range(6)
+    ]
+    assert codes == [302, 302] + [429] * 4
+    visitor = Client(REMOTE_ADDR="10.0.0.7")
+    assert _post(visitor, world.station_a, "某人", make_id_number()).status_code == 302
+    other = Client(REMOTE_ADDR="10.0.0.8")
+    assert _post(other, world.station_a, "某人", make_id_number()).status_code == 429
+
+
+@pytest.mark.django_db
 def test_refused_requests_still_count_toward_the_address_limit(world, client, settings):
     settings.CHECKIN_LIMIT_PER_ADDRESS = 3
     for _ in range(3):

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import time
 
-from django.db import connection
+from django.db import connection, models
 
 from heli.core.models import RateCounter
 
 
-def hit_all(limits: dict[str, int], seconds: int, *, now: float | None = None) -> bool:
-    """Count one hit on each key of `limits` ({key: limit}) in one statement; False once any
-    key has more than its limit of hits in the current window."""
+def _slot(seconds: int, now: float | None) -> int:
     moment = now if now is not None else time.time()
-    slot = int(moment // seconds) * seconds
+    return int(moment // seconds) * seconds
+
+
+def within_each(limits: dict[str, int], seconds: int, *, now: float | None = None) -> dict:
+    """Count one hit on each key of `limits` ({key: limit}) in one statement; {key: whether
+    it is still within its limit in the current window}."""
+    slot = _slot(seconds, now)
     quote = connection.ops.quote_name
     table = quote(RateCounter._meta.db_table)
     keys = [key[:200] for key in limits]
@@ -31,7 +35,20 @@ def hit_all(limits: dict[str, int], seconds: int, *, now: float | None = None) -
             [value for key in keys for value in (key, slot)],
         )
         hits = dict(cursor.fetchall())
-    return all(hits[key[:200]] <= limit for key, limit in limits.items())
+    return {key: hits[key[:200]] <= limit for key, limit in limits.items()}
+
+
+def hit_all(limits: dict[str, int], seconds: int, *, now: float | None = None) -> bool:
+    """Count one hit on each key of `limits`; False once any key is past its limit."""
+    return all(within_each(limits, seconds, now=now).values())
+
+
+def take_back(key: str, seconds: int, *, now: float | None = None) -> None:
+    """Uncount a hit counted in the same window (`now` as it was then): a request refused
+    for another key's sake."""
+    RateCounter.objects.filter(key=key[:200], slot=_slot(seconds, now)).update(
+        hits=models.F("hits") - 1
+    )
 
 
 def hit(key: str, limit: int, seconds: int, *, now: float | None = None) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,17 +36,30 @@ def station(request: HttpRequest, token: str) -> HttpResponse:
         return _unknown(request)
     form = CheckInForm(request.POST or None)
     if request.method == "POST":
-        window = settings.CHECKIN_WINDOW_SECONDS
+        window, now = settings.CHECKIN_WINDOW_SECONDS, time.time()
         address = f"checkin:ip:{client_address(request)}"
-        if not ratelimit.hit(address, settings.CHECKIN_LIMIT_PER_ADDRESS, window):
-            return _limited(request, found, form)
-        if form.is_valid():
-            station_key = f"checkin:station:{found.pk}"
-            if not ratelimit.hit(station_key, settings.CHECKIN_LIMIT_PER_STATION, window):
+        if not form.is_valid():
+            if not ratelimit.hit(address, settings.CHECKIN_LIMIT_PER_ADDRESS, window, now=now):
                 return _limited(request, found, form)
-            actor = Actor(user=None, ip_address=client_address(request), label="public")
-            check_in_by_qr(actor, form.cleaned_data["identity"], found)
-            return redirect("public:station_done", token=token)
+            return render(request, "public/station.html", {"station": found, "form": form})
+        # One statement for both counters on the way of every accepted check-in.
+        station_key = f"checkin:station:{found.pk}"
+        within = ratelimit.within_each(
+            {
+                address: settings.CHECKIN_LIMIT_PER_ADDRESS,
+                station_key: settings.CHECKIN_LIMIT_PER_STATION,
+            },
+            window,
+            now=now,
+        )
+        if not within[address]:
+            ratelimit.take_back(station_key, window, now=now)  # refused: not the station's
+            return _limited(request, found, form)
+        if not within[station_key]:
+            return _limited(request, found, form)
+        actor = Actor(user=None, ip_address=client_address(request), label="public")
+        check_in_by_qr(actor, form.cleaned_data["identity"], found)
+        return redirect("public:station_done", token=token)
     return render(request, "public/station.html", {"station": found, "form": form})
 
 
