@@ -136,6 +136,9 @@ def _request(client: Client, method: str, url: str, data: dict | None, failures:
         return ""
     if response.status_code >= 500:
         failures.append(f"{response.status_code}: {shown}")
+    if response.streaming:  # a download: read to the end, which closes its file
+        b"".join(response.streaming_content)
+        return ""
     return response.content.decode(errors="replace") if method == "get" else ""
 
 
@@ -179,4 +182,25 @@ def test_no_url_answers_a_server_error_whatever_its_parameters(name, world):
     failures = walk(client, world, name, paths=True, posts=True)
     client.force_login(world.users["grid_worker"])
     failures += walk(client, world, name, paths=False, posts=False)
+    assert not failures, "\n".join(failures)
+
+
+def test_no_page_outside_the_staff_matrix_answers_a_server_error(world, settings):
+    """The station's public page and its check-in form, the login and the language switch,
+    as an anonymous visitor (the check-in limits raised so that the walk is not refused)."""
+    settings.CHECKIN_LIMIT_PER_ADDRESS = settings.CHECKIN_LIMIT_PER_STATION = 1000
+    client = Client()
+    token = world.station_a.token
+    failures: list[str] = []
+    for value in PATH_VALUES:
+        _request(client, "get", f"/s/{value}/", None, failures)
+        _request(client, "get", f"/s/{value}/done/", None, failures)
+    for page in (f"/s/{token}/", f"/s/{token}/done/", "/login/", "/i18n/setlang/"):
+        fields = set(POST_FIELDS) | {"language", "username", "password"}
+        for index, value in enumerate(VALUES):
+            parser = FormFields()
+            parser.feed(_request(client, "get", page, _query(value, index), failures))
+            fields |= parser.names
+        for value in VALUES:
+            _request(client, "post", page, dict.fromkeys(sorted(fields), value), failures)
     assert not failures, "\n".join(failures)
