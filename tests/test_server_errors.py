@@ -4,7 +4,7 @@ file names built from names that hold a slash. (tests/test_fuzz_urls.py walks ev
 
 from __future__ import annotations
 
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 import pytest
 from django.urls import reverse
@@ -13,6 +13,7 @@ from heli.core.exporters import safe_filename
 from heli.core.params import to_id, to_ids, to_int
 
 HUGE = str(2**63)
+FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.mark.parametrize(
@@ -74,3 +75,21 @@ def test_it_makes_a_file_name_of_any_name_keeping_chinese_and_the_extension():
     assert safe_filename("../..") == "export"
     long = safe_filename("党" * 400 + ".docx")
     assert long.endswith(".docx") and len(long) == 150
+
+
+def test_it_refuses_a_url_holding_nul_as_a_bad_request(world, client):
+    """PostgreSQL refuses NUL in text: a search or a path carrying one must not reach a query."""
+    client.force_login(world.users["district_admin"])
+    assert client.get(reverse("control:member_list"), {"q": "张\x00"}).status_code == 400
+    assert (
+        client.get(reverse("control:lookup", kwargs={"kind": "regions"}), {"q": "\x00"}).status_code
+        == 400
+    )
+    assert client.get("/s/a%00b/").status_code == 400
+    place = reverse("control:floating_temporary_branch")
+    assert (
+        client.post(place, urlencode({"place": "常州\x00"}), content_type=FORM).status_code == 400
+    )
+    # A multipart POST (as uploads are sent) reaches the view, which reads no NUL into a query.
+    assert client.post(place, {"place": "常州\x00"}).status_code == 200
+    assert client.get(reverse("control:member_list"), {"q": "张"}).status_code == 200

@@ -46,7 +46,7 @@ def safe_filename(name: str, fallback: str = "export") -> str:
     stem, dot, suffix = cleaned.rpartition(".")
     if dot and len(cleaned) > MAX_FILENAME and len(suffix) <= 8:
         cleaned = f"{stem[: MAX_FILENAME - len(suffix) - 1]}.{suffix}"
-    return cleaned[:MAX_FILENAME] or fallback
+    return cleaned[:MAX_FILENAME] if cleaned.strip("._ ") else fallback
 
 
 def is_formula_like(value: Any) -> bool:
