@@ -10,6 +10,7 @@ from heli.accounts.models import User
 from heli.accounts.services import acting_for
 from heli.control.forms import PersonChoiceField, StyledForm, lookup_field
 from heli.control.member_forms import DATE
+from heli.core.params import to_id
 from heli.core.scoping import current_scope
 from heli.members import phones
 from heli.members.choices import FloatingDirection
@@ -91,7 +92,7 @@ class FloatingRecordForm(StyledForm, forms.ModelForm):
         if source.get("direction") == FloatingDirection.OUT:
             return member.org
         grid = source.get("grid")
-        return inflow_side_org(int(grid) if str(grid or "").isdigit() else None, user_org)
+        return inflow_side_org(to_id(grid), user_org)
 
     def clean_since(self):
         return _not_in_future(self.cleaned_data.get("since"))

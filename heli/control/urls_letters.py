@@ -18,12 +18,12 @@ urlpatterns: list = [
     path("letters/<int:pk>/cancel/", letters.letter_cancel, name="letter_cancel"),
     # A batch is named by its letters' ids, e.g. letters/batch/12,13,14/letters.docx
     re_path(
-        r"^letters/batch/(?P<ids>\d+(?:,\d+)*)/letters\.docx$",
+        r"^letters/batch/(?P<ids>[0-9]+(?:,[0-9]+)*)/letters\.docx$",
         letters.letter_batch_docx,
         name="letter_batch_docx",
     ),
     re_path(
-        r"^letters/batch/(?P<ids>\d+(?:,\d+)*)/letters\.zip$",
+        r"^letters/batch/(?P<ids>[0-9]+(?:,[0-9]+)*)/letters\.zip$",
         letters.letter_batch_zip,
         name="letter_batch_zip",
     ),

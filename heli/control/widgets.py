@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from heli.core.params import to_id
+
 # Typed text nobody picked is posted as UNMATCHED + text (never as a number that could be
 # some other node's id), so the field refuses it and shows it back with the error.
 UNMATCHED = "?"
@@ -67,8 +69,8 @@ class NodeLookup(forms.Widget):
         if value.startswith(UNMATCHED):
             return value[len(UNMATCHED) :]
         queryset = self._queryset()
-        if queryset is not None and value.isdigit():
-            obj = queryset.filter(pk=value).first()
+        if queryset is not None and to_id(value):
+            obj = queryset.filter(pk=to_id(value)).first()
             if obj is not None:
                 return member_label(obj) if self.lookup == "members" else node_label(obj)
         return value

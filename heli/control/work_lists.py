@@ -18,6 +18,7 @@ from heli.control.lists.columns import column, date_column, detail_link
 from heli.control.lists.export import exportable
 from heli.control.lists.filters import ChoiceFilter, FlagFilter, TreeFilter, YearFilter
 from heli.control.lists.page import BatchAction, ListPage, Search
+from heli.core.params import to_ids
 from heli.core.scoping import current_scope
 from heli.letters import services as letters
 from heli.letters.models import LetterStatus, ReminderLetter
@@ -32,9 +33,7 @@ MAX_BATCH = 500
 
 def parse_ids(raw: str | list[str]) -> list[int]:
     """Ids from "1,2,3" or a list of strings; junk and oversized numbers are dropped."""
-    values = raw.split(",") if isinstance(raw, str) else raw
-    found = {int(v) for v in values if str(v).strip().isdigit() and len(str(v).strip()) < 19}
-    return sorted(found)[:MAX_BATCH]
+    return to_ids(raw.split(",") if isinstance(raw, str) else raw)[:MAX_BATCH]
 
 
 def _letter_status(letter: ReminderLetter):

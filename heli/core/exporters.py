@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -25,6 +26,27 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # fits a landscape page without making one column swallow the rest.
 MIN_WIDTH, MAX_WIDTH = 6, 50
 PROGRESS_EVERY = 1000
+
+
+# Characters no file name may hold on Windows, macOS or Linux (a name is a user's Chinese text,
+# e.g. a region "东方/西区": the slash would be a folder, the rest are refused by Windows).
+UNSAFE_IN_FILENAMES = set('\\/:*?"<>|')
+MAX_FILENAME = 150  # characters; file systems allow 255 bytes, a CJK character takes three
+
+
+def safe_filename(name: str, fallback: str = "export") -> str:
+    """`name` as a download's file name: no path separators, reserved or control characters
+    (they become "_"), no leading or trailing dots and spaces, its extension kept when cut.
+    Chinese stays: the response sends it as RFC 5987 `filename*`."""
+    cleaned = "".join(
+        "_" if ch in UNSAFE_IN_FILENAMES or unicodedata.category(ch)[0] == "C" else ch
+        for ch in name
+    )
+    cleaned = " ".join(cleaned.split()).strip(". ")
+    stem, dot, suffix = cleaned.rpartition(".")
+    if dot and len(cleaned) > MAX_FILENAME and len(suffix) <= 8:
+        cleaned = f"{stem[: MAX_FILENAME - len(suffix) - 1]}.{suffix}"
+    return cleaned[:MAX_FILENAME] if cleaned.strip("._ ") else fallback
 
 
 def is_formula_like(value: Any) -> bool:

@@ -22,6 +22,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from heli.core.exporters import safe_filename
+
 from .models import ReminderLetter
 
 BODY_FONT = "仿宋"
@@ -155,7 +157,7 @@ def render_zip(letters: Sequence[ReminderLetter]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for letter in letters:
-            archive.writestr(filename([letter]), render([letter]))
+            archive.writestr(safe_filename(filename([letter])), render([letter]))
     return out.getvalue()
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from heli.control.lists.page import ListPage
 from heli.control.lists.search import Find
 from heli.core import exportjobs
-from heli.core.exporters import Exporter, SheetInfo
+from heli.core.exporters import Exporter, SheetInfo, safe_filename
 from heli.core.models import ExportJob
 
 # The lists whose exports may run as background jobs, by key (filled by `exportable`).
@@ -44,7 +44,7 @@ class ListExport:
             title = _("%(title)s (in full)") % {"title": title}
         parts = [org.name if org else "", title, timezone.localdate().isoformat()]
         name = "_".join(p for p in parts if p)
-        return "".join(ch for ch in name if ch not in '\\/:*?"<>|') + ".xlsx"
+        return safe_filename(name + ".xlsx")
 
     def write(self, target: str | IO[bytes]) -> int:
         return self.exporter().write_xlsx(target, self.info())

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from heli.core.params import to_id, to_int
 from heli.core.tree import subtree_q
 
 ALL = "all"  # the value that lifts a filter's default ("全部")
@@ -104,9 +105,8 @@ class TreeFilter(Filter):
 
     def clean(self, raw: str) -> Model | None:
         # Filters are shared by every request of a page: nothing about a request is kept here.
-        if not raw.isdigit() or len(raw) > 18:
-            return None
-        return self.model.objects.filter(pk=int(raw)).first()
+        pk = to_id(raw)
+        return self.model.objects.filter(pk=pk).first() if pk else None
 
     def apply(self, queryset: QuerySet, value: Model, user: Any = None) -> QuerySet:
         condition = Q()
@@ -168,9 +168,7 @@ class YearFilter(Filter):
     widget = "year"
 
     def clean(self, raw: str) -> int | None:
-        if raw.isdigit() and len(raw) == 4 and 1900 <= int(raw) <= 2100:
-            return int(raw)
-        return None
+        return to_int(raw, low=1900, high=2100)
 
     def apply(self, queryset: QuerySet, value: int, user: Any = None) -> QuerySet:
         start, end = dt.date(value, 1, 1), dt.date(value + 1, 1, 1)

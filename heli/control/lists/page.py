@@ -27,6 +27,7 @@ from heli.control.lists.columns import Column, ColumnExporter
 from heli.control.lists.filters import Filter
 from heli.control.lists.search import Find, name_q, recall
 from heli.core.exporters import Exporter
+from heli.core.params import to_int
 from heli.core.pinyin import as_initials, prefix_range
 
 PAGE_SIZES = (20, 50, 100, 200)
@@ -147,8 +148,8 @@ class ListPage:
 
     @property
     def page_size(self) -> int:
-        size = self._get("size")
-        return int(size) if size.isdigit() and int(size) in PAGE_SIZES else settings.HELI_PAGE_SIZE
+        size = to_int(self._get("size"))
+        return size if size in PAGE_SIZES else settings.HELI_PAGE_SIZE
 
     # The rows ----------------------------------------------------------------------------
 
@@ -210,8 +211,8 @@ class ListPage:
         return paginator.get_page(self._get_page())
 
     def _get_page(self) -> str:
-        page = self._get("page")
-        return page if page.isdigit() and len(page) < 9 else "1"
+        page = to_int(self._get("page"), low=1, high=10**8)
+        return str(page or 1)
 
     # Words for the title block of exports and prints ---------------------------------------
 

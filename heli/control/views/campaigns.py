@@ -29,6 +29,7 @@ from heli.control.lists.views import respond
 from heli.control.views.common import add_errors, attachment, post_action
 from heli.control.work_lists import parse_ids
 from heli.core.exporters import SheetInfo
+from heli.core.params import to_id
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.mobility import clock
 from heli.orgs.models import OrgCategory
@@ -166,8 +167,8 @@ def campaign_task_batch_assign(request: HttpRequest) -> HttpResponse:
     tasks = list(_tasks().filter(current_scope().region_q("grid__path"), pk__in=ids))
     if len(tasks) != len(ids):
         raise Http404
-    worker_id = request.POST.get("assignee", "")
-    worker = _workers().filter(pk=worker_id).first() if worker_id.isdigit() else None
+    worker_id = to_id(request.POST.get("assignee"))
+    worker = _workers().filter(pk=worker_id).first() if worker_id else None
 
     def assign() -> str:
         if worker is None:

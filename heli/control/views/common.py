@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from heli.core.exporters import XLSX_TYPE
+from heli.core.exporters import XLSX_TYPE, safe_filename
 from heli.core.scoping import current_scope
 from heli.core.tree import TreeNode
 
@@ -38,7 +38,7 @@ def breadcrumbs(node: TreeNode, scope_path: str | None) -> list[TreeNode]:
 def attachment(body: bytes, filename: str, content_type: str = XLSX_TYPE) -> HttpResponse:
     """A file to download; the name may be Chinese (RFC 6266 `filename*`)."""
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Disposition"] = content_disposition_header(True, safe_filename(filename))
     return response
 
 

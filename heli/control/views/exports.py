@@ -8,7 +8,7 @@ from django.shortcuts import render
 from heli.accounts.roles import Right
 from heli.control.access import requires
 from heli.core import exportjobs
-from heli.core.exporters import XLSX_TYPE
+from heli.core.exporters import XLSX_TYPE, safe_filename
 from heli.core.models import ExportJob, ExportStatus
 from heli.core.scoping import get_scoped_or_404
 
@@ -45,7 +45,9 @@ def export_download(request: HttpRequest, pk) -> HttpResponse:
     path = exportjobs.file_of(job)
     if job.status != ExportStatus.DONE or not path.exists():
         raise Http404
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=job.filename)
+    response = FileResponse(
+        path.open("rb"), as_attachment=True, filename=safe_filename(job.filename)
+    )
     response["Content-Type"] = XLSX_TYPE
     if job.unmasked:
         response["Cache-Control"] = "no-store"

@@ -18,6 +18,7 @@ from heli.control.floating_forms import ContactForm, DutiesForm, FloatingRecordF
 from heli.control.floating_lists import FloatingList
 from heli.control.lists.views import respond
 from heli.control.views.common import form_page, post_action
+from heli.core.params import to_id
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.letters.models import ReminderLetter
 from heli.members.choices import FloatingDirection
@@ -49,8 +50,8 @@ def floating_create(request: HttpRequest, pk: int) -> HttpResponse:
         "since": member.floating_since or timezone.localdate(),
         "grid": member.residence_grid_id,
     }
-    station_pk = request.GET.get("station", "")
-    if station_pk.isdigit():  # arriving from a confirmed check-in: the station's grid and day
+    station_pk = to_id(request.GET.get("station"))
+    if station_pk:  # arriving from a confirmed check-in: the station's grid and day
         station = Station.objects.filter(pk=station_pk).first()
         if station is not None:
             initial.update(direction=FloatingDirection.IN, grid=station.grid_id)

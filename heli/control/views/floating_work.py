@@ -17,6 +17,7 @@ from heli.control.floating_lists import FloatingList, LostList
 from heli.control.lists.views import export, respond
 from heli.control.views.common import add_errors
 from heli.control.views.floating import records
+from heli.core.params import to_text
 from heli.core.scoping import get_scoped_or_404
 from heli.members.choices import FloatingDirection
 from heli.mobility import floating, nearby
@@ -76,7 +77,7 @@ def floating_temporary_branch(request: HttpRequest) -> HttpResponse:
         require(request.user, Right.EDIT_STRUCTURE)
     visible = FloatingRecord.objects.all()
     groups = nearby.same_place_groups(visible)
-    place = request.POST.get("place") or request.GET.get("place", "")
+    place = to_text(request.POST.get("place") or request.GET.get("place", ""))
     waiting = list(
         records().filter(nearby.awaiting_branch_q(), place=place).order_by("member__name")
     ) if place else []  # fmt: skip

@@ -23,6 +23,7 @@ from heli.control.floating_lists import DueList
 from heli.control.lists.views import respond
 from heli.control.views.common import attachment, post_action
 from heli.control.work_lists import MAX_BATCH, LetterList, parse_ids
+from heli.core.params import to_id
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.letters import docx, services
 from heli.letters.models import CloseReason, ReminderLetter
@@ -140,16 +141,25 @@ def _batch(pks: list[int]) -> list[ReminderLetter]:
     return sorted(by_pk.values(), key=lambda x: (x.issuing_org.path, x.year, x.serial))
 
 
+def _path_batch(ids: str) -> list[ReminderLetter]:
+    """The letters a batch path names: an id that no letter can have (past 64 bits) is a
+    missing letter like any other, so the whole batch answers 404."""
+    parts = ids.split(",")
+    if any(to_id(part) is None for part in parts):
+        raise Http404
+    return _batch(parse_ids(parts))
+
+
 @requires(Right.VIEW)
 def letter_batch_docx(request: HttpRequest, ids: str) -> HttpResponse:
     """One .docx with the letters named in the URL (a batch just issued)."""
-    return _download(request, _batch(parse_ids(ids)))
+    return _download(request, _path_batch(ids))
 
 
 @requires(Right.VIEW)
 def letter_batch_zip(request: HttpRequest, ids: str) -> HttpResponse:
     """The same letters as a zip, one .docx each."""
-    return _download_zip(request, _batch(parse_ids(ids)))
+    return _download_zip(request, _path_batch(ids))
 
 
 @requires(Right.VIEW)

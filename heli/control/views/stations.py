@@ -14,6 +14,7 @@ from heli.control.lists.views import respond
 from heli.control.structure_lists import StationList
 from heli.control.views.common import attachment, form_page
 from heli.control.work_lists import parse_ids
+from heli.core.params import to_id
 from heli.core.scoping import get_scoped_or_404
 from heli.orgs.models import Region, RegionKind
 from heli.stations import poster, services
@@ -58,8 +59,8 @@ def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(Right.EDIT_STATIONS)
 def station_create(request: HttpRequest) -> HttpResponse:
     initial = {}
-    grid_pk = request.GET.get("grid", "")
-    if grid_pk.isdigit():
+    grid_pk = to_id(request.GET.get("grid"))
+    if grid_pk:
         grid = Region.objects.filter(pk=grid_pk, kind=RegionKind.GRID).first()
         initial = {"grid": grid.pk} if grid else {}
     return form_page(

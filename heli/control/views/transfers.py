@@ -22,6 +22,7 @@ from heli.control.lists.views import respond
 from heli.control.views.common import add_errors
 from heli.control.widgets import node_label
 from heli.control.work_lists import TransferList
+from heli.core.params import to_id
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.members.models import Member
 from heli.orgs.models import OrgCategory, PartyOrg
@@ -95,7 +96,7 @@ def transfer_incoming_create(request: HttpRequest) -> HttpResponse:
     """Register a transfer into the zone: the letter an organization outside issued."""
     actor = Actor.from_request(request)
     initial = {}
-    if str(request.GET.get("member", "")).isdigit():
+    if to_id(request.GET.get("member")):
         initial["member"] = request.GET["member"]
     return _form(
         request,

@@ -10,6 +10,7 @@ from heli.accounts.roles import Right
 from heli.control.access import requires
 from heli.control.views.common import org_scope_path, region_scope_path, visible_roots
 from heli.control.widgets import node_label
+from heli.core.params import to_id
 from heli.orgs import search
 from heli.orgs.models import OrgCategory, PartyOrg, Region
 
@@ -25,10 +26,10 @@ def tree_nodes(request: HttpRequest, kind: str) -> JsonResponse:
     nodes = model.objects.select_related("parent")
     if model is PartyOrg:
         nodes = nodes.exclude(category=OrgCategory.EXTERNAL)
-    parent = request.GET.get("parent", "")
+    parent = to_id(request.GET.get("parent"))
     term = request.GET.get("q", "").strip()[:50]
-    if parent.isdigit() and len(parent) < 19:
-        found = list(nodes.filter(parent_id=int(parent)).order_by("path")[:LIMIT])
+    if parent:
+        found = list(nodes.filter(parent_id=parent).order_by("path")[:LIMIT])
     elif term:
         found = list(search.matching(nodes, term).order_by("path")[:LIMIT])
     else:
