@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from heli.audit.models import AuditEntry
 from heli.audit.services import Actor
 from heli.core import crypto
+from heli.members import idcard
 from heli.members.models import Member
 from heli.mobility import checkins
 from heli.mobility.models import CheckIn, PendingCheckIn
@@ -122,3 +126,49 @@ def test_a_pending_check_in_is_decided_once(world, first, second):
         DECISIONS[second](world, world.pending_a, actor)
     world.pending_a.refresh_from_db()
     assert world.pending_a.status == decided
+
+
+def _registration(name: str, number: str, world) -> dict:
+    born = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
+    return {
+        "name": name, "id_number": number, "birth_date": born, "ethnicity": "汉族",
+        "education": "bachelor", "joined_on": "2012-07-01", "membership": "full",
+        "full_on": "2013-07-01", "org": world.external.pk, "residence_grid": world.grid_a.pk,
+        "occupation": "rider",
+        "status": "floating", "floating_direction": "in", "floating_place": "贵州省三都县",
+    }  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_grid_worker_without_the_right_sees_the_pending_number_masked(world, client):
+    client.force_login(world.users["grid_worker"])
+    url = reverse("control:pending_confirm", kwargs={"pk": world.pending_a.pk})
+    page = client.get(url)
+    number = crypto.decrypt(world.pending_a.identity_cipher)
+    assert page.status_code == 200 and number not in page.content.decode()
+    assert world.pending_a.identity_mask in page.content.decode()
+    assert not page.context["form"].initial.get("id_number")
+    assert not AuditEntry.unscoped.filter(action="checkin.reveal").exists()
+
+
+@pytest.mark.django_db
+def test_a_grid_worker_registers_the_person_by_typing_the_number_they_gave(world, client):
+    client.force_login(world.users["grid_worker"])
+    url = reverse("control:pending_confirm", kwargs={"pk": world.pending_a.pk})
+    number = crypto.decrypt(world.pending_a.identity_cipher)
+    other = idcard.make(number[:6], dt.date(1990, 1, 2), 7)
+    refused = client.post(url, _registration("陌生人甲", other, world))
+    assert refused.status_code == 200 and world.pending_a.identity_mask in str(
+        refused.context["form"].non_field_errors()
+    )
+    assert PendingCheckIn.unscoped.get(pk=world.pending_a.pk).status == "pending"
+    assert client.post(url, _registration("陌生人甲", number, world)).status_code == 302
+    assert PendingCheckIn.unscoped.get(pk=world.pending_a.pk).status == "confirmed"
+
+
+@pytest.mark.django_db
+def test_revealing_a_pending_number_needs_the_right_in_the_service(world):
+    with pytest.raises(PermissionDenied):
+        checkins.reveal_pending(Actor(world.users["grid_worker"]), world.pending_a)
+    number = checkins.reveal_pending(Actor(world.users["branch_secretary"]), world.pending_a)
+    assert number == crypto.decrypt(world.pending_a.identity_cipher)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from heli.accounts.roles import Right, require
 from heli.audit.services import Actor, record
 from heli.core import crypto
-from heli.members import idcard, phones
+from heli.members import idcard, phones, sensitive
 from heli.members.choices import ACTIVE_STATUSES
 from heli.members.models import Member
 from heli.members.sensitive import ID_PURPOSE, PHONE_PURPOSE
@@ -275,10 +275,23 @@ def reject_all(actor: Actor, pendings: list[PendingCheckIn], reason: str) -> int
 
 def register_and_confirm(actor: Actor, pending: PendingCheckIn, data: dict) -> Member:
     """Register the unknown person as a member from the branch's form, and confirm their
-    check-in, in one transaction."""
+    check-in, in one transaction. The member registered must be the person who checked in:
+    their ID number or phone is the one given at the station."""
     require(actor.user, Right.EDIT_MEMBERS)
     from heli.members.services import create_member
 
+    given = {
+        sensitive.id_digest_of(data.get("id_number") or ""),
+        sensitive.phone_digest_of(data.get("phone") or ""),
+    }
+    if pending.identity_digest not in given:
+        raise ValidationError(
+            _(
+                "Neither the ID number nor the phone is the one the person gave at the station "
+                "(%(mask)s): check the number with them, or reject the check-in."
+            )
+            % {"mask": pending.identity_mask}
+        )
     with transaction.atomic():
         member = create_member(actor, data)
         confirm_pending(actor, pending, member)
@@ -286,7 +299,9 @@ def register_and_confirm(actor: Actor, pending: PendingCheckIn, data: dict) -> M
 
 
 def reveal_pending(actor: Actor, pending: PendingCheckIn) -> str:
-    """The number the person typed, in full, for the branch registering them; audited."""
+    """The number the person typed, in full, for whoever registers them and may see numbers
+    in full (VIEW_SENSITIVE); audited."""
+    require(actor.user, Right.VIEW_SENSITIVE)
     number = crypto.decrypt(pending.identity_cipher)
     record(actor, "checkin.reveal", pending)
     return number

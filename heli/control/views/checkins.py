@@ -22,6 +22,7 @@ from heli.control.member_forms import MemberForm
 from heli.control.views.common import form_page, post_action
 from heli.control.work_lists import CheckInList, PendingList, parse_ids
 from heli.core.scoping import get_scoped_or_404
+from heli.members import sensitive
 from heli.members.models import Member
 from heli.mobility import checkins
 from heli.mobility.models import CheckIn, CheckInSource, PendingCheckIn, PendingStatus
@@ -88,7 +89,14 @@ def pending_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         "residence_grid": pending.station.grid_id,
         "floating_since": pending.day,
     }
-    if request.method == "GET":  # the form shows the number in full: revealed (and audited)
+    intro = ""
+    if not sensitive.can_reveal(request.user):
+        # Masked like any number: the person is asked for it again (register_and_confirm
+        # checks it is the one they gave).
+        intro = _(
+            "At the station the person gave %(mask)s: ask them for the number and type it in full."
+        ) % {"mask": pending.identity_mask}
+    elif request.method == "GET":  # the form shows the number in full: revealed (and audited)
         number = checkins.reveal_pending(actor, pending)
         initial["phone" if len(number) == 11 else "id_number"] = number
     form = MemberForm(request.POST or None, initial=initial)
@@ -98,6 +106,7 @@ def pending_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         lambda data: checkins.register_and_confirm(actor, pending, form.service_data()),
         lambda member: _after_confirm(member, pending),
         title_object=_("member from a pending check-in"),
+        intro=intro,
     )
 
 
