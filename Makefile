@@ -28,8 +28,9 @@ $(DEMO_ENV):
 	mkdir -p var
 	$(BIN)/python scripts/demo_env.py > $@
 
+# HELI_DEMO=1 also here, for a var/demo.env written before the variable existed.
 demo: install $(DEMO_ENV)
-	set -a && . ./$(DEMO_ENV) && set +a && \
+	set -a && . ./$(DEMO_ENV) && set +a && export HELI_DEMO=1 && \
 	$(BIN)/heli migrate --noinput -v0 && \
 	$(BIN)/heli collectstatic --noinput -v0 && \
 	$(BIN)/heli demo --if-empty && \

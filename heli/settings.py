@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "heli.core.scoping.ScopeMiddleware",
     "heli.control.todo.FreshBadgesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "heli.accounts.passwords.ChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -141,7 +142,17 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "heli.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "heli.accounts.passwords.HistoryValidator"},
+    {"NAME": "heli.accounts.passwords.DemoPasswordValidator"},
 ]
+# The local demo (`make demo` sets HELI_DEMO=1): only there is the demo's shared password
+# accepted and may `heli demo` build its accounts. A password set by an administrator must be
+# changed at the next login; a password older than HELI_PASSWORD_MAX_AGE_DAYS too (0: never;
+# off by default in the demo, whose accounts share the printed password); the last
+# HELI_PASSWORD_HISTORY passwords (the current one included) cannot be chosen again.
+HELI_DEMO = envbool("HELI_DEMO", False)
+HELI_PASSWORD_MAX_AGE_DAYS = envint("HELI_PASSWORD_MAX_AGE_DAYS", 0 if HELI_DEMO else 90)
+HELI_PASSWORD_HISTORY = envint("HELI_PASSWORD_HISTORY", 5)
 
 # Government-system login rules: 5 failures lock a username for 30 minutes, at the address
 # they came from only (heli.accounts.locks): failures from elsewhere must not lock the district

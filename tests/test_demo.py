@@ -34,6 +34,11 @@ def demo(django_db_setup, django_db_blocker):
         clear_zone()
 
 
+@pytest.fixture(autouse=True)
+def _in_the_demo(settings):
+    settings.HELI_DEMO = True  # what `make demo` sets (heli demo refuses to run otherwise)
+
+
 def _login(client, username):
     response = client.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
     assert response.status_code == 302, username

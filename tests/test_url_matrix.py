@@ -148,6 +148,7 @@ MATRIX: dict[str, Route] = {
     "control:account_edit": Route(Right.MANAGE_ACCOUNTS, ACCOUNT_TARGETS),
     "control:account_password": Route(Right.MANAGE_ACCOUNTS, ACCOUNT_TARGETS),
     "control:account_locks": Route(Right.MANAGE_ACCOUNTS),
+    "control:password_change": Route(Right.VIEW),  # every staff member's own
     "control:account_unlock": Route(Right.MANAGE_ACCOUNTS, ACCOUNT_TARGETS, method="post", ok=302),
     "control:member_list": Route(Right.VIEW, query="?q=张&status=normal"),
     "control:member_export": Route(Right.VIEW, query="?status=floating"),

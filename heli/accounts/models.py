@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -33,6 +34,14 @@ class User(AbstractUser):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     # The language this person picked in the switch; empty: Chinese (heli.accounts.language).
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # Password rules (heli.accounts.passwords): when the password was last set, for expiry
+    # (accounts that existed before the field got the day of the migration, so nobody is
+    # forced to change on the day of an upgrade); whether an administrator set it, so that
+    # the person must choose their own at the next login; the hashes of the previous ones
+    # (newest last, never the passwords), so that the last HELI_PASSWORD_HISTORY are refused.
+    password_changed_at = models.DateTimeField(_("password set at"), default=timezone.now)
+    must_change_password = models.BooleanField(_("must change password"), default=False)
+    password_history = models.JSONField(_("previous passwords"), default=list, blank=True)
 
     # Authentication must find any account by name, so the default manager is the plain one;
     # staff pages list accounts only through `in_scope`.

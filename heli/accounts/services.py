@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 
 from heli.accounts import locks
+from heli.accounts.passwords import PASSWORD_FIELDS, apply_password
 from heli.accounts.models import User
 from heli.accounts.roles import (
     Right,
@@ -59,7 +60,7 @@ def _check_manages(actor: Actor, user: User) -> None:
 def create_account(actor: Actor, data: dict[str, Any], password: str) -> User:
     _check_role(actor, data["role"])
     user = User(**{k: v for k, v in data.items() if k in ACCOUNT_FIELDS})
-    user.set_password(password)
+    apply_password(user, password, must_change=True)  # the person chooses their own
     user.full_clean(exclude=["password"])
     user.save()
     record(actor, "account.create", user, detail={"role": user.role, "org": str(user.org)})
@@ -87,13 +88,30 @@ def set_password(actor: Actor, user: User, password: str) -> User:
 
     The rule (roles.manages): a district administrator may set anyone's; a town administrator
     only that of an account bound inside the town's organization subtree and holding a lesser
-    role, never a peer town administrator's nor their own (PermissionDenied, a 403)."""
+    role, never a peer town administrator's nor their own (PermissionDenied, a 403).
+    The person must change it at their next login (heli.accounts.passwords)."""
     _check_role(actor, user.role)
     _check_manages(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)
-    user.set_password(password)
-    user.save(update_fields=["password"])
+    apply_password(user, password, must_change=True)
+    user.save(update_fields=PASSWORD_FIELDS)
     record(actor, "account.password", user)
+    return user
+
+
+@transaction.atomic
+def change_own_password(actor: Actor, old: str, new: str) -> User:
+    """A staff member replaces their own password (the old one checked again here, not only
+    by the form); audited as account.password_change, without either password. Lifts the
+    change an administrator's password or expiry required."""
+    if actor.user is None:
+        raise PermissionDenied
+    user = User.objects.select_for_update().get(pk=actor.user.pk)
+    if not user.check_password(old):
+        raise PermissionDenied
+    apply_password(user, new, must_change=False)
+    user.save(update_fields=PASSWORD_FIELDS)
+    record(actor, "account.password_change", user)
     return user
 
 

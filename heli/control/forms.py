@@ -278,3 +278,18 @@ class AccountPasswordForm(StyledForm, forms.Form):
         if first and second and first != second:
             self.add_error("repeat_password", _("The two passwords differ."))
         return data
+
+
+class OwnPasswordForm(AccountPasswordForm):
+    """A staff member's own new password: the current one, then the new one twice."""
+
+    old_password = forms.CharField(
+        label=_("current password"), widget=forms.PasswordInput, strip=False
+    )
+    field_order = ["old_password", "new_password", "repeat_password"]
+
+    def clean_old_password(self):
+        password = self.cleaned_data.get("old_password")
+        if password and not self.user.check_password(password):
+            raise ValidationError(_("The current password is wrong."), code="password_incorrect")
+        return password

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from heli.core.scoping import Scope, activate
@@ -21,6 +22,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, seed: int, reset: bool, if_empty: bool, **options):
+        # The demo's accounts share a published password: never build them elsewhere.
+        if not settings.HELI_DEMO:
+            raise CommandError("Not the demo: set HELI_DEMO=1 (make demo does) to build it.")
         with activate(Scope.everything()):
             if demo.zone_exists():
                 if if_empty:
