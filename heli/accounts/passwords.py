@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-
 # The demo's accounts share this password (heli.demo.zone.DEMO_PASSWORD); kept here so that
 # the accounts app does not depend on the demo. Compared without regard to case.
 DEMO_PASSWORDS = {"heli#2026"}

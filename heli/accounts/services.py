@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 
 from heli.accounts import locks
-from heli.accounts.passwords import PASSWORD_FIELDS, apply_password
 from heli.accounts.models import User
+from heli.accounts.passwords import PASSWORD_FIELDS, apply_password
 from heli.accounts.roles import (
     Right,
     Role,
