@@ -84,3 +84,26 @@ def test_switching_the_language_to_english_and_back_changes_the_ui_language(page
     expect(html).to_have_attribute("lang", "zh-hans")
     expect(language).to_have_value("zh-hans")
     expect(logout).to_have_text(chinese)
+
+
+def test_a_password_set_by_an_admin_is_changed_before_anything_else(page, zone):
+    """The demo's accounts are not marked; a password the district administrator sets is."""
+    from heli.accounts import services
+    from heli.accounts.models import User
+    from heli.audit.services import Actor
+
+    district = User.objects.get(username="district")
+    services.set_password(Actor(user=district), User.objects.get(username="grid"), "Admin#Set2027")
+    login(page, "grid", "Admin#Set2027")
+    expect(page).to_have_url(re.compile(r"/password/$"))
+    expect(page.locator("main")).to_contain_text("您的密码由管理员设置")
+    page.goto("/members/")
+    expect(page).to_have_url(re.compile(r"/password/$"))  # every page leads here
+    page.locator("#id_old_password").fill("Admin#Set2027")
+    page.locator("#id_new_password").fill("Own#Choice2027")
+    page.locator("#id_repeat_password").fill("Own#Choice2027")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    page.goto("/members/")
+    expect(page).to_have_url(re.compile(r"/members/$"))
+    expect(page.get_by_test_id("logout")).to_be_visible()  # still logged in
