@@ -219,3 +219,8 @@ def test_some_demo_members_are_due_a_letter_and_the_articles_figures_still_hold(
     _login(client, "town")  # 横林镇: two of them, ready to be written to
     response = client.get(reverse("control:letter_due"))
     assert response.context["page"].paginator.count == 2
+
+
+def test_the_demo_accounts_are_not_forced_to_change_their_shared_password(demo, db, client):
+    _login(client, "grid")
+    assert client.get(reverse("control:dashboard")).status_code == 200

@@ -31,6 +31,10 @@ def _change(client, old, new):
     return client.post(CHANGE, {"old_password": old, "new_password": new, "repeat_password": new})
 
 
+def _age_password(user: User, days: int) -> None:
+    User.objects.filter(pk=user.pk).update(password_changed_at=timezone.now() - timedelta(days))
+
+
 def _admin(world) -> Actor:
     return Actor(user=world.users["district_admin"])
 
@@ -73,7 +77,8 @@ def test_a_password_set_by_an_admin_must_be_changed_at_first_login(world, client
     assert response.status_code == 302 and response["Location"] == CHANGE
     page = client.get(CHANGE).content.decode()
     assert "请修改" in page  # the reason, in Chinese
-    # Logout and the language switch stay reachable.
+    # Static files, logout and the language switch stay reachable.
+    assert client.get("/static/heli/favicon.svg").get("Location") != CHANGE
     lang = client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert lang["Location"] != CHANGE
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
@@ -100,10 +105,7 @@ def test_factory_accounts_are_not_forced_to_change(world, client):
 @pytest.mark.django_db
 def test_an_expired_password_must_be_changed(world, client, settings):
     settings.HELI_PASSWORD_MAX_AGE_DAYS = 90
-    worker = world.users["grid_worker"]
-    User.objects.filter(pk=worker.pk).update(
-        password_changed_at=timezone.now() - timedelta(days=91)
-    )
+    _age_password(world.users["grid_worker"], days=91)
     _login(client, "worker_a")
     assert client.get(reverse("control:dashboard"))["Location"] == CHANGE
     _change(client, PASSWORD, "Fresh#Pass2027")
@@ -113,11 +115,8 @@ def test_an_expired_password_must_be_changed(world, client, settings):
 @pytest.mark.django_db
 def test_a_max_age_of_zero_turns_expiry_off(world, client, settings):
     settings.HELI_PASSWORD_MAX_AGE_DAYS = 0
-    worker = world.users["grid_worker"]
-    User.objects.filter(pk=worker.pk).update(
-        password_changed_at=timezone.now() - timedelta(days=900)
-    )
-    client.force_login(worker)
+    _age_password(world.users["grid_worker"], days=900)
+    client.force_login(world.users["grid_worker"])
     assert client.get(reverse("control:dashboard")).status_code == 200
 
 

@@ -112,8 +112,8 @@ def must_change(user) -> bool:
     return days > 0 and user.password_changed_at < timezone.now() - timedelta(days=days)
 
 
-# Pages a user who must change their password may still reach (static files are answered
-# before this middleware, by WhiteNoise).
+# Pages a user who must change their password may still reach, besides static files (which
+# WhiteNoise usually answers before this middleware).
 REACHABLE = ("control:password_change", "logout", "login", "set_language")
 
 
@@ -128,7 +128,8 @@ class ChangeRequiredMiddleware:
         user = request.user
         if user.is_authenticated and must_change(user):
             reachable = {reverse(name) for name in REACHABLE}
-            if request.path_info not in reachable:
+            static = request.path_info.startswith(settings.STATIC_URL)
+            if request.path_info not in reachable and not static:
                 return redirect("control:password_change")
         return self.get_response(request)
 
