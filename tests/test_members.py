@@ -11,7 +11,7 @@ from heli.audit.models import AuditEntry
 from heli.audit.services import Actor
 from heli.core import crypto
 from heli.core.scoping import activate
-from heli.members import ledgers, services
+from heli.members import idcard, ledgers, services
 from heli.members.models import Member, MemberChange
 from tests import sheets
 from tests.factories import MemberFactory, make_id_number
@@ -44,7 +44,7 @@ def test_a_branch_secretary_registers_a_member_whose_id_is_stored_encrypted(worl
     member = Member.unscoped.get(name="孙丽")
     assert data["id_number"].encode() not in bytes(member.id_cipher)
     assert crypto.decrypt(member.id_cipher) == data["id_number"]
-    assert member.id_mask == data["id_number"][:4] + "*" * 10 + data["id_number"][-4:]
+    assert member.id_mask == "*" * 16 + data["id_number"][-2:]
     assert member.phone_mask == "139****5678"
     assert member.gender == ("M" if int(data["id_number"][16]) % 2 else "F")
     assert member.changes.get().action == "create"
@@ -52,14 +52,32 @@ def test_a_branch_secretary_registers_a_member_whose_id_is_stored_encrypted(worl
 
 
 @pytest.mark.django_db
-def test_an_id_whose_birth_date_differs_from_the_birth_date_field_is_refused(world, client):
+def test_the_birth_date_is_read_from_the_id_number_whatever_the_form_sends(world, client):
     client.force_login(world.users["branch_secretary"])
     response = client.post(
         reverse("control:member_create"), _create_data(world, birth_date="1991-05-20")
     )
-    assert response.status_code == 200
-    assert "birth_date" in response.context["form"].errors
-    assert not Member.unscoped.filter(name="孙丽").exists()
+    assert response.status_code == 302
+    assert Member.unscoped.get(name="孙丽").birth_date == dt.date(1990, 5, 20)
+    form = client.get(reverse("control:member_create")).context["form"]
+    assert "birth_date" not in form.fields
+
+
+@pytest.mark.django_db
+def test_a_new_id_number_brings_its_birth_date(world, client):
+    client.force_login(world.users["branch_secretary"])
+    member = world.member_a
+    number = make_id_number(dt.date(1970, 1, 2))
+    url = reverse("control:member_edit", kwargs={"pk": member.pk})
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update(id_number=number, name=member.name, gender=idcard.gender(number))
+    data = {**{k: (v.pk if hasattr(v, "pk") else v) for k, v in data.items()}}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    member.refresh_from_db()
+    assert member.birth_date == dt.date(1970, 1, 2)
+    assert "birth_date" in member.changes.latest("at").fields
 
 
 @pytest.mark.django_db

@@ -40,11 +40,16 @@ LONGEST_VALUE = 80
 MOST_ITEMS = 10
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+# An ID mask as entries written before masks kept only the last two characters hold them.
+OLD_ID_MASK = re.compile(r"(?<![0-9A-Za-z*])\d{4}\*{7,10}[\dXx]{4}(?![0-9A-Za-z*])")
+# Fields a person's birth date is in: shown to the month (the day is the ID number's own).
+BIRTH_FIELDS = {"birth_date"}
 
 
 def masked(text: str) -> str:
     """`text` with anything that looks like an ID number or a mobile number masked."""
     text = ID_NUMBER.sub(lambda m: crypto.mask_id(m.group()), text)
+    text = OLD_ID_MASK.sub(lambda m: crypto.remask_id(m.group()), text)
     return MOBILE.sub(lambda m: crypto.mask_phone(m.group()), text)
 
 
@@ -237,6 +242,8 @@ class Context:
             return masked(name) if name else f"#{value}"
         if is_id(value):
             return f"{value:,}"
+        if key in BIRTH_FIELDS and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+            return str(value)[:7]
         text = masked(str(value))
         return text if len(text) <= LONGEST_VALUE else text[: LONGEST_VALUE - 1] + "…"
 

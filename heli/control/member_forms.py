@@ -26,7 +26,6 @@ class MemberForm(StyledForm, forms.ModelForm):
             "name",
             "gender",
             "ethnicity",
-            "birth_date",
             "education",
             "joined_on",
             "membership",
@@ -44,7 +43,6 @@ class MemberForm(StyledForm, forms.ModelForm):
         widgets = {
             name: DATE
             for name in (
-                "birth_date",
                 "joined_on",
                 "full_on",
                 "reported_on",
@@ -88,7 +86,7 @@ class MemberForm(StyledForm, forms.ModelForm):
                 "mask": self.instance.phone_mask or "—"
             }
             for name in dates.BITS:
-                if dates.month_only(self.instance.month_dates, name):
+                if name in self.fields and dates.month_only(self.instance.month_dates, name):
                     self.fields[name].help_text = _(
                         "Known only to the month (%(month)s). A date you change here is kept "
                         "as the exact day."
@@ -99,7 +97,6 @@ class MemberForm(StyledForm, forms.ModelForm):
                 "id_number",
                 "gender",
                 "ethnicity",
-                "birth_date",
                 "phone",
                 "education",
                 "org",

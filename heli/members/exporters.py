@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from heli.audit.services import Actor, record
 from heli.core import crypto
 from heli.core.exporters import Exporter
-from heli.members.dates import BITS, member_date
+from heli.members.dates import BITS, member_date, month_text
 from heli.members.imports.cells import quoted
 from heli.members.imports.columns import CHOICE_CLASSES, COLUMNS, zh_labels
 from heli.members.imports.lookups import Lookups
@@ -80,6 +80,8 @@ class MemberExporter(Exporter):
             if m.month_dates:  # dates known only to the month: 2010-07, as text
                 for key in BITS:
                     values[key] = member_date(m, key)
+            if not self.unmasked:  # the day of birth is the masked number's own
+                values["birth_date"] = month_text(m.birth_date)
             for key, by_code in labels.items():
                 values[key] = by_code.get(values[key], values[key])
             for key in TEXT_KEYS:

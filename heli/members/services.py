@@ -263,9 +263,20 @@ def _plain_fields(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in SENSITIVE_INPUTS}
 
 
+def _with_birth_date(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with the birth date the ID number holds, when it gives a number and no date:
+    the form asks for no birth date (its day is part of the number, shown only with it)."""
+    if data.get("id_number") and not data.get("birth_date"):
+        born = idcard.birth_date(idcard.normalize(data["id_number"]))
+        if born is not None:
+            return {**data, "birth_date": born}
+    return data
+
+
 @transaction.atomic
 def create_member(actor: Actor, data: dict[str, Any]) -> Member:
     require(actor.user, Right.EDIT_MEMBERS)
+    data = _with_birth_date(data)
     member = Member(**_plain_fields(data))
     _apply_sensitive(member, data)
     if not member.gender and data.get("id_number"):
@@ -290,6 +301,7 @@ def update_member(
     current = Member.unscoped.select_for_update().get(pk=member.pk)
     if current.version != expected_version or current.deleted_at is not None:
         raise EditConflict
+    data = _with_birth_date(data)
     new_org = data.get("org")
     if new_org is not None and new_org.pk != current.org_id:
         check_move(actor, current.org, new_org)
