@@ -49,7 +49,6 @@ def test_an_unknown_person_is_confirmed_registered_and_joins_a_nearby_branch(zon
     assert page.locator("#id_id_number").input_value() == number  # revealed for the branch
     page.locator("#id_gender").select_option("F")
     page.locator("#id_ethnicity").select_option("水族")
-    page.locator("#id_birth_date").fill(born.isoformat())
     page.locator("#id_education").select_option("high_school")
     pick(page, "id_org", "石板村", SANDU)
     page.locator("#id_joined_on").fill("2015-07-01")
@@ -59,6 +58,7 @@ def test_an_unknown_person_is_confirmed_registered_and_joins_a_nearby_branch(zon
 
     # On to the inflow registration, started with the station's grid.
     page.wait_for_url(re.compile(r"/members/\d+/floating/new/"))
+    assert Member.unscoped.get(name="韦秀英").birth_date == born  # read from the ID number
     assert page.locator("#id_direction").input_value() == "in"
     assert page.locator("#id_place").input_value() == "贵州省三都水族自治县"
     page.locator("#id_flow_range").select_option("other_province")
