@@ -13,3 +13,9 @@ register = template.Library()
 @register.filter
 def member_date(member: object, field: str) -> str:
     return dates.shown(getattr(member, field), getattr(member, "month_dates", 0), field)
+
+
+@register.filter
+def month(day) -> str:
+    """`{{ member.birth_date|month }}`: a date to the month, as beside a masked ID number."""
+    return dates.month_text(day) if day else ""
