@@ -133,3 +133,19 @@ def test_a_town_admin_cannot_change_a_peer_town_admins_account(world):
         accounts.update_account(Actor(world.users["town_admin"]), peer, {"is_active": False})
     peer.refresh_from_db()
     assert peer.is_active
+
+
+def test_an_import_refuses_to_take_a_member_out_of_the_importers_scope(world, client):
+    # 赵敏 is held by the district's committee; the town sees her through the grid she lives
+    # in and the village she reported to. A row clearing both would hide her from the town.
+    town_admin = world.users["town_admin"]
+    book = Workbook(export(client, town_admin, unmasked="1"))
+    book.set("赵敏", "居住网格", None).set("赵敏", "报到社区", None)
+    before = versions()
+    with translation.override("zh-hans"):
+        job = run_check(town_admin, book.content())
+    assert job.status == JobStatus.INVALID
+    assert "您的管理范围内无人能查看该党员" in problem_text(job)
+    assert versions() == before
+    member = Member.unscoped.get(pk=world.in_service_a.pk)
+    assert (member.residence_grid, member.reported_to) == (world.grid_a2, world.village_a)

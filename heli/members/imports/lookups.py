@@ -164,6 +164,9 @@ class Lookups:
     # Organizations of the uploader's own subtree: an update row may move a member only
     # between these (members.services.check_move); other moves are relationship transfers.
     own_orgs: frozenset[int] = frozenset()
+    # Regions of the uploader's area: a member is seen there through the grid they live in or
+    # the community they reported to (Member.scope_q).
+    own_places: frozenset[int] = frozenset()
 
     @classmethod
     def load(cls) -> Lookups:
@@ -192,6 +195,7 @@ class Lookups:
                 for pk, _n, path, c in org_rows
                 if c != OrgCategory.EXTERNAL and scope.covers_org(path)
             ),
+            own_places=frozenset(pk for pk, _n, _p, _k in region_rows),
         )
 
     def indexes(self) -> dict[str, NameIndex]:

@@ -48,7 +48,7 @@ from heli.members.imports.matching import (
 )
 from heli.members.imports.problems import Problems, shown
 from heli.members.sensitive import ID_PURPOSE
-from heli.members.services import check_consistency, transfer_needed
+from heli.members.services import check_consistency, transfer_needed, unseen
 
 # An ID number Excel turned into a number (3.20411E+17 in a CSV): its last digits are lost.
 SCIENTIFIC = re.compile(r"\d(?:\.\d+)?[eE]\+?\d+")
@@ -374,10 +374,8 @@ class RowValidator:
                 setattr(row, attribute, member.values[i])
             row.month_dates |= member.month_dates & self.kept_bits
         self._consistency(number, cells, row)
-        if row.org_id in self.lookups.external_orgs and not (
-            row.residence_grid_id or row.reported_to_id
-        ):
-            self._outside(number, org)
+        if self.problems.count == before and not self._seen(row):
+            self._unseen(number, org, row.org_id)
         return row if self.problems.count == before else None
 
     def _held(self, number: int, key: str, value: str, member: Current) -> int | None:
@@ -414,10 +412,22 @@ class RowValidator:
         if held not in own or org_id not in own:
             self._problem(number, "org", org, transfer_needed())
 
-    def _outside(self, number: int, org: str) -> None:
-        """A member is seen through the organization or the place (Member.scope_q); one held
-        by an organization outside the zone must live or report in the importer's area, or
-        nobody could see the record afterwards."""
+    def _seen(self, row: Row) -> bool:
+        """Whether the importer still sees the member after the row (Member.scope_q): through
+        an organization of their subtree, or the grid or community in their area. A new
+        member held outside the zone, or an update clearing the only place through which the
+        importer saw the member, would leave nobody in the area able to see the record."""
+        lookups = self.lookups
+        return (
+            row.org_id in lookups.own_orgs
+            or row.residence_grid_id in lookups.own_places
+            or row.reported_to_id in lookups.own_places
+        )
+
+    def _unseen(self, number: int, org: str, org_id: int | None) -> None:
+        if org_id not in self.lookups.external_orgs:
+            self._problem(number, "org", org, unseen())
+            return
         self._problem(
             number,
             "org",
