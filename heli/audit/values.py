@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from heli.audit.actions import ACTIONS, Action
-from heli.core import crypto
+from heli.core import crypto, freetext
 from heli.core.scoping import ScopeError
 
 # Detail keys naming a sensitive value, and the model field holding its mask.
@@ -38,8 +38,6 @@ FIELD_LABELS = {
 }
 LONGEST_VALUE = 80
 MOST_ITEMS = 10
-ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 # An ID mask as entries written before masks kept only the last two characters hold them.
 OLD_ID_MASK = re.compile(r"(?<![0-9A-Za-z*])\d{4}\*{7,10}[\dXx]{4}(?![0-9A-Za-z*])")
 # Fields a person's birth date is in: shown to the month (the day is the ID number's own).
@@ -47,10 +45,9 @@ BIRTH_FIELDS = {"birth_date"}
 
 
 def masked(text: str) -> str:
-    """`text` with anything that looks like an ID number or a mobile number masked."""
-    text = ID_NUMBER.sub(lambda m: crypto.mask_id(m.group()), text)
-    text = OLD_ID_MASK.sub(lambda m: crypto.remask_id(m.group()), text)
-    return MOBILE.sub(lambda m: crypto.mask_phone(m.group()), text)
+    """`text` with any number in it masked as pages mask free text (heli.core.freetext), and
+    ID masks of the old form made anew."""
+    return OLD_ID_MASK.sub(lambda m: crypto.remask_id(m.group()), freetext.mask(text))
 
 
 # --- names of objects a detail refers to by id -------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext
 from heli.audit.services import Actor, record
 from heli.campaigns import stats
 from heli.campaigns.models import Campaign
+from heli.core import freetext
 from heli.core.exporters import Exporter, SheetInfo
 
 
@@ -39,9 +40,10 @@ class CampaignReportExporter(Exporter):
             place = places.get(task.grid_id)
             yield [
                 place.town if place else "", place.village if place else "", task.grid.name,
-                task.member.name, task.record.get_direction_display(), task.record.place,
+                task.member.name, task.record.get_direction_display(),
+                freetext.mask(task.record.place),
                 _("Yes") if task.was_lost else _("No"), task.get_outcome_display(),
-                task.new_address, task.new_phone_mask, task.note,
+                freetext.mask(task.new_address), task.new_phone_mask, freetext.mask(task.note),
                 timezone.localdate(task.done_at) if task.done_at else None,
                 task.done_by.username if task.done_by else "",
                 task.assignee.username if task.assignee else _("Unassigned"),

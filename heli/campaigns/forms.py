@@ -11,13 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from heli.campaigns.models import DECIDED, Outcome
 from heli.campaigns.services import SWEEP_KINDS
 from heli.control.forms import StyledForm
+from heli.core.freetext import FreeTextForm
 from heli.orgs.models import Region
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DEFAULT_WEEKS = 4
 
 
-class CampaignForm(StyledForm, forms.Form):
+class CampaignForm(FreeTextForm, StyledForm, forms.Form):
+    free_text = ("note",)
     name = forms.CharField(label=_("name"), max_length=150)
     region = forms.ModelChoiceField(
         label=_("area swept"),
@@ -43,7 +45,8 @@ class CampaignForm(StyledForm, forms.Form):
         self.style()
 
 
-class DecideForm(StyledForm, forms.Form):
+class DecideForm(FreeTextForm, StyledForm, forms.Form):
+    free_text = ("new_address", "note")
     outcome = forms.ChoiceField(
         label=_("outcome"),
         choices=[(o.value, o.label) for o in Outcome if o in DECIDED],

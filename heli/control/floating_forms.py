@@ -10,6 +10,7 @@ from heli.accounts.models import User
 from heli.accounts.services import acting_for
 from heli.control.forms import PersonChoiceField, StyledForm, lookup_field
 from heli.control.member_forms import DATE
+from heli.core.freetext import FreeTextForm
 from heli.core.params import to_id
 from heli.core.scoping import current_scope
 from heli.members import phones
@@ -26,9 +27,11 @@ def _not_in_future(value):
     return value
 
 
-class FloatingRecordForm(StyledForm, forms.ModelForm):
+class FloatingRecordForm(FreeTextForm, StyledForm, forms.ModelForm):
     """流出/流入登记. The outflow organization of an outflow is the member's own (set by the
     service); the other side may be outside the zone (directory or free text)."""
+
+    free_text = ("place", "address")
 
     class Meta:
         model = FloatingRecord
@@ -123,7 +126,8 @@ class FloatingRecordForm(StyledForm, forms.ModelForm):
         return data
 
 
-class ContactForm(StyledForm, forms.Form):
+class ContactForm(FreeTextForm, StyledForm, forms.Form):
+    free_text = ("note",)
     kind = forms.ChoiceField(
         label=_("how"),
         choices=[(k, label) for k, label in ContactKind.choices if k != ContactKind.CHECK_IN],

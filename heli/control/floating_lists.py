@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from heli.accounts.roles import Right
-from heli.control.lists.columns import column, date_column, detail_link
+from heli.control.lists.columns import column, date_column, detail_link, text_column
 from heli.control.lists.export import exportable
 from heli.control.lists.filters import ChoiceFilter, FlagFilter, TreeFilter
 from heli.control.lists.page import BatchAction, ListPage, Search
@@ -82,7 +82,7 @@ class FloatingList(ListPage):
     columns = (
         column("member", _("Member"), "member.name", sort="member__name", link=RECORD_LINK),
         column("direction", _("Direction"), "get_direction_display", sort="direction"),
-        column("place", _("Place"), "place", sort="place"),
+        text_column("place", _("Place"), "place"),
         date_column("since", _("Since"), "since"),
         column("document", _("Document"), "get_document_display"),
         column("last_contact", _("Last contact"), lambda r: clock.last_contact_day(r),
@@ -164,7 +164,7 @@ class LostList(ListPage):
     columns = (
         column("member", _("Member"), "member.name", sort="member__name", link=RECORD_LINK),
         column("direction", _("Direction"), "get_direction_display", sort="direction"),
-        column("place", _("Place"), "place", sort="place"),
+        text_column("place", _("Place"), "place"),
         column("grid", _("Grid"), "grid.name", sort="grid__path"),
         column("last_contact", _("Last contact"), lambda r: clock.last_contact_day(r),
                sort=("last_contact_at", "since"), css="nowrap"),
@@ -260,7 +260,7 @@ class DueList(ListPage):
     columns = (
         column("member", _("Member"), "member.name", sort="member__name", link=RECORD_LINK),
         column("org", _("Outflow organization"), "outflow_org.name", sort="outflow_org__path"),
-        column("place", _("Went to"), "place", sort="place"),
+        text_column("place", _("Went to"), "place"),
         date_column("since", _("Left on"), "since"),
         column("days", _("Days away"), "days_away", css="text-end"),
     )

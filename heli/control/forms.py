@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from heli.accounts.models import User
 from heli.accounts.roles import Role, assignable_roles
 from heli.control.widgets import NodeLookup, PickerChoiceField
+from heli.core.freetext import FreeTextForm
 from heli.orgs.geo import validate_boundary
 from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg, Region, RegionKind
 from heli.stations.models import Station
@@ -122,7 +123,9 @@ class RegionForm(StyledForm, forms.ModelForm):
         self.style()
 
 
-class PartyOrgForm(StyledForm, forms.ModelForm):
+class PartyOrgForm(FreeTextForm, StyledForm, forms.ModelForm):
+    free_text = ("external_place",)
+
     class Meta:
         model = PartyOrg
         fields = ["name", "level", "category", "secretary", "phone", "external_place"]

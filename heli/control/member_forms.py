@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from heli.control.forms import StyledForm, lookup_field
+from heli.core.freetext import FreeTextForm
 from heli.members import dates
 from heli.members.models import Member
 from heli.orgs.models import OrgCategory, PartyOrg, Region, RegionKind
@@ -15,7 +16,8 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 RELATIONS = ["org", "residence_grid", "industry_chain", "reported_to"]
 
 
-class MemberForm(StyledForm, forms.ModelForm):
+class MemberForm(FreeTextForm, StyledForm, forms.ModelForm):
+    free_text = ("employer", "floating_place", "notes")
     id_number = forms.CharField(label=_("ID number"), max_length=30, required=False)
     phone = forms.CharField(label=_("phone"), max_length=30, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -141,7 +143,8 @@ class MemberForm(StyledForm, forms.ModelForm):
         return data
 
 
-class DeleteMemberForm(StyledForm, forms.Form):
+class DeleteMemberForm(FreeTextForm, StyledForm, forms.Form):
+    free_text = ("reason",)
     reason = forms.CharField(label=_("reason for deletion"), max_length=255)
 
     def __init__(self, *args, **kwargs):

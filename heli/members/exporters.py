@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from heli.audit.services import Actor, record
-from heli.core import crypto
+from heli.core import crypto, freetext
 from heli.core.exporters import Exporter
 from heli.members.dates import BITS, member_date, month_text
 from heli.members.imports.cells import quoted
@@ -25,6 +25,7 @@ from heli.members.imports.columns import CHOICE_CLASSES, COLUMNS, zh_labels
 from heli.members.imports.lookups import Lookups
 
 TEXT_KEYS = ("name", "employer", "floating_place", "notes")
+FREE_TEXT_KEYS = ("employer", "floating_place", "notes")
 
 
 class MemberExporter(Exporter):
@@ -82,6 +83,8 @@ class MemberExporter(Exporter):
                     values[key] = member_date(m, key)
             if not self.unmasked:  # the day of birth is the masked number's own
                 values["birth_date"] = month_text(m.birth_date)
+                for key in FREE_TEXT_KEYS:
+                    values[key] = freetext.mask(values[key])
             for key, by_code in labels.items():
                 values[key] = by_code.get(values[key], values[key])
             for key in TEXT_KEYS:

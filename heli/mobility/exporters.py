@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from heli.core import freetext
 from heli.core.exporters import Exporter
 from heli.mobility import clock
 from heli.mobility.figures import KEYS, Figures
@@ -37,7 +38,8 @@ class FloatingExporter(Exporter):
         for r in self.records.iterator(chunk_size=2000):
             self.count += 1
             yield [
-                r.member.name, r.get_direction_display(), r.get_status_display(), r.place,
+                r.member.name, r.get_direction_display(), r.get_status_display(),
+                freetext.mask(r.place),
                 r.outflow_org.name if r.outflow_org else "",
                 r.inflow_org.name if r.inflow_org else r.other_org_name,
                 r.industry_chain.name if r.industry_chain else "",

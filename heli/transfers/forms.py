@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from heli.control.forms import StyledForm, lookup_field
 from heli.control.widgets import NodeLookup, PickerChoiceField
+from heli.core.freetext import FreeTextForm
 from heli.members.models import Member
 from heli.mobility.models import FlowRange
 from heli.orgs.models import OrgCategory, PartyOrg
@@ -34,7 +35,8 @@ def destination_field(label, *, external: bool = False, required: bool = True):
     )
 
 
-class ApplyForm(StyledForm, forms.Form):
+class ApplyForm(FreeTextForm, StyledForm, forms.Form):
+    free_text = ("to_place", "reason")
     to_org = destination_field(_("receiving organization"), required=False)
     to_org_name = forms.CharField(
         label=_("or the receiving organization's name"),
@@ -58,7 +60,8 @@ class ApplyForm(StyledForm, forms.Form):
         self.style()
 
 
-class IncomingForm(StyledForm, forms.Form):
+class IncomingForm(FreeTextForm, StyledForm, forms.Form):
+    free_text = ("to_place", "reason")
     external_serial = forms.CharField(label=_("number of the letter"), max_length=60)
     from_org = destination_field(
         _("sending organization (outside the zone)"), external=True, required=False
@@ -90,9 +93,11 @@ class IncomingForm(StyledForm, forms.Form):
         self.style()
 
 
-class StepForm(forms.Form):
+class StepForm(FreeTextForm, forms.Form):
     """Every action posts the version it was shown (so two people never act on the same
     step) and, where the action needs one, a reason or note."""
+
+    free_text = ("reason", "note")
 
     version = forms.IntegerField(min_value=1)
     reason = forms.CharField(max_length=255, required=False)

@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from heli.core import freetext
 from heli.core.exporters import Exporter
 
 
@@ -96,6 +97,14 @@ def column(
     getter = path(value) if isinstance(value, str) else value
     order = (sort,) if isinstance(sort, str) else tuple(sort or ())
     return Column(key, label, getter, order, **options)
+
+
+def text_column(key: str, label: str | Promise, value: str, **options: Any) -> Column:
+    """Free text (a place, a note): any number in it masked on screen, in print and in the
+    spreadsheet (heli.core.freetext); sorts by the field of the same path."""
+    get = path(value)
+    options.setdefault("sort", (value.replace(".", "__"),))
+    return Column(key, label, lambda row: freetext.mask(get(row)), **options)
 
 
 def detail_link(url_name: str, attr: str = "pk") -> Callable[[Any], str]:

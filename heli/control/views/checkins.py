@@ -21,6 +21,7 @@ from heli.control.lists.views import respond
 from heli.control.member_forms import MemberForm
 from heli.control.views.common import form_page, post_action
 from heli.control.work_lists import CheckInList, PendingList, parse_ids
+from heli.core.freetext import FreeTextForm
 from heli.core.scoping import get_scoped_or_404
 from heli.members import sensitive
 from heli.members.models import Member
@@ -119,7 +120,8 @@ def _after_confirm(member: Member, pending: PendingCheckIn) -> HttpResponse:
     return redirect("control:member_detail", pk=member.pk)
 
 
-class RejectForm(forms.Form):
+class RejectForm(FreeTextForm, forms.Form):
+    free_text = ("reason",)
     reason = forms.CharField(label=gettext_lazy("reason"), max_length=255)
 
 

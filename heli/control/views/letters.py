@@ -23,6 +23,7 @@ from heli.control.floating_lists import DueList
 from heli.control.lists.views import respond
 from heli.control.views.common import attachment, post_action
 from heli.control.work_lists import MAX_BATCH, LetterList, parse_ids
+from heli.core.freetext import FreeTextForm
 from heli.core.params import to_id
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.letters import docx, services
@@ -191,7 +192,8 @@ class SentForm(forms.Form):
     sent_on = forms.DateField(label=gettext_lazy("sent on"))
 
 
-class NoteForm(forms.Form):
+class NoteForm(FreeTextForm, forms.Form):
+    free_text = ("note",)
     note = forms.CharField(label=gettext_lazy("note"), max_length=255, required=False)
 
 

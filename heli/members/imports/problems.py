@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from heli.core import crypto
+from heli.core import crypto, freetext
 
 ERROR_LIMIT = 1000  # kept for the page and the report; all are counted
 FILE_ROW = 0  # the row of a problem with the file as a whole
@@ -38,6 +38,7 @@ def shown(key: str, text: str) -> str:
         return crypto.mask_id(text) if len(text) == 18 else _mask_middle(text)
     if key == "phone":
         return crypto.mask_phone(text) if len(text) == 11 else _mask_middle(text)
+    text = freetext.mask(text)
     return text if len(text) <= SHOWN_LENGTH else text[:SHOWN_LENGTH] + "…"
 
 

@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from heli.core import crypto
+from heli.core import crypto, freetext
 from heli.members import idcard, phones
 from heli.members.choices import Membership, MemberStatus, Occupation
 from heli.members.dates import BITS, same_month
@@ -182,6 +182,12 @@ class RowValidator:
     def _missing(self, number: int, key: str) -> None:
         self._problem(number, key, "", _("This column is required."))
 
+    def _numbers_problem(self, number: int, employer: str, place: str, notes: str) -> None:
+        """Free text holds no ID number or phone (heli.core.freetext)."""
+        for key, value in (("employer", employer), ("floating_place", place), ("notes", notes)):
+            if freetext.NUMBER.search(value):
+                self._problem(number, key, value, freetext.refusal(value))
+
     def _text_problem(self, number: int, key: str, value: str) -> str:
         if not value:
             if BY_KEY[key].required:
@@ -333,6 +339,8 @@ class RowValidator:
             employer = self._text_problem(number, "employer", employer)
         if len(place) > 150:
             place = self._text_problem(number, "floating_place", place)
+        if (employer or place or notes) and freetext.NUMBER.search(f"{employer}\n{place}\n{notes}"):
+            self._numbers_problem(number, employer, place, notes)
 
         codes = []
         values = (gender, ethnicity, education, membership, occupation, status, direction)
