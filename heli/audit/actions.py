@@ -375,6 +375,24 @@ _ACTIONS = [
     Action(
         "demo.build", _("Built demo zone"), A.SYSTEM, keys={"seed": _("seed"), "grids": _("grids")}
     ),
+    # heli backup / heli restore (core.backups)
+    Action(
+        "system.backup",
+        _("Backed up the database"),
+        A.SYSTEM,
+        keys={"file": _("file"), "sha256": _("checksum"), "rows": _("rows")},
+    ),
+    Action(
+        "system.restore",
+        _("Restored the database from a backup"),
+        A.SYSTEM,
+        keys={
+            "file": _("file"),
+            "sha256": _("checksum"),
+            "rows": _("rows"),
+            "differences": _("tables that differ from the backup"),
+        },
+    ),
 ]
 
 ACTIONS: dict[str, Action] = {action.code: action for action in _ACTIONS}
