@@ -258,3 +258,6 @@ TRANSFER_APPROVAL_LEVELS_ABOVE = envint("HELI_TRANSFER_APPROVAL_LEVELS_ABOVE", 0
 
 # `heli backup` writes its dumps and manifests here (created for its owner only).
 HELI_BACKUP_DIR = envstr("HELI_BACKUP_DIR", str(PROJECT_DIR / "var" / "backups"))
+# Soft-deleted members are anonymized this many years after their deletion (`heli members
+# anonymize`, heli.privacy.retention); 0 keeps them as they are.
+HELI_RETENTION_YEARS = envint("HELI_RETENTION_YEARS", 30)

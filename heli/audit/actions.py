@@ -193,6 +193,31 @@ _ACTIONS = [
         ),
         keys=ROWS,
     ),
+    # heli.privacy: a person's record for their access request, anonymization past retention
+    Action(
+        "member.pipl_export",
+        _("Exported a member's full record for their personal-information request"),
+        A.MEMBERS,
+        discloses=EXPORT,
+        keys=ROWS,
+    ),
+    Action(
+        "member.anonymize",
+        _("Anonymized members past the retention period"),
+        A.MEMBERS,
+        keys={
+            **COUNT,
+            "members": _("members"),
+            "deleted_before": _("deleted before"),
+            "years": _("retention (years)"),
+        },
+    ),
+    Action(
+        "member.anonymized",
+        _("Anonymized after the retention period"),
+        A.MEMBERS,
+        logged=False,
+    ),
     Action(
         "member.lookup",
         _("Looked up a member by ID number or phone"),
