@@ -146,8 +146,10 @@ def _backup_postgres(params: dict[str, Any], target: Path) -> tuple[dict, dict]:
         host=params.get("HOST") or None,
         port=params.get("PORT") or None,
     ) as db:
-        # The counts and the dump read the same snapshot, held open until pg_dump is done.
-        db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        # The counts and the dump read the same snapshot, held open until pg_dump is done
+        # (psycopg begins the transaction at the first statement, with these settings).
+        db.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        db.read_only = True
         snapshot = db.execute("SELECT pg_export_snapshot()").fetchone()[0]
         counts, migrations = describe(db.cursor(), "postgresql")
         fd = _private_file(target)
