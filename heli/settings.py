@@ -255,3 +255,9 @@ LETTER_REPLY_DAYS = envint("HELI_LETTER_REPLY_DAYS", 30)
 TRANSFER_VALID_DAYS_CITY = envint("HELI_TRANSFER_VALID_DAYS_CITY", 30)
 TRANSFER_VALID_DAYS_OTHER = envint("HELI_TRANSFER_VALID_DAYS_OTHER", 90)
 TRANSFER_APPROVAL_LEVELS_ABOVE = envint("HELI_TRANSFER_APPROVAL_LEVELS_ABOVE", 0)
+
+# `heli backup` writes its dumps and manifests here (created for its owner only).
+HELI_BACKUP_DIR = envstr("HELI_BACKUP_DIR", str(PROJECT_DIR / "var" / "backups"))
+# Soft-deleted members are anonymized this many years after their deletion (`heli members
+# anonymize`, heli.privacy.retention); 0 keeps them as they are.
+HELI_RETENTION_YEARS = envint("HELI_RETENTION_YEARS", 30)

@@ -158,6 +158,7 @@ MATRIX: dict[str, Route] = {
     "control:member_edit": Route(Right.EDIT_MEMBERS, MEMBER_TARGETS),
     "control:member_delete": Route(Right.EDIT_MEMBERS, MEMBER_TARGETS),
     "control:member_reveal": Route(Right.VIEW_SENSITIVE, MEMBER_TARGETS, method="post"),
+    "control:member_pipl_export": Route(Right.VIEW_SENSITIVE, MEMBER_TARGETS, method="post"),
     "control:member_restore": Route(
         Right.RESTORE_MEMBERS, [Target("deleted_a", GRID_A)], method="post", ok=302
     ),

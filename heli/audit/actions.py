@@ -193,6 +193,31 @@ _ACTIONS = [
         ),
         keys=ROWS,
     ),
+    # heli.privacy: a person's record for their access request, anonymization past retention
+    Action(
+        "member.pipl_export",
+        _("Exported a member's full record for their personal-information request"),
+        A.MEMBERS,
+        discloses=EXPORT,
+        keys=ROWS,
+    ),
+    Action(
+        "member.anonymize",
+        _("Anonymized members past the retention period"),
+        A.MEMBERS,
+        keys={
+            **COUNT,
+            "members": _("members"),
+            "deleted_before": _("deleted before"),
+            "years": _("retention (years)"),
+        },
+    ),
+    Action(
+        "member.anonymized",
+        _("Anonymized after the retention period"),
+        A.MEMBERS,
+        logged=False,
+    ),
     Action(
         "member.lookup",
         _("Looked up a member by ID number or phone"),
@@ -374,6 +399,24 @@ _ACTIONS = [
     Action("audit.export", _("Exported the audit log"), A.SYSTEM, discloses=EXPORT, keys=ROWS),
     Action(
         "demo.build", _("Built demo zone"), A.SYSTEM, keys={"seed": _("seed"), "grids": _("grids")}
+    ),
+    # heli backup / heli restore (core.backups)
+    Action(
+        "system.backup",
+        _("Backed up the database"),
+        A.SYSTEM,
+        keys={"file": _("file"), "sha256": _("checksum"), "rows": _("rows")},
+    ),
+    Action(
+        "system.restore",
+        _("Restored the database from a backup"),
+        A.SYSTEM,
+        keys={
+            "file": _("file"),
+            "sha256": _("checksum"),
+            "rows": _("rows"),
+            "differences": _("tables that differ from the backup"),
+        },
     ),
 ]
 

@@ -65,6 +65,11 @@ urlpatterns = [
     path("members/deleted/", members.member_deleted_list, name="member_deleted_list"),
     path("members/<int:pk>/", members.member_detail, name="member_detail"),
     path("members/<int:pk>/reveal/", members.member_reveal, name="member_reveal"),
+    path(
+        "members/<int:pk>/personal-record/",
+        members.member_pipl_export,
+        name="member_pipl_export",
+    ),
     path("members/<int:pk>/edit/", members.member_edit, name="member_edit"),
     path("members/<int:pk>/delete/", members.member_delete, name="member_delete"),
     path("members/<int:pk>/restore/", members.member_restore, name="member_restore"),

@@ -123,29 +123,20 @@ class Exporter:
         """Write the workbook to a path or a binary file; returns the number of data rows.
 
         `progress(rows_written)` is called every PROGRESS_EVERY rows (background exports)."""
-        book = xlsxwriter.Workbook(
-            target,
-            {
-                # Rows go to a temporary file as they are written: memory stays flat however
-                # many rows there are. (`in_memory` would silently turn this off.)
-                "constant_memory": True,
-                # Strings stay strings: no formula, URL or number guessing on export.
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-            },
-        )
+        book, formats = _workbook(target)
+        count = self.write_sheet(book, formats, info, progress)
+        book.close()
+        return count
+
+    def write_sheet(
+        self,
+        book: xlsxwriter.Workbook,
+        formats: dict[str, Any],
+        info: SheetInfo | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Add this exporter's sheet to `book`; returns the number of data rows."""
         sheet = book.add_worksheet(_sheet_title(self.sheet_name))
-        formats = {
-            "title": book.add_format({"bold": True, "font_size": 14}),
-            "line": book.add_format({"font_color": "#555555"}),
-            "header": book.add_format(
-                {"bold": True, "bg_color": "#F6E3E3", "border": 1, "text_wrap": True}
-            ),
-            "date": book.add_format({"num_format": "yyyy-mm-dd", "align": "left"}),
-            "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm", "align": "left"}),
-            "text": book.add_format({"quote_prefix": True}),
-        }
         header = self.header()
         first = 0
         if info is not None:
@@ -173,7 +164,6 @@ class Exporter:
             if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(count)
         widths.apply(sheet)
-        book.close()
         return count
 
     def to_xlsx(self, info: SheetInfo | None = None) -> bytes:
@@ -196,6 +186,59 @@ class Exporter:
             )
         # UTF-8 with BOM: Excel on Chinese Windows opens it without garbling.
         return ("\ufeff" + buffer.getvalue()).encode()
+
+
+class Table(Exporter):
+    """A sheet of rows already at hand (the parts of a person's record)."""
+
+    def __init__(self, sheet_name: str, header: list[str], rows: Iterable[Iterable[Any]]):
+        self.sheet_name, self._header, self._rows = sheet_name, header, list(rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def header(self) -> list[str]:
+        return self._header
+
+    def rows(self) -> Iterator[Iterable[Any]]:
+        yield from self._rows
+
+
+def book_bytes(sheets: Iterable[Exporter], info: SheetInfo | None = None) -> bytes:
+    """One workbook with a sheet per exporter, `info` above the first, as bytes."""
+    with tempfile.TemporaryFile() as spool:
+        book, formats = _workbook(spool)
+        for i, exporter in enumerate(sheets):
+            exporter.write_sheet(book, formats, info if i == 0 else None)
+        book.close()
+        spool.seek(0)
+        return spool.read()
+
+
+def _workbook(target: str | IO[bytes]) -> tuple[xlsxwriter.Workbook, dict[str, Any]]:
+    book = xlsxwriter.Workbook(
+        target,
+        {
+            # Rows go to a temporary file as they are written: memory stays flat however
+            # many rows there are. (`in_memory` would silently turn this off.)
+            "constant_memory": True,
+            # Strings stay strings: no formula, URL or number guessing on export.
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+        },
+    )
+    formats = {
+        "title": book.add_format({"bold": True, "font_size": 14}),
+        "line": book.add_format({"font_color": "#555555"}),
+        "header": book.add_format(
+            {"bold": True, "bg_color": "#F6E3E3", "border": 1, "text_wrap": True}
+        ),
+        "date": book.add_format({"num_format": "yyyy-mm-dd", "align": "left"}),
+        "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm", "align": "left"}),
+        "text": book.add_format({"quote_prefix": True}),
+    }
+    return book, formats
 
 
 def _write_cell(sheet, r: int, c: int, value: Any, formats: dict) -> None:

@@ -110,6 +110,9 @@ class Member(NameInitials):
         related_name="+",
         editable=False,
     )
+    # Set once the personal fields were replaced past the retention period (heli.privacy.
+    # retention): irreversible, so such a member is never restored.
+    anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

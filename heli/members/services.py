@@ -353,6 +353,13 @@ def delete_member(actor: Actor, member: Member, reason: str) -> Member:
 def restore_member(actor: Actor, member: Member) -> Member:
     require(actor.user, Right.RESTORE_MEMBERS)
     current = Member.unscoped.select_for_update().get(pk=member.pk)
+    if current.anonymized_at is not None:
+        raise ValidationError(
+            _(
+                "This member was anonymized after the retention period: the record cannot be "
+                "restored."
+            )
+        )
     reason = current.deleted_reason
     current.deleted_at, current.deleted_reason, current.deleted_by = None, "", None
     current.version += 1

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,10 +14,11 @@ from heli.control.access import paginate, query_without_page, requires
 from heli.control.lists.views import export, respond
 from heli.control.member_forms import DeleteMemberForm, MemberForm
 from heli.control.member_lists import MemberList
-from heli.control.views.common import form_page
+from heli.control.views.common import attachment, form_page
 from heli.core.scoping import get_scoped_or_404
 from heli.members import sensitive, services
 from heli.members.models import Member
+from heli.privacy import records
 
 
 @requires(Right.VIEW)
@@ -55,6 +57,17 @@ def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
         "control/member_detail.html",
         {"member": member, "history": member.changes.all()[:50], "revealed": revealed},
     )
+
+
+@requires(Right.VIEW_SENSITIVE)
+@require_POST
+def member_pipl_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything heli holds about the member, in full, for their access request (audited)."""
+    member = get_scoped_or_404(Member, pk=pk)
+    body, filename = records.export(Actor.from_request(request), member)
+    response = attachment(body, filename)
+    patch_cache_control(response, no_store=True, no_cache=True, private=True)
+    return response
 
 
 @requires(Right.EDIT_MEMBERS)
