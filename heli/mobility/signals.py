@@ -3,8 +3,9 @@
 
 from django.dispatch import Signal
 
-# A member checked in at a station (a new check-in, not a repeat scan). Sent with: actor,
-# member, check_in, records (the (id, direction) of the member's active floating records).
+# A member checked in at a station (a new check-in, not a repeat scan), or staff confirmed a
+# self-reported one. Sent with: actor, member, check_in, records (the (id, direction) of the
+# member's active floating records), verified (False for a self-report: it settles nothing).
 member_checked_in = Signal()
 
 # The inflow side confirmed it has the member of a floating record. Sent with: actor, record.
