@@ -226,9 +226,7 @@ def test_the_demo_accounts_are_not_forced_to_change_their_shared_password(demo, 
     assert client.get(reverse("control:dashboard")).status_code == 200
 
 
-def test_the_demos_check_ins_are_mostly_confirmed_and_self_reports_wait_on_desks(
-    demo, db, client
-):
+def test_the_demos_check_ins_are_mostly_confirmed_and_self_reports_wait_on_desks(demo, db, client):
     from heli.letters.models import LetterStatus, ReminderLetter
     from heli.mobility.models import CheckIn, CheckInStatus
 

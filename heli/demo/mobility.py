@@ -196,6 +196,6 @@ def build_self_reports(zone) -> None:
     ).exclude(check_ins__day=today)
     station = stations.get(grid.region_id)
     if station is not None and at_home.exists():
-        people.append((at_home.order_by("pk").first(), station))
+        people.append((at_home.order_by("-pk").first(), station))
     for member, station in people:
         record_check_in(actor, member, station)

@@ -134,14 +134,7 @@ def _insert(
         decided_at=timezone.now() if decided else None,
     )  # fmt: skip
     records = floating.touch_on_check_in(member, check_in.at, verified=verified)
-    signals.member_checked_in.send(
-        sender=CheckIn,
-        actor=actor,
-        member=member,
-        check_in=check_in,
-        records=records,
-        verified=verified,
-    )
+    signals.send_checked_in(actor, check_in, records, verified=verified)
     return check_in
 
 

@@ -72,10 +72,7 @@ def verify(actor: Actor, check_ins: Iterable[CheckIn], **detail: object) -> list
         check_in.reject_reason = ""
         check_in.save(update_fields=["status", "decided_by", "decided_at", "reject_reason"])
         records = floating.touch_on_verified(check_in.member, check_in.at)
-        signals.member_checked_in.send(
-            sender=CheckIn, actor=actor, member=check_in.member, check_in=check_in,
-            records=records, verified=True,
-        )  # fmt: skip
+        signals.send_checked_in(actor, check_in, records, verified=True)
     single = locked[0] if len(locked) == 1 else None
     record(
         actor,
