@@ -76,7 +76,7 @@ def test_a_bench_body_checks_the_member_in_through_the_station_page(bench_zone, 
     assert response.status_code == 302
     check_in = CheckIn.unscoped.get()
     assert (check_in.member.name, check_in.station) == (name, bench_zone)
-    assert FloatingRecord.unscoped.get(member=check_in.member).last_contact_at == check_in.at
+    assert FloatingRecord.unscoped.get(member=check_in.member).last_reported_at == check_in.at
     assert not PendingCheckIn.unscoped.exists()
 
 

@@ -224,3 +224,25 @@ def test_some_demo_members_are_due_a_letter_and_the_articles_figures_still_hold(
 def test_the_demo_accounts_are_not_forced_to_change_their_shared_password(demo, db, client):
     _login(client, "grid")
     assert client.get(reverse("control:dashboard")).status_code == 200
+
+
+def test_the_demos_check_ins_are_mostly_confirmed_and_self_reports_wait_on_desks(demo, db, client):
+    from heli.letters.models import LetterStatus, ReminderLetter
+    from heli.mobility.models import CheckIn, CheckInStatus
+
+    with activate(Scope.everything()):
+        statuses = [c.status for c in CheckIn.objects.all()]
+        waiting = CheckIn.objects.filter(status=CheckInStatus.SELF_REPORTED)
+        outflow = waiting.filter(member__floating_direction=FloatingDirection.OUT)
+        assert outflow.count() == 2
+        letters = ReminderLetter.objects.filter(member__in=[c.member for c in outflow])
+        assert set(letters.values_list("status", flat=True)) == {LetterStatus.SENT}
+    assert statuses.count(CheckInStatus.VERIFIED) > 0.8 * len(statuses)
+    assert CheckInStatus.SELF_REPORTED in statuses
+    _login(client, "town")
+    todos = {item.key: item for item in client.get(reverse("control:dashboard")).context["todos"]}
+    assert todos["self_reported"].count >= 2
+    client.post(reverse("logout"))
+    _login(client, "grid")
+    todos = {item.key: item for item in client.get(reverse("control:dashboard")).context["todos"]}
+    assert todos["self_reported"].count >= 1

@@ -12,7 +12,7 @@ from heli.core.scoping import activate
 from heli.members.ledgers import counts_for
 from heli.mobility import floating
 from heli.mobility.checkins import record_check_in
-from heli.mobility.models import CheckIn, Document, FloatingRecord
+from heli.mobility.models import CheckIn, CheckInSource, Document, FloatingRecord
 from tests.factories import UserFactory
 
 
@@ -74,10 +74,10 @@ def test_a_return_registration_ends_the_record(world):
 
 
 @pytest.mark.django_db
-def test_a_check_in_restarts_the_lost_contact_clock(world):
+def test_a_verified_check_in_restarts_the_lost_contact_clock(world):
     record = _outflow(world)
     assert record.last_contact_at is None
-    record_check_in(Actor(user=None), world.member_a, world.station_a)
+    record_check_in(Actor(user=None), world.member_a, world.station_a, source=CheckInSource.STAFF)
     record.refresh_from_db()
     check_in = CheckIn.unscoped.get(member=world.member_a)
     assert record.last_contact_at == check_in.at

@@ -29,7 +29,7 @@ from heli.letters.models import (
 )
 from heli.mobility import floating
 from heli.mobility.checkins import record_check_in
-from heli.mobility.models import CheckIn
+from heli.mobility.models import CheckIn, CheckInSource
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -302,16 +302,18 @@ def test_the_list_counts_letters_by_status_and_filters_the_overdue(world, client
 # --- closing by itself ---------------------------------------------------------------------
 
 
-def test_it_closes_the_letter_when_the_member_checks_in_and_a_repeat_changes_nothing(world):
+def test_it_closes_the_letter_on_a_verified_check_in_and_a_repeat_changes_nothing(world):
     _sent(world, world.letter_a)
-    public = Actor(user=None, label="public")
-    _check_in, created = record_check_in(public, world.outflow_a, world.station_a)
+    staff = _actor(world)
+    _check_in, created = record_check_in(
+        staff, world.outflow_a, world.station_a, source=CheckInSource.STAFF
+    )
     assert created
     letter = ReminderLetter.unscoped.get(pk=world.letter_a.pk)
     assert (letter.status, letter.close_reason) == (LetterStatus.CLOSED, CloseReason.CHECKED_IN)
     assert world.station_a.name in letter.close_note
     events = letter.events.count()
-    _again, created = record_check_in(public, world.outflow_a, world.station_a)
+    _again, created = record_check_in(staff, world.outflow_a, world.station_a)
     assert not created
     letter.refresh_from_db()
     assert (letter.events.count(), letter.status) == (events, LetterStatus.CLOSED)
@@ -335,7 +337,9 @@ def test_a_failure_while_closing_undoes_the_check_in(world, monkeypatch):
 
     monkeypatch.setattr(services, "close", broken)
     with pytest.raises(RuntimeError):
-        record_check_in(Actor(user=None), world.outflow_a, world.station_a)
+        record_check_in(
+            Actor(user=None), world.outflow_a, world.station_a, source=CheckInSource.STAFF
+        )
     assert not CheckIn.unscoped.filter(member=world.outflow_a).exists()
 
 

@@ -168,6 +168,10 @@ MATRIX: dict[str, Route] = {
     # Without a reason nothing changes: the permitted answer is the redirect to the list.
     "control:pending_reject": Route(Right.EDIT_MEMBERS, PENDING_TARGETS, method="post", ok=302),
     "control:station_check_in": Route(Right.EDIT_MEMBERS, STATION_TARGETS),
+    # Self-reported check-ins confirmed or rejected in a batch: posted without ticked rows,
+    # nothing changes and the answer is the redirect back (tests/test_self_reported.py).
+    "control:check_in_batch_confirm": Route(Right.EDIT_MEMBERS, method="post", ok=302),
+    "control:check_in_batch_reject": Route(Right.EDIT_MEMBERS, method="post", ok=302),
     "control:ledger_export": Route(Right.VIEW, LEDGER_TARGETS),
 }
 

@@ -260,6 +260,19 @@ _ACTIONS = [
         discloses=REVEAL,
     ),
     Action("checkin.export", _("Exported check-ins"), A.CHECKINS, discloses=EXPORT, keys=ROWS),
+    # Self-reported check-ins decided by staff (mobility.self_reports)
+    Action(
+        "checkin.verify",
+        _("Confirmed a self-reported check-in"),
+        A.CHECKINS,
+        fields={"source": "mobility.CheckInSource"},
+    ),
+    Action(
+        "checkin.deny",
+        _("Rejected a self-reported check-in as not the member"),
+        A.CHECKINS,
+        keys={"reason": _("reason for rejecting")},
+    ),
     # Floating members (mobility.floating, mobility.nearby)
     Action("floating.register", _("Registered a floating member"), A.FLOATING),
     Action("floating.return", _("Registered a floating member's return"), A.FLOATING),

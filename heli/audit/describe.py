@@ -210,6 +210,12 @@ SENTENCES: dict[str, Callable[[Context], list[str]]] = {
     "checkin.reject": _batch(
         "pending", "%(count)s person in all: %(items)s", "%(count)s people in all: %(items)s"
     ),
+    "checkin.verify": _batch(
+        "check_ins", "%(count)s person in all: %(items)s", "%(count)s people in all: %(items)s"
+    ),
+    "checkin.deny": _batch(
+        "check_ins", "%(count)s person in all: %(items)s", "%(count)s people in all: %(items)s"
+    ),
     "station.posters": _batch(
         "stations", "%(count)s station in all: %(items)s", "%(count)s stations in all: %(items)s"
     ),

@@ -318,7 +318,7 @@ def report(o: Outcome, out: Out) -> None:
         f"check-in rows: {c['check_ins'] - 1:,} from the load for {o.posted:,} distinct members "
         f"posted (up to {opts.connections} were in flight when wrk stopped)"
         + ("; the bodies ran out and wrapped around" if o.wrapped else "")
-        + f"; audited: {c['audited']:,}; records with a last contact: {c['contacted']:,}; "
+        + f"; audited: {c['audited']:,}; records with a self-reported check-in: {c['reported']:,}; "
         f"pending: {c['pending']}; duplicate (member, station, day) groups: {c['duplicates']} — "
         f"{_verdict(o.rows_ok)}"
     )

@@ -176,7 +176,8 @@ def count(plan: dict[str, Any]) -> dict[str, int]:
         "duplicates": check_in_duplicates(),
         "pending": PendingCheckIn.unscoped.count(),
         "audited": AuditEntry.unscoped.filter(action="checkin.create").count(),
-        "contacted": FloatingRecord.unscoped.filter(last_contact_at__isnull=False).count(),
+        # A QR check-in is self-reported: it moves the records' last report, not their contact.
+        "reported": FloatingRecord.unscoped.filter(last_reported_at__isnull=False).count(),
         "burst_rows": check_ins.filter(
             member__id_digest=crypto.digest(ID_PURPOSE, burst_number)
         ).count(),

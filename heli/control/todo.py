@@ -14,11 +14,18 @@ from django.utils.translation import gettext as _
 
 from heli.accounts.roles import Right
 from heli.campaigns.models import CampaignStatus, CampaignTask, Outcome
+from heli.core.scoping import current_scope
 from heli.letters import services as letters
 from heli.letters.models import ReminderLetter
 from heli.members.import_models import ImportJob, JobStatus
 from heli.mobility import clock
-from heli.mobility.models import FloatingRecord, PendingCheckIn, PendingStatus
+from heli.mobility.models import (
+    CheckIn,
+    CheckInStatus,
+    FloatingRecord,
+    PendingCheckIn,
+    PendingStatus,
+)
 from heli.transfers import rules
 from heli.transfers.models import Transfer
 
@@ -52,6 +59,13 @@ def todos(user) -> list[Todo]:
         found.append(
             Todo("pending", _("Check-ins to confirm"), pending,
                  reverse("control:check_in_list"), "check", urgent=True)
+        )  # fmt: skip
+        # Self-reports of members at home here, wherever they scanned (mobility.self_reports).
+        reported = CheckIn.objects.filter(CheckIn.home_q(current_scope()))
+        found.append(
+            Todo("self_reported", _("Self-reported check-ins to confirm"),
+                 reported.filter(status=CheckInStatus.SELF_REPORTED).count(),
+                 reverse("control:check_in_history") + "?status=self_reported&home=1", "check")
         )  # fmt: skip
         found += _task_items(user)
         found.append(

@@ -82,6 +82,12 @@ urlpatterns = [
     path("check-ins/", checkins.check_in_list, name="check_in_list"),
     path("check-ins/history/", checkins.check_in_history, name="check_in_history"),
     path(
+        "check-ins/history/confirm/",
+        checkins.check_in_batch_confirm,
+        name="check_in_batch_confirm",
+    ),
+    path("check-ins/history/reject/", checkins.check_in_batch_reject, name="check_in_batch_reject"),
+    path(
         "check-ins/pending/confirm/",
         checkins.pending_batch_confirm,
         name="pending_batch_confirm",

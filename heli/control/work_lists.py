@@ -22,7 +22,13 @@ from heli.core.params import to_ids
 from heli.core.scoping import current_scope
 from heli.letters import services as letters
 from heli.letters.models import LetterStatus, ReminderLetter
-from heli.mobility.models import CheckIn, CheckInSource, PendingCheckIn, PendingStatus
+from heli.mobility.models import (
+    CheckIn,
+    CheckInSource,
+    CheckInStatus,
+    PendingCheckIn,
+    PendingStatus,
+)
 from heli.orgs.models import PartyOrg, Region
 from heli.transfers import rules
 from heli.transfers.models import OPEN_STATUSES, Transfer, TransferStatus
@@ -185,9 +191,15 @@ class PendingList(ListPage):
         return PendingCheckIn.objects.select_related("station")
 
 
+def _home_q() -> Q:
+    return CheckIn.home_q(current_scope())
+
+
 @exportable
 class CheckInList(ListPage):
-    """Every check-in (报到记录) in the user's area, by QR or recorded by staff."""
+    """Every check-in (报到记录) in the user's area, by QR or recorded by staff. A QR check-in
+    is self-reported (自报) until the member's home branch confirms it (in batches too) or
+    rejects it as not the member, with a reason."""
 
     key = "checkins"
     testid = "checkin"
@@ -199,15 +211,38 @@ class CheckInList(ListPage):
         column("station", _("Station"), "station.name", sort="station__name"),
         column("grid", _("Grid"), "station.grid.name", sort="station__grid__path"),
         column("source", _("Source"), "get_source_display", sort="source"),
+        column("status", _("Verification"), "verification_label", sort="status"),
     )  # fmt: skip
     filters = (
         TreeFilter("region", _("Area"), Region, ("station__grid__path",)),
         ChoiceFilter("source", _("Source"), CheckInSource.choices, field="source"),
+        ChoiceFilter("status", _("Verification"), CheckInStatus.choices, field="status"),
+        FlagFilter("home", _("Members at home in my area only"), _home_q),
         YearFilter("year", _("Year"), "day"),
     )
     search = Search(_("Name, pinyin initials, or ID number / phone"), "member")
     default_sort = "-at"
     template = "control/check_in_history.html"
+    actions = (
+        BatchAction(
+            "control:check_in_batch_confirm",
+            _("Confirm: it was the member"),
+            Right.EDIT_MEMBERS,
+            _(
+                "Confirm the %(count)s ticked self-reported check-ins as the members' own? "
+                "Each then counts as a verified contact: the lost-contact clock restarts from "
+                "it and open reminder letters are settled."
+            ),
+        ),
+        BatchAction(
+            "control:check_in_batch_reject",
+            _("Reject: not this person"),
+            Right.EDIT_MEMBERS,
+            _("Reject the %(count)s ticked check-ins as not the member?"),
+            danger=True,
+            fields="control/includes/batch_reason.html",
+        ),
+    )
     empty_text = _("No check-ins yet.")
     export_action = "checkin.export"
 

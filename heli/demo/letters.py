@@ -35,7 +35,13 @@ from heli.letters.models import (
 from heli.letters.services import addressee_for, letter_number
 from heli.members.choices import FloatingDirection
 from heli.mobility.floating import document_for
-from heli.mobility.models import CheckIn, FloatingEvent, FloatingRecord, RecordStatus
+from heli.mobility.models import (
+    CheckIn,
+    CheckInStatus,
+    FloatingEvent,
+    FloatingRecord,
+    RecordStatus,
+)
 
 DEMO_USER = "demo"
 SEED = "heli-demo-letters"  # its own generator: the other steps' randomness stays as it was
@@ -79,7 +85,10 @@ def build_letters(zone) -> None:
     )
     # A check-in the demo holds for an outflow member (on a visit home) settles the letter.
     last_check_in: dict[int, tuple[dt.date, str]] = {}
-    check_ins = CheckIn.unscoped.filter(member_id__in=[r.member_id for r in records])
+    # Only a verified one: a self-reported check-in settles nothing (mobility.self_reports).
+    check_ins = CheckIn.unscoped.filter(
+        member_id__in=[r.member_id for r in records], status=CheckInStatus.VERIFIED
+    )
     for member_id, day, station in check_ins.order_by("day", "pk").values_list(
         "member_id", "day", "station__name"
     ):

@@ -12,7 +12,14 @@ from heli.core.tree import STEP_WIDTH
 from heli.demo.people import TODAY
 from heli.members.choices import ACTIVE_STATUSES, FloatingDirection
 from heli.members.models import Member
-from heli.mobility.models import CheckIn, CheckInSource, FloatingEvent, FloatingRecord
+from heli.mobility.models import (
+    CheckIn,
+    CheckInSource,
+    CheckInStatus,
+    FloatingEvent,
+    FloatingRecord,
+    RecordStatus,
+)
 from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg
 from heli.stations.models import Station, StationKind
 
@@ -23,11 +30,19 @@ def _moment(day: dt.date, rng: random.Random) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(rng.randrange(8, 19), rng.randrange(60)), tzinfo=dt.UTC)
 
 
+# Its own generator: which check-ins staff have confirmed draws nothing from the zone's.
+VERIFICATION_SEED = "heli-demo-check-ins:verification"
+
+
 def build_check_ins(zone) -> None:
     """One to three check-ins at each grid station in the two months before the demo's day,
     by members living in its grid, inflow members first; their floating records' last
-    contact follows."""
+    contact follows. Most were confirmed by staff soon after (verified); some of the last
+    week's by members who are not floating are still self-reported (自报), waiting for their
+    branch (a floating member's would change the clock and letters the demo's figures
+    count: theirs are all confirmed)."""
     rng = random.Random(zone.rng.random())
+    verification = random.Random(VERIFICATION_SEED)
     residents: dict[int, list[Member]] = defaultdict(list)
     members = Member.unscoped.filter(status__in=ACTIVE_STATUSES, residence_grid__isnull=False)
     for member in members.order_by("pk").only("pk", "residence_grid_id", "floating_direction"):
@@ -39,15 +54,26 @@ def build_check_ins(zone) -> None:
         for member in people[: rng.randint(1, 3)]:
             day = TODAY - dt.timedelta(days=rng.randrange(0, 60))
             at = _moment(day, rng)
-            check_ins.append(
-                CheckIn(member=member, station=station, day=day, source=CheckInSource.QR)
-            )
+            check_ins.append(_demo_check_in(member, station, day, at, verification))
             record = inflow.get(member.pk)
             if record is not None and (record.last_contact_at or at) <= at:
                 record.last_contact_at = at
                 touched[record.pk] = record
     CheckIn.unscoped.bulk_create(check_ins, batch_size=1000)
     FloatingRecord.unscoped.bulk_update(touched.values(), ["last_contact_at"], batch_size=1000)
+
+
+def _demo_check_in(
+    member: Member, station: Station, day: dt.date, at: dt.datetime, rng: random.Random
+) -> CheckIn:
+    check_in = CheckIn(member=member, station=station, day=day, source=CheckInSource.QR)
+    recent = (TODAY - day).days < 7
+    if recent and not member.floating_direction and rng.random() < 0.5:
+        check_in.status = CheckInStatus.SELF_REPORTED
+    else:
+        check_in.status = CheckInStatus.VERIFIED
+        check_in.decided_at = at + dt.timedelta(minutes=rng.randrange(10, 240))
+    return check_in
 
 
 @dataclass
@@ -136,3 +162,40 @@ def build_pending_check_ins(zone) -> None:
         number = idcard.make("320411", born, rng.randrange(0, 999))
         station = stations[0] if n < 2 else stations[offset % len(stations)]
         register_unknown(Actor.system("demo"), Identity(name=name, id_number=number), station)
+
+
+def build_self_reports(zone) -> None:
+    """This morning's self-reported check-ins (自报) waiting on desks: two outflow members of
+    the `town` account's town whose reminder letter is still open (confirming one settles
+    it), and a member of the `grid` account's branch at its station. They move no verified
+    contact, so the figures and letter states stay as built."""
+    from django.utils import timezone
+
+    from heli.accounts.models import User
+    from heli.audit.services import Actor
+    from heli.letters.models import OPEN_STATUSES
+    from heli.mobility.checkins import record_check_in
+
+    actor, today = Actor.system("demo"), timezone.localdate()
+    stations = {
+        s.grid_id: s for s in Station.unscoped.filter(kind=StationKind.GRID_STATION).order_by("-pk")
+    }
+    town = User.objects.get(username="town").org
+    away = FloatingRecord.unscoped.filter(
+        direction=FloatingDirection.OUT,
+        status=RecordStatus.ACTIVE,
+        outflow_org__path__startswith=town.path,
+        letters__status__in=OPEN_STATUSES,
+        member__residence_grid__in=list(stations),
+    )
+    away = away.select_related("member").distinct().order_by("pk")
+    people = [(r.member, stations[r.member.residence_grid_id]) for r in away[:2]]
+    grid = User.objects.get(username="grid").org
+    at_home = Member.unscoped.filter(
+        org=grid, status__in=ACTIVE_STATUSES, floating_direction="", deleted_at__isnull=True
+    ).exclude(check_ins__day=today)
+    station = stations.get(grid.region_id)
+    if station is not None and at_home.exists():
+        people.append((at_home.order_by("-pk").first(), station))
+    for member, station in people:
+        record_check_in(actor, member, station)

@@ -23,7 +23,12 @@ from heli.core.tree import STEP_WIDTH, step_string
 from heli.demo import places
 from heli.demo.campaigns import build_campaigns, clear_campaigns
 from heli.demo.letters import build_letters, clear_letters
-from heli.demo.mobility import build_check_ins, build_joined_branches, build_pending_check_ins
+from heli.demo.mobility import (
+    build_check_ins,
+    build_joined_branches,
+    build_pending_check_ins,
+    build_self_reports,
+)
 from heli.demo.people import build_members
 from heli.demo.transfers import build_transfers, clear_transfers
 from heli.members.models import Member, MemberChange
@@ -403,6 +408,7 @@ AFTER_SAVE_STEPS: list[Callable[[Zone], None]] = [
     build_letters,
     build_transfers,
     build_pending_check_ins,
+    build_self_reports,
 ]
 
 

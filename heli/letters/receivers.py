@@ -1,6 +1,6 @@
 """Letters close by themselves when floating-member work tells that the matter is settled:
-the member checked in at a station, the inflow side confirmed them, or their return was
-registered. Connected in
+the member checked in at a station (a verified check-in: recorded or confirmed by staff), the
+inflow side confirmed them, or their return was registered. Connected in
 `LettersConfig.ready`; each receiver runs inside the sender's transaction."""
 
 from __future__ import annotations
@@ -15,8 +15,12 @@ from .services import close_open_letters
 
 
 def on_member_checked_in(
-    sender: Any, *, actor: Actor, member, check_in, records=None, **kwargs: Any
+    sender: Any, *, actor: Actor, member, check_in, records=None, verified=False, **kwargs: Any
 ) -> None:
+    # Only a verified check-in settles a letter: a self-reported one (a QR code, anyone who
+    # knows the member's name and number) waits for the home branch to confirm it.
+    if not verified:
+        return
     # Open letters belong to active outflow records (a return settles them): a member with
     # none, as most who check in, has no letter to settle and costs no query. Without the
     # records (an older sender), look.

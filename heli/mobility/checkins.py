@@ -3,6 +3,10 @@
 The public flow never tells whether an ID number or phone is known to heli: a known member with
 the matching name is checked in, anybody else becomes a pending check-in for the station's
 branch to confirm, and both get the same answer.
+
+Anyone who knows a member's name and number can make a QR check-in, so it is self-reported:
+it shows on the timeline and waits for the home branch (`self_reports`), but only a verified
+check-in (VERIFIED_SOURCES, or confirmed by staff) moves the last contact and settles letters.
 """
 
 from __future__ import annotations
@@ -23,9 +27,19 @@ from heli.members import idcard, phones, sensitive
 from heli.members.choices import ACTIVE_STATUSES
 from heli.members.models import Member
 from heli.members.sensitive import ID_PURPOSE, PHONE_PURPOSE
-from heli.mobility import floating, signals
-from heli.mobility.models import CheckIn, CheckInSource, PendingCheckIn, PendingStatus
+from heli.mobility import floating, self_reports, signals
+from heli.mobility.models import (
+    CheckIn,
+    CheckInSource,
+    CheckInStatus,
+    PendingCheckIn,
+    PendingStatus,
+)
 from heli.stations.models import Station
+
+# Sources whose check-ins are verified contacts as they come in: staff saw the member. A
+# member's own login (a later issue) joins here; a QR code never does (it is anyone's claim).
+VERIFIED_SOURCES = frozenset({CheckInSource.STAFF})
 
 
 @dataclass(frozen=True)
@@ -79,33 +93,48 @@ def record_check_in(
     *,
     source: str = CheckInSource.QR,
     day: dt.date | None = None,
+    verified: bool | None = None,
 ) -> tuple[CheckIn, bool]:
     """The member's check-in at the station for the day, created if new (audited then).
+
+    It is verified when its source is (VERIFIED_SOURCES) or when staff confirmed the person
+    (`verified=True`, a pending check-in decided); else self-reported. A verified check-in
+    for a day whose check-in there was not verified makes that one verified.
 
     Concurrent calls for the same member, station and day end with one row: the loser of the
     race hits the unique constraint and reads the winner's row.
     """
     require(actor.user, Right.EDIT_MEMBERS)
     day = day or timezone.localdate()
+    verified = source in VERIFIED_SOURCES if verified is None else verified
+    status = CheckInStatus.VERIFIED if verified else CheckInStatus.SELF_REPORTED
     try:
         with transaction.atomic():
-            check_in = _insert(actor, member, station, source, day)
+            check_in = _insert(actor, member, station, source, day, status)
             record(actor, "checkin.create", check_in, detail={"source": source})
             return check_in, True
     except IntegrityError:
-        return CheckIn.unscoped.get(member=member, station=station, day=day), False
+        existing = CheckIn.unscoped.get(member=member, station=station, day=day)
+        if verified and existing.status != CheckInStatus.VERIFIED:
+            self_reports.verify(actor, [existing])
+            existing.refresh_from_db()
+        return existing, False
 
 
-def _insert(actor: Actor, member: Member, station: Station, source: str, day: dt.date) -> CheckIn:
-    """The check-in row and what follows from it (last contact, the signal), unaudited: the
-    caller writes the audit entry (one per check-in, or one per batch)."""
+def _insert(
+    actor: Actor, member: Member, station: Station, source: str, day: dt.date, status: str
+) -> CheckIn:
+    """The check-in row and what follows from it (last contact or last report, the signal),
+    unaudited: the caller writes the audit entry (one per check-in, or one per batch)."""
+    verified = status == CheckInStatus.VERIFIED
+    decided = verified and source not in VERIFIED_SOURCES  # staff confirmed the person
     check_in = CheckIn.unscoped.create(
-        member=member, station=station, day=day, source=source, recorded_by=actor.user
-    )
-    records = floating.touch_on_check_in(member, check_in.at)
-    signals.member_checked_in.send(
-        sender=CheckIn, actor=actor, member=member, check_in=check_in, records=records
-    )
+        member=member, station=station, day=day, source=source, recorded_by=actor.user,
+        status=status, decided_by=actor.user if decided else None,
+        decided_at=timezone.now() if decided else None,
+    )  # fmt: skip
+    records = floating.touch_on_check_in(member, check_in.at, verified=verified)
+    signals.send_checked_in(actor, check_in, records, verified=verified)
     return check_in
 
 
@@ -151,7 +180,7 @@ def confirm_pending(actor: Actor, pending: PendingCheckIn, member: Member) -> Ch
         locked.save(update_fields=["status", "decided_by"])
         record(actor, "checkin.confirm", locked, detail={"member": member.pk})
         check_in, _created = record_check_in(
-            actor, member, locked.station, source=CheckInSource.QR, day=locked.day
+            actor, member, locked.station, source=CheckInSource.QR, day=locked.day, verified=True
         )
         return check_in
 
@@ -235,9 +264,11 @@ def confirm_matching(actor: Actor, pendings: list[PendingCheckIn]) -> list[Check
         member = members[pending.pk]
         existing = CheckIn.unscoped.filter(member=member, station=pending.station, day=pending.day)
         check_in = existing.first() or _insert(
-            actor, member, pending.station, CheckInSource.QR, pending.day
+            actor, member, pending.station, CheckInSource.QR, pending.day, CheckInStatus.VERIFIED
         )
         check_ins.append(check_in)
+    # Confirming the person verifies a self-report they made there that day.
+    self_reports.verify(actor, [c for c in check_ins if c.status != CheckInStatus.VERIFIED])
     record(
         actor,
         "checkin.confirm",

@@ -19,7 +19,7 @@ from heli.letters.models import LetterStatus, ReminderLetter
 from heli.members import ledgers
 from heli.members.choices import FloatingDirection
 from heli.mobility import clock
-from heli.mobility.models import CheckIn, FloatingRecord, RecordStatus
+from heli.mobility.models import CheckIn, CheckInStatus, FloatingRecord, RecordStatus
 from heli.orgs.models import TOWN_LEVEL, Region
 from heli.orgs.stats import per_town
 from heli.stations.models import Station
@@ -62,7 +62,10 @@ def _active_records():
 
 def _querysets(today: dt.date) -> dict:
     """What each per-place figure counts, and the path of the grid it belongs to."""
-    used = Exists(CheckIn.unscoped.filter(station=OuterRef("pk")))
+    # Self-reported check-ins count (they are check-ins); one rejected as not the member does
+    # not: nobody who belongs there checked in.
+    checked_in = CheckIn.unscoped.exclude(status=CheckInStatus.REJECTED)
+    used = Exists(checked_in.filter(station=OuterRef("pk")))
     return {
         "floating": (_active_records(), "grid__path"),
         "outflow": (_active_records().filter(direction=FloatingDirection.OUT), "grid__path"),

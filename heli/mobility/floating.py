@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +22,8 @@ from heli.members.sensitive import protect_phone
 from heli.mobility import signals
 from heli.mobility.models import (
     CheckIn,
+    CheckInSource,
+    CheckInStatus,
     ContactKind,
     Document,
     FloatingEvent,
@@ -132,20 +135,52 @@ def follow_relationship(actor: Actor, member: Member, org: PartyOrg) -> None:
         add_event(actor, floating_record, "relationship_moved", org=org.name)
 
 
-def touch_on_check_in(member: Member, at: dt.datetime) -> list[tuple[int, str]]:
-    """A check-in restarts the lost-contact clock of the member's active floating records, in
-    one statement (it runs inside every check-in). The check-in row itself is the timeline's
-    entry (see `timeline`). Returns the (id, direction) of the records touched."""
+def touch_on_check_in(
+    member: Member, at: dt.datetime, *, verified: bool = True
+) -> list[tuple[int, str]]:
+    """A verified check-in restarts the lost-contact clock of the member's active floating
+    records (`last_contact_at`); a self-reported one only moves `last_reported_at`, shown
+    beside it. One statement either way (it runs inside every check-in). The check-in row
+    itself is the timeline's entry (see `timeline`). Returns the (id, direction) of the
+    records touched."""
     quote = connection.ops.quote_name
     table = quote(FloatingRecord._meta.db_table)
+    column = quote("last_contact_at" if verified else "last_reported_at")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET {quote('last_contact_at')} = %s "
+            f"UPDATE {table} SET {column} = %s "
             f"WHERE {quote('member_id')} = %s AND {quote('status')} = %s "
             f"RETURNING {quote('id')}, {quote('direction')}",
             [at, member.pk, RecordStatus.ACTIVE],
         )
         return [(pk, direction) for pk, direction in cursor.fetchall()]
+
+
+def touch_on_verified(member: Member, at: dt.datetime) -> list[tuple[int, str]]:
+    """A check-in confirmed by staff is a verified contact from its own time: it moves the
+    last contact of the member's active records to `at` where that is later (never back).
+    Returns the (id, direction) of every active record, for the letters."""
+    active = FloatingRecord.unscoped.filter(member=member, status=RecordStatus.ACTIVE)
+    active.filter(Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=at)).update(
+        last_contact_at=at
+    )
+    return list(active.values_list("id", "direction"))
+
+
+def recount_reports(member_ids: set[int]) -> None:
+    """The last self-reported check-in of these members' active records, counted again from
+    the check-ins since each record began (a rejected one is no longer one)."""
+    latest = (
+        CheckIn.unscoped.filter(
+            member_id=OuterRef("member_id"), source=CheckInSource.QR, day__gte=OuterRef("since")
+        )
+        .exclude(status=CheckInStatus.REJECTED)
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    FloatingRecord.unscoped.filter(member_id__in=member_ids, status=RecordStatus.ACTIVE).update(
+        last_reported_at=Subquery(latest)
+    )
 
 
 def timeline(floating: FloatingRecord, limit: int = 100) -> list:

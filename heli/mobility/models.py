@@ -13,13 +13,26 @@ from heli.core.models import AppendOnly
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 from heli.members.choices import FloatingDirection
 from heli.members.models import Member
-from heli.orgs.models import PartyOrg, Region
+from heli.orgs.models import OrgCategory, PartyOrg, Region
 from heli.stations.models import Station
 
 
 class CheckInSource(models.TextChoices):
+    """How a check-in came in. Which of these are verified contacts is the rule of
+    `checkins.VERIFIED_SOURCES` (a member's own login, a later issue, joins as a source there)."""
+
     QR = "qr", _("QR code")
     STAFF = "staff", _("Recorded by staff")
+
+
+class CheckInStatus(models.TextChoices):
+    """Whether a check-in is known to be the member's own. A QR check-in is anyone's claim
+    (whoever knows a name and a number can make it): self-reported until staff confirm or
+    reject it. Only a verified one settles letters and the lost-contact clock."""
+
+    SELF_REPORTED = "self_reported", _("Self-reported, not confirmed yet")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected: not this person")
 
 
 class CheckIn(models.Model):
@@ -44,6 +57,22 @@ class CheckIn(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Unverified unless a verified source or a staff decision says otherwise (fails closed).
+    status = models.CharField(
+        _("verification"),
+        max_length=16,
+        choices=CheckInStatus.choices,
+        default=CheckInStatus.SELF_REPORTED,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reject_reason = models.CharField(_("reason for rejecting"), max_length=255, blank=True)
 
     objects = ScopedManager()
     unscoped = UnscopedManager()
@@ -71,7 +100,31 @@ class CheckIn(models.Model):
 
     @property
     def details(self) -> list[str]:
-        return [self.station.name]
+        return [self.station.name, str(self.verification_label)]
+
+    @property
+    def verification_label(self) -> str:
+        """自报 and what became of it, or who recorded it: the timeline's and the lists' mark."""
+        if self.source != CheckInSource.QR:
+            return str(self.get_source_display())
+        if self.status == CheckInStatus.REJECTED:
+            label = _("Self-reported, rejected as not this person: %(reason)s")
+            return str(label) % {"reason": self.reject_reason}
+        labels = {
+            CheckInStatus.SELF_REPORTED: _("Self-reported, not confirmed yet"),
+            CheckInStatus.VERIFIED: _("Self-reported, confirmed by staff"),
+        }
+        return str(labels[self.status])
+
+    @classmethod
+    def home_q(cls, scope: Scope) -> models.Q:
+        """Check-ins of members at home in the scope: their relationship is held inside it, or
+        (a member whose relationship is outside the zone, as an inflow member's) they live in
+        it. Their self-reports are this scope's to confirm, wherever the station is."""
+        external = models.Q(member__org__category=OrgCategory.EXTERNAL)
+        return scope.org_q("member__org__path") | (
+            external & scope.region_q("member__residence_grid__path")
+        )
 
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
@@ -249,7 +302,10 @@ class FloatingRecord(models.Model):
         on_delete=models.PROTECT, related_name="joined_records",
     )  # fmt: skip
     joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    # The last verified contact: the lost-contact clock and letters go by it alone.
     last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    # The last self-reported check-in (QR, not rejected), shown beside it.
+    last_reported_at = models.DateTimeField(_("last self-reported check-in"), null=True, blank=True)
     ended_on = models.DateField(_("returned on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,5 +1,6 @@
 """A grid worker issues a reminder letter, downloads it, sends it; the member checks in on a
-phone and the letter closes by itself."""
+phone (self-reported: the letter stays open), the grid worker confirms the check-in from the
+desk and the letter closes by itself."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from heli.core.scoping import Scope, activate
 from heli.letters.models import CloseReason, LetterStatus, ReminderLetter
 from heli.members.models import Member
 from heli.mobility import floating
+from heli.mobility.models import CheckIn
 from heli.stations.models import Station
 from tests.browser.helpers import confirm_in_modal, login
 
@@ -81,7 +83,20 @@ def test_a_letter_is_issued_downloaded_sent_and_closed_by_a_check_in(zone, new_c
     phone.get_by_test_id("check-in").click()
     phone.get_by_test_id("check-in-done").wait_for()
 
-    page.reload()
+    page.reload()  # a self-report settles nothing: the letter waits
+    assert page.get_by_test_id("letter-actions").count() == 1
+    letter_url = page.url
+    page.goto("/")
+    with page.expect_navigation():
+        page.get_by_test_id("todo-self_reported").click()
+    check_in = CheckIn.unscoped.get(member=member, station=station, day=timezone.localdate())
+    page.locator(f"input[name=pick][value='{check_in.pk}']").check()
+    page.get_by_test_id("batch-check_in_batch_confirm").click()
+    modal = page.get_by_test_id("batch-modal").filter(has_text="自报")
+    with page.expect_navigation():
+        modal.get_by_test_id("batch-confirm").click()
+
+    page.goto(letter_url)
     assert station.name in page.get_by_test_id("closed").inner_text()
     assert page.get_by_test_id("letter-actions").count() == 0
     letter = ReminderLetter.unscoped.get(record=record)

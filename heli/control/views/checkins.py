@@ -19,13 +19,13 @@ from heli.control.access import requires
 from heli.control.forms import StyledForm, lookup_field
 from heli.control.lists.views import respond
 from heli.control.member_forms import MemberForm
-from heli.control.views.common import form_page, post_action
+from heli.control.views.common import back_to_list, form_page, post_action
 from heli.control.work_lists import CheckInList, PendingList, parse_ids
 from heli.core.freetext import FreeTextForm
 from heli.core.scoping import get_scoped_or_404
 from heli.members import sensitive
 from heli.members.models import Member
-from heli.mobility import checkins
+from heli.mobility import checkins, self_reports
 from heli.mobility.models import CheckIn, CheckInSource, PendingCheckIn, PendingStatus
 from heli.stations.models import Station
 
@@ -42,13 +42,39 @@ def check_in_history(request: HttpRequest) -> HttpResponse:
     return respond(CheckInList, request)
 
 
-def _ticked(request: HttpRequest) -> list[PendingCheckIn]:
-    """The ticked pending check-ins, each through the scope: one outside it answers 404."""
+def _ticked(request: HttpRequest, model: type = PendingCheckIn) -> list:
+    """The ticked rows, each through the scope: one outside it answers 404."""
     ids = parse_ids(request.POST.getlist("pick"))
-    found = list(PendingCheckIn.objects.filter(pk__in=ids))
+    found = list(model.objects.filter(pk__in=ids))
     if len(found) != len(ids):
         raise Http404
     return found
+
+
+@requires(Right.EDIT_MEMBERS)
+@require_POST
+def check_in_batch_confirm(request: HttpRequest) -> HttpResponse:
+    """Self-reported check-ins confirmed as the members' own: verified contacts from then on."""
+    ticked = _ticked(request, CheckIn)
+
+    def confirm() -> str:
+        done = self_reports.confirm(Actor.from_request(request), ticked)
+        return _("Confirmed %(count)s check-ins.") % {"count": len(done)}
+
+    return post_action(request, confirm, back_to_list(request, "control:check_in_history"))
+
+
+@requires(Right.EDIT_MEMBERS)
+@require_POST
+def check_in_batch_reject(request: HttpRequest) -> HttpResponse:
+    ticked = _ticked(request, CheckIn)
+    reason = request.POST.get("reason", "")
+
+    def reject() -> str:
+        count = self_reports.reject(Actor.from_request(request), ticked, reason)
+        return _("Rejected %(count)s check-ins.") % {"count": count}
+
+    return post_action(request, reject, back_to_list(request, "control:check_in_history"))
 
 
 @requires(Right.EDIT_MEMBERS)

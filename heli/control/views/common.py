@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils.http import content_disposition_header
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from heli.core.exporters import XLSX_TYPE, safe_filename
@@ -40,6 +40,14 @@ def attachment(body: bytes, filename: str, content_type: str = XLSX_TYPE) -> Htt
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, safe_filename(filename))
     return response
+
+
+def back_to_list(request: HttpRequest, fallback: str) -> HttpResponse:
+    """Back to the list a batch came from (`next`, a local path only), else to `fallback`."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts=None) and target.startswith("/"):
+        return redirect(target)
+    return redirect(fallback)
 
 
 def post_action(

@@ -11,7 +11,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -21,7 +20,7 @@ from heli.audit.services import Actor
 from heli.control.access import requires
 from heli.control.floating_lists import DueList
 from heli.control.lists.views import respond
-from heli.control.views.common import attachment, post_action
+from heli.control.views.common import attachment, back_to_list, post_action
 from heli.control.work_lists import MAX_BATCH, LetterList, parse_ids
 from heli.core.freetext import FreeTextForm
 from heli.core.params import to_id
@@ -55,7 +54,7 @@ def letter_issue(request: HttpRequest) -> HttpResponse:
     """Issue letters for the ticked members (from the due list or the lost-contact list), all
     or none; then the list of this batch offers them as one Word file or a zip."""
     ids = _picked(request)
-    back = _back(request, "control:letter_due")
+    back = back_to_list(request, "control:letter_due")
     if not ids:
         messages.error(request, _("Tick at least one member to write to."))
         return back
@@ -79,14 +78,6 @@ def letter_issue(request: HttpRequest) -> HttpResponse:
         return redirect("control:letter_detail", pk=letters[0].pk)
     ids_text = ",".join(str(letter.pk) for letter in letters)
     return redirect(reverse("control:letter_list") + f"?ids={ids_text}")
-
-
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    """Back to the list the batch came from (a local path only), else to `fallback`."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts=None) and target.startswith("/"):
-        return redirect(target)
-    return redirect(fallback)
 
 
 @requires(Right.VIEW)
@@ -169,7 +160,7 @@ def letter_batch_download(request: HttpRequest) -> HttpResponse:
     """The ticked letters of the list, as one Word file or a zip (the batch's choice)."""
     if not _picked(request):
         messages.error(request, _("Tick the letters to download first."))
-        return _back(request, "control:letter_list")
+        return back_to_list(request, "control:letter_list")
     letters = _batch(_picked(request))
     send = _download_zip if request.POST.get("format") == "zip" else _download
     return send(request, letters)
@@ -185,7 +176,7 @@ def letter_batch_remind(request: HttpRequest) -> HttpResponse:
         count = services.remind_all(Actor.from_request(request), letters)
         return _("Recorded a reminder for %(count)s letters.") % {"count": count}
 
-    return post_action(request, remind, _back(request, "control:letter_list"))
+    return post_action(request, remind, back_to_list(request, "control:letter_list"))
 
 
 class SentForm(forms.Form):

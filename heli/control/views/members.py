@@ -39,11 +39,18 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
         Member.objects.select_related("org", "residence_grid", "reported_to", "industry_chain"),
         pk=pk,
     )
-    return render(
-        request,
-        "control/member_detail.html",
-        {"member": member, "history": member.changes.all()[:50], "revealed": None},
-    )
+    return render(request, "control/member_detail.html", _detail_context(member, None))
+
+
+def _detail_context(member: Member, revealed: dict | None) -> dict:
+    """The member page: the record, its history and the latest check-ins (自报 marked)."""
+    check_ins = member.check_ins.select_related("station")[:10]
+    return {
+        "member": member,
+        "history": member.changes.all()[:50],
+        "check_ins": check_ins,
+        "revealed": revealed,
+    }
 
 
 @requires(Right.VIEW_SENSITIVE)
@@ -52,11 +59,7 @@ def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the ID number and phone in full, once, and audit it."""
     member = get_scoped_or_404(Member, pk=pk)
     revealed = sensitive.reveal(Actor.from_request(request), member)
-    return render(
-        request,
-        "control/member_detail.html",
-        {"member": member, "history": member.changes.all()[:50], "revealed": revealed},
-    )
+    return render(request, "control/member_detail.html", _detail_context(member, revealed))
 
 
 @requires(Right.VIEW_SENSITIVE)
