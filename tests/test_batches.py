@@ -75,6 +75,8 @@ def test_rejecting_in_a_batch_needs_a_reason_and_names_every_check_in(world, cli
     url = reverse("control:pending_batch_reject")
     client.post(url, {"pick": ticked, "reason": " "})
     assert PendingCheckIn.unscoped.filter(pk__in=ticked, status=PendingStatus.PENDING).count() == 2
+    client.post(url, {"pick": ticked, "reason": "身份证320404198506150018不符"})
+    assert PendingCheckIn.unscoped.filter(pk__in=ticked, status=PendingStatus.PENDING).count() == 2
     client.post(url, {"pick": ticked, "reason": "重复报到"})
     assert PendingCheckIn.unscoped.filter(pk__in=ticked, status=PendingStatus.REJECTED).count() == 2
     (entry,) = entries("checkin.reject").filter(detail__reason="重复报到")

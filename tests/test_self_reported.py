@@ -134,6 +134,9 @@ def test_rejecting_it_changes_nothing_but_is_recorded(world, client):
     client.post(url, {"pick": [check_in.pk], "reason": ""})
     check_in.refresh_from_db()
     assert check_in.status == CheckInStatus.SELF_REPORTED  # a reason is required
+    client.post(url, {"pick": [check_in.pk], "reason": "打13912345678核实"})
+    check_in.refresh_from_db()
+    assert check_in.status == CheckInStatus.SELF_REPORTED  # and holds no phone (free text)
     client.post(url, {"pick": [check_in.pk], "reason": "电话核实：本人在上海，未到站"})
     check_in.refresh_from_db()
     assert check_in.status == CheckInStatus.REJECTED

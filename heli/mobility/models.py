@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from heli.core import freetext
 from heli.core.models import AppendOnly
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 from heli.members.choices import FloatingDirection
@@ -109,7 +110,7 @@ class CheckIn(models.Model):
             return str(self.get_source_display())
         if self.status == CheckInStatus.REJECTED:
             label = _("Self-reported, rejected as not this person: %(reason)s")
-            return str(label) % {"reason": self.reject_reason}
+            return str(label) % {"reason": freetext.mask(self.reject_reason)}
         labels = {
             CheckInStatus.SELF_REPORTED: _("Self-reported, not confirmed yet"),
             CheckInStatus.VERIFIED: _("Self-reported, confirmed by staff"),
