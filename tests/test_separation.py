@@ -192,6 +192,15 @@ def test_nobody_gives_themselves_a_role(world, client):
     assert not AuditEntry.unscoped.filter(action="account.role").exists()
 
 
+def test_nobody_gives_a_role_to_a_second_account_of_their_own(world):
+    security = world.users["security_admin"]
+    mine = UserFactory(username="mine", last_name=security.last_name, role=Role.GRID_WORKER,
+                       org=world.branch_a)  # fmt: skip
+    with pytest.raises(ValidationError):
+        services.set_role(Actor(security), mine, Role.DISTRICT_ADMIN)
+    assert User.objects.get(username="mine").role == Role.GRID_WORKER
+
+
 def test_the_same_person_cannot_hold_two_of_the_three(world):
     """A person is their 姓名, and their phone where both accounts have one: a second account
     of the system administrator's is refused the security and the audit role."""

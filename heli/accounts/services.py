@@ -60,27 +60,46 @@ def _check_manages(actor: Actor, user: User) -> None:
         raise PermissionDenied
 
 
+def same_person_q(user: User) -> models.Q:
+    """Accounts of the same person as `user`, as heli decides it simply: the same 姓名, and
+    the same phone where both accounts have one (two people of one name keep their phones
+    apart)."""
+    same = models.Q(last_name=user.last_name.strip())
+    if user.phone:
+        same &= models.Q(phone="") | models.Q(phone=user.phone)
+    return same
+
+
 def _check_one_power(user: User) -> None:
-    """三权分立: no person holds two of the three administrator roles. A person is their 姓名,
-    and their phone where both accounts have one (two people of one name keep their phones
-    apart); an account of the same person holding another of the three refuses this one."""
+    """三权分立: no person holds two of the three administrator roles; an active account of
+    the same person holding another of the three refuses this one."""
     if user.role not in ADMIN_ROLES:
         return
-    name = user.last_name.strip()
-    if not name:
+    if not user.last_name.strip():
         raise ValidationError(
             _("An administrator's account needs the person's name."), code="one_power"
         )
-    others = User.objects.filter(is_active=True, role__in=ADMIN_ROLES, last_name=name)
-    others = others.exclude(pk=user.pk).exclude(role=user.role)
-    if user.phone:
-        others = others.filter(models.Q(phone="") | models.Q(phone=user.phone))
-    held = others.first()
+    others = User.objects.filter(same_person_q(user), is_active=True, role__in=ADMIN_ROLES)
+    held = others.exclude(pk=user.pk).exclude(role=user.role).first()
     if held is not None:
         raise ValidationError(
             _("%(name)s already holds the role %(role)s: no person holds two of the three.")
-            % {"name": name, "role": held.get_role_display()},
+            % {"name": user.last_name.strip(), "role": held.get_role_display()},
             code="one_power",
+        )
+
+
+def _check_not_oneself(actor: Actor, user: User) -> None:
+    """Nobody gives themselves a role, through a second account of theirs either."""
+    if actor.user is None:
+        return
+    if actor.user.pk == user.pk:
+        raise PermissionDenied
+    if User.objects.filter(same_person_q(user), pk=actor.user.pk).exists():
+        raise ValidationError(
+            _("%(name)s is you (the same name and phone): nobody gives themselves a role.")
+            % {"name": user.display_name},
+            code="oneself",
         )
 
 
@@ -123,6 +142,7 @@ def set_role(actor: Actor, user: User, role: str) -> User:
     _check_role(actor, Right.ASSIGN_ROLES, role)
     if actor.user is not None and not assigns_role_of(actor.user, user):
         raise PermissionDenied
+    _check_not_oneself(actor, user)
     user = User.objects.select_for_update().get(pk=user.pk)
     before = user.role
     user.role = role
