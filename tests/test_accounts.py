@@ -1,5 +1,6 @@
-"""Staff accounts as an administrator manages them: one 姓名, a clear 是否启用, a password
-given when the account is created and set anew on a page of its own (audited)."""
+"""Staff accounts as the system administrator manages them: one 姓名, a clear 是否启用, a
+password given when the account is created and set anew on a page of its own (audited).
+(Who may do what to which account, 三权分立: tests/test_separation.py.)"""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def _labels(form) -> dict[str, str]:
 
 
 def test_the_account_form_asks_one_name_and_whether_the_account_is_enabled(world, client):
-    client.force_login(world.users["town_admin"])
+    client.force_login(world.users["system_admin"])
     form = client.get(reverse("control:account_create")).context["form"]
     labels = _labels(form)
     assert "first_name" not in form.fields
@@ -44,7 +45,7 @@ def test_the_account_form_asks_one_name_and_whether_the_account_is_enabled(world
 
 
 def test_a_new_account_keeps_its_whole_name_in_one_field_and_is_shown_by_it(world, client):
-    client.force_login(world.users["town_admin"])
+    client.force_login(world.users["system_admin"])
     assert client.post(reverse("control:account_create"), _new(world)).status_code == 302
     user = User.objects.get(username="new_worker")
     assert (user.last_name, user.first_name) == ("欧阳明月", "")
@@ -56,7 +57,7 @@ def test_a_new_account_keeps_its_whole_name_in_one_field_and_is_shown_by_it(worl
 
 def test_editing_an_account_has_no_password_field_and_changes_no_password(world, client):
     worker = world.users["grid_worker"]
-    client.force_login(world.users["town_admin"])
+    client.force_login(world.users["system_admin"])
     url = reverse("control:account_edit", kwargs={"pk": worker.pk})
     page = client.get(url)
     assert "new_password" not in page.context["form"].fields
@@ -69,7 +70,7 @@ def test_editing_an_account_has_no_password_field_and_changes_no_password(world,
 
 def test_an_administrator_sets_a_new_password_on_its_own_page_and_it_is_audited(world, client):
     worker = world.users["grid_worker"]
-    client.force_login(world.users["town_admin"])
+    client.force_login(world.users["system_admin"])
     url = reverse("control:account_password", kwargs={"pk": worker.pk})
     mismatch = client.post(url, {"new_password": "Grid#2027y", "repeat_password": "Grid#2027z"})
     assert mismatch.status_code == 200 and mismatch.context["form"].errors
@@ -85,14 +86,17 @@ def test_an_administrator_sets_a_new_password_on_its_own_page_and_it_is_audited(
 
 
 def test_a_manager_cannot_set_the_password_of_an_account_above_or_outside(world, client):
-    client.force_login(world.users["town_admin"])
+    town_sysadmin = UserFactory(username="sys_a", role="system_admin", org=world.town_a_org)
+    client.force_login(town_sysadmin)
     above = reverse("control:account_password", kwargs={"pk": world.users["district_admin"].pk})
     outside = reverse("control:account_password", kwargs={"pk": world.users["outsider"].pk})
     assert client.get(above).status_code == 404  # the district is not in the town's scope
     assert client.get(outside).status_code == 404
-    boss = UserFactory(username="boss_a", role="district_admin", org=world.town_a_org)
-    below_but_higher_role = reverse("control:account_password", kwargs={"pk": boss.pk})
-    assert client.get(below_but_higher_role).status_code == 403
+    town_boss = reverse("control:account_password", kwargs={"pk": world.users["town_admin"].pk})
+    assert client.get(town_boss).status_code == 200  # a work role inside the town
+    security = UserFactory(username="sec_a", role="security_admin", org=world.town_a_org)
+    administrator = reverse("control:account_password", kwargs={"pk": security.pk})
+    assert client.get(administrator).status_code == 403
 
 
 def test_the_data_migration_puts_a_split_name_into_one_field(world):

@@ -83,5 +83,7 @@ def crawl(client) -> tuple[list[str], int]:
 def test_every_link_on_every_page_resolves_for_each_role(role, world, client):
     client.force_login(world.users[role])
     problems, requested = crawl(client)
-    assert requested > 30, "the crawl should reach the lists and the detail pages"
+    # The three administrators (三权分立) have a page or two each, not the lists of members.
+    least = 5 if role in ("system_admin", "security_admin", "audit_admin") else 30
+    assert requested > least, "the crawl should reach the lists and the detail pages"
     assert not problems, "\n".join(problems)

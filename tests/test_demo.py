@@ -131,6 +131,15 @@ def test_each_demo_role_logs_in_and_a_town_admin_sees_only_the_town(demo, db, cl
         _login(client, username)
         assert client.get(reverse("control:dashboard")).status_code == 200
         client.post(reverse("logout"))
+    # 三权分立: one account of each administrator, each sent from the desk to its own page.
+    pages = {"sysadmin": "control:account_list", "secadmin": "control:account_list",
+             "auditadmin": "control:audit_log"}  # fmt: skip
+    for username, page in pages.items():
+        _login(client, username)
+        desk = client.get(reverse("control:dashboard"))
+        assert desk.status_code == 302 and desk["Location"] == reverse(page), username
+        assert client.get(reverse(page)).status_code == 200, username
+        client.post(reverse("logout"))
     _login(client, "town")
     levels = client.get(reverse("control:dashboard")).context["levels"]
     with activate(Scope.everything()):

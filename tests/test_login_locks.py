@@ -1,5 +1,6 @@
 """Login locks: a (username, address) pair is locked after wrong passwords, an address that
-tries many usernames is throttled on its own, and administrators lift locks on a page."""
+tries many usernames is throttled on its own, and the security administrator lifts locks on a
+page (三权分立: no work role, the district's included, reaches it)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from heli.accounts.roles import Role
 from heli.audit.models import AuditEntry
+from tests.factories import UserFactory
 
 PASSWORD = "Test#2026pass"
 ATTACKER = "10.0.0.66"
@@ -83,14 +86,23 @@ def test_an_address_throttle_is_audited_once(world, settings):
 
 
 def _staff(world, role: str) -> Client:
+    return _client_of(world.users[role])
+
+
+def _client_of(user) -> Client:
     client = Client()
-    client.force_login(world.users[role])
+    client.force_login(user)
     return client
+
+
+def _town_security(world):
+    """Town A's own security administrator (bound to the town's organization)."""
+    return UserFactory(username="sec_a", role=Role.SECURITY_ADMIN, org=world.town_a_org)
 
 
 @pytest.mark.django_db
 def test_the_lock_page_says_when_nothing_is_locked_and_is_linked_from_the_accounts(world):
-    client = _staff(world, "district_admin")
+    client = _staff(world, "security_admin")
     html = client.get(reverse("control:account_locks")).content.decode()
     assert 'data-testid="no-locks"' in html
     accounts = client.get(reverse("control:account_list")).content.decode()
@@ -100,7 +112,8 @@ def test_the_lock_page_says_when_nothing_is_locked_and_is_linked_from_the_accoun
 @pytest.mark.django_db
 def test_unlocking_through_the_page_lifts_the_lock_and_is_audited(world):
     attacker = _attack("town_a")
-    client = _staff(world, "town_admin")
+    security = _town_security(world)
+    client = _client_of(security)
     html = client.get(reverse("control:account_locks")).content.decode()
     assert "town_a" in html and ATTACKER in html and "data-confirm" in html
     url = reverse("control:account_unlock", kwargs={"pk": world.users["town_admin"].pk})
@@ -108,15 +121,15 @@ def test_unlocking_through_the_page_lifts_the_lock_and_is_audited(world):
     assert response.status_code == 302
     entry = AuditEntry.unscoped.get(action="account.unlock")
     assert entry.detail == {"username": "town_a", "address": ATTACKER, "kind": "pair"}
-    assert entry.user == world.users["town_admin"]
+    assert entry.user == security
     assert 'data-testid="no-locks"' in client.get(reverse("control:account_locks")).content.decode()
     assert _login(attacker, "town_a", PASSWORD).status_code == 302
 
 
 @pytest.mark.django_db
-def test_a_town_admin_cannot_see_or_unlock_another_towns_users_locks(world):
+def test_a_towns_security_admin_cannot_see_or_unlock_another_towns_users_locks(world):
     _attack("town_b")
-    client = _staff(world, "town_admin")
+    client = _client_of(_town_security(world))
     html = client.get(reverse("control:account_locks")).content.decode()
     assert "town_b" not in html
     url = reverse("control:account_unlock", kwargs={"pk": world.users["outsider"].pk})
@@ -126,17 +139,16 @@ def test_a_town_admin_cannot_see_or_unlock_another_towns_users_locks(world):
 
 
 @pytest.mark.django_db
-def test_locks_without_a_known_account_are_for_the_district_only(world, settings):
+def test_locks_without_a_known_account_are_for_the_zones_security_admin_only(world, settings):
     settings.LOGIN_ADDRESS_LIMIT = 5
     _attack("nobody")
-    town = _staff(world, "town_admin").get(reverse("control:account_locks")).content.decode()
+    town_security = _client_of(_town_security(world))
+    town = town_security.get(reverse("control:account_locks")).content.decode()
     assert "nobody" not in town and ATTACKER not in town
-    district = _staff(world, "district_admin")
+    district = _staff(world, "security_admin")
     html = district.get(reverse("control:account_locks")).content.decode()
     assert "nobody" in html and ATTACKER in html
-    forbidden = _staff(world, "town_admin").post(
-        reverse("control:account_locks"), {"address": ATTACKER}
-    )
+    forbidden = town_security.post(reverse("control:account_locks"), {"address": ATTACKER})
     assert forbidden.status_code == 404
     response = district.post(reverse("control:account_locks"), {"address": ATTACKER})
     assert response.status_code == 302
@@ -149,10 +161,21 @@ def test_locks_without_a_known_account_are_for_the_district_only(world, settings
 def test_unlocking_an_account_without_an_address_lifts_its_locks_at_every_address(world):
     _attack("town_a")
     _attack("town_a", address="10.0.0.67")
-    client = _staff(world, "district_admin")
+    client = _staff(world, "security_admin")
     url = reverse("control:account_unlock", kwargs={"pk": world.users["town_admin"].pk})
     assert client.post(url).status_code == 302
     entry = AuditEntry.unscoped.get(action="account.unlock")
     assert entry.detail == {"username": "town_a", "kind": "pair"}
     for address in (ATTACKER, "10.0.0.67"):
         assert _login(Client(REMOTE_ADDR=address), "town_a", PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_no_work_role_lifts_a_lock_any_longer(world):
+    _attack("town_a")
+    url = reverse("control:account_unlock", kwargs={"pk": world.users["town_admin"].pk})
+    for role in ("district_admin", "town_admin", "system_admin", "audit_admin"):
+        client = _staff(world, role)
+        assert client.get(reverse("control:account_locks")).status_code == 403, role
+        assert client.post(url, {"address": ATTACKER}).status_code == 403, role
+    assert not AuditEntry.unscoped.filter(action="account.unlock").exists()

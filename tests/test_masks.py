@@ -21,7 +21,7 @@ LEAST = 10_000
 MASK = re.compile(r"[0-9Xx]{0,6}\*{6,}[0-9Xx]{0,6}")
 ROLES_SEEING_TOWN_A = (
     "district_admin", "department_liaison", "auditor", "town_admin", "service_staff",
-    "branch_secretary", "grid_worker",
+    "branch_secretary", "grid_worker", "audit_admin",  # the audit administrator: the log only
 )  # fmt: skip
 
 

@@ -36,7 +36,7 @@ def _age_password(user: User, days: int) -> None:
 
 
 def _admin(world) -> Actor:
-    return Actor(user=world.users["district_admin"])
+    return Actor(user=world.users["system_admin"])
 
 
 @pytest.mark.django_db
@@ -136,7 +136,7 @@ def test_the_last_five_passwords_cannot_be_reused(world, client):
         assert "最近" in " ".join(refused.value.messages)
     validate_password(PASSWORD, worker)  # the sixth from last may come back
     # The admin's set-password page refuses it too.
-    client.force_login(world.users["district_admin"])
+    client.force_login(world.users["system_admin"])
     url = reverse("control:account_password", kwargs={"pk": worker.pk})
     page = client.post(url, {"new_password": used[0], "repeat_password": used[0]})
     assert page.status_code == 200 and "最近" in page.content.decode()

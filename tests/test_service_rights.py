@@ -89,6 +89,19 @@ CALLS = {
         "grid_worker",
         lambda w, a: accounts.update_account(a, w.users["service_staff"], {"last_name": "改"}),
     ),
+    # 三权分立: the district keeps its work but no account, role or lock right.
+    "set_password": (
+        "district_admin",
+        lambda w, a: accounts.set_password(a, w.users["grid_worker"], "Grid#20271"),
+    ),
+    "set_role": (
+        "system_admin",
+        lambda w, a: accounts.set_role(a, w.users["grid_worker"], Role.AUDIT_ADMIN),
+    ),
+    "unlock": (
+        "district_admin",
+        lambda w, a: accounts.unlock(a, user=w.users["grid_worker"]),
+    ),
     "open_campaign": (
         "grid_worker",
         lambda w, a: campaigns.open_campaign(
@@ -209,14 +222,13 @@ def test_a_town_admin_cannot_set_a_peer_town_admins_password(world, client):
     assert not peer.check_password("Peer#20271")
 
 
-def test_a_town_admin_sets_the_password_of_a_lesser_role_below_and_a_district_admin_of_a_town_admin(
-    world,
-):
+def test_a_system_admin_sets_the_password_of_a_work_account_below_it(world):
+    """三权分立: passwords are the system administrator's (tests/test_separation.py): a
+    town's own sets its grid worker's, the zone's that of a town administrator."""
+    town_sysadmin = UserFactory(username="sys_a", role=Role.SYSTEM_ADMIN, org=world.town_a_org)
+    accounts.set_password(Actor(town_sysadmin), world.users["grid_worker"], "Grid#20271")
     accounts.set_password(
-        Actor(world.users["town_admin"]), world.users["grid_worker"], "Grid#20271"
-    )
-    accounts.set_password(
-        Actor(world.users["district_admin"]), world.users["town_admin"], "Town#20271"
+        Actor(world.users["system_admin"]), world.users["town_admin"], "Town#20271"
     )
     assert (
         world.users["town_admin"]

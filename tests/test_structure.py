@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from heli.audit.models import AuditEntry
 from heli.orgs.models import PartyOrg, Region
+from tests.factories import UserFactory
 
 
 def _form_errors(response) -> dict:
@@ -167,8 +168,9 @@ def test_the_lookup_finds_regions_by_name_within_scope_only(world, client):
 
 
 @pytest.mark.django_db
-def test_a_town_admin_creates_an_account_but_not_a_district_admin(world, client):
-    client.force_login(world.users["town_admin"])
+def test_a_towns_system_admin_creates_an_account_but_not_a_district_admin(world, client):
+    town_sysadmin = UserFactory(username="sys_a", role="system_admin", org=world.town_a_org)
+    client.force_login(town_sysadmin)
     url = reverse("control:account_create")
     data = {
         "username": "new_worker",

@@ -1,6 +1,7 @@
 """A small zone with two towns, used by the tests as owner, colleague and outsider.
 
-District 常州经开区 (党工委)
+District 常州经开区 (党工委)            ← district_admin, liaison, auditor, and the system,
+                                          security and audit administrators
 ├── town A 横林镇 (党委)                 ← town_admin, service_staff
 │   ├── village A1 崔桥村 (党总支)
 │   │   ├── grid A1-1 (branch, station)  ← branch_secretary, grid_worker
@@ -38,6 +39,9 @@ ROLES = [
     "department_liaison",
     "auditor",
     "outsider",
+    "system_admin",
+    "security_admin",
+    "audit_admin",
 ]
 
 
@@ -140,6 +144,12 @@ def build_world() -> SimpleNamespace:
         ),
         "auditor": UserFactory(username="auditor", role=Role.AUDITOR, org=w.root_org),
         "outsider": UserFactory(username="town_b", role=Role.TOWN_ADMIN, org=w.town_b_org),
+        # 三权分立: the three administrators of the zone, each a person of their own.
+        "system_admin": UserFactory(username="sysadmin", role=Role.SYSTEM_ADMIN, org=w.root_org),
+        "security_admin": UserFactory(
+            username="secadmin", role=Role.SECURITY_ADMIN, org=w.root_org
+        ),
+        "audit_admin": UserFactory(username="auditadmin", role=Role.AUDIT_ADMIN, org=w.root_org),
     }
     from django.utils import timezone
 

@@ -19,7 +19,7 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 
 from heli.accounts.models import User
-from heli.accounts.roles import manages_every_account
+from heli.accounts.roles import lifts_every_lock
 
 PAIR, ADDRESS = "pair", "address"
 
@@ -63,7 +63,8 @@ def _grouped(*fields: str) -> models.QuerySet:
 def current_locks(manager: User) -> list[Lock]:
     """The locks `manager` may see and lift: pairs of the accounts in their scope (the active
     scope's `User.in_scope`); pairs of usernames that are no account and throttled addresses
-    only for a manager of every account (they concern the whole zone, not one organization)."""
+    only for a lock lifter at the zone's top (they concern the whole zone, not one
+    organization)."""
     pairs = list(
         _grouped("username", "ip_address").filter(failures__gte=settings.AXES_FAILURE_LIMIT)
     )
@@ -71,7 +72,7 @@ def current_locks(manager: User) -> list[Lock]:
     visible = {
         u.username: u for u in User.in_scope.filter(username__in=names).select_related("org")
     }
-    everything = manages_every_account(manager)
+    everything = lifts_every_lock(manager)
     accounts = set(User.objects.filter(username__in=names).values_list("username", flat=True))
     locks = [
         Lock(

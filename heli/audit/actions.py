@@ -132,6 +132,7 @@ _ACTIONS = [
     Action("account.create", _("Created account"), A.ACCOUNTS),
     Action("account.update", _("Changed account"), A.ACCOUNTS, diff=True),
     Action("account.password", _("Set a new password for an account"), A.ACCOUNTS),
+    Action("account.role", _("Changed an account's role"), A.ACCOUNTS, diff=True),
     Action("account.password_change", _("Changed own password"), A.ACCOUNTS),
     Action("account.lock", _("Login locked"), A.ACCOUNTS, **LOCK_DETAIL),
     Action("account.unlock", _("Lifted a login lock"), A.ACCOUNTS, **LOCK_DETAIL),

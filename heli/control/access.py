@@ -17,19 +17,27 @@ from django.http import HttpRequest
 from heli.accounts.roles import Right
 
 
-def requires(right: Right) -> Callable:
+def requires(*rights: Right) -> Callable:
+    """Login, then any one of `rights` (the account list is the system and the security
+    administrator's page alike)."""
+
     def decorate(view: Callable) -> Callable:
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs):
-            if not request.user.can(right):
+            if not can_any(request.user, rights):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        wrapper.required_right = right
+        wrapper.required_right = rights[0] if len(rights) == 1 else rights
         return wrapper
 
     return decorate
+
+
+def can_any(user, rights: Right | tuple[Right, ...]) -> bool:
+    rights = rights if isinstance(rights, tuple) else (rights,)
+    return any(user.can(right) for right in rights)
 
 
 def paginate(request: HttpRequest, queryset, per_page: int | None = None) -> Page:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from heli.accounts.roles import Right
 from heli.control import todo
+from heli.control.access import can_any
 
 MENU = [
     ("control:dashboard", _("My desk"), Right.VIEW, "dashboard"),
@@ -20,9 +21,15 @@ MENU = [
     ("control:campaign_list", _("Return-to-ranks campaigns"), Right.VIEW, "campaign"),
     ("control:transfer_list", _("Relationship transfers"), Right.VIEW, "transfer"),
     ("control:invariant", _("One grid, one branch, one station"), Right.VIEW, "invariant"),
-    ("control:account_list", _("Accounts"), Right.MANAGE_ACCOUNTS, "account"),
+    ("control:account_list", _("Accounts"), (Right.MANAGE_ACCOUNTS, Right.ASSIGN_ROLES), "account"),
     ("control:audit_log", _("Audit log"), Right.VIEW_AUDIT, "audit"),
 ]
+
+
+def home(user) -> str | None:
+    """The first page of the menu `user` may open (the desk for every work role; an
+    administrator's own page for the three administrators), None for an account without any."""
+    return next((url for url, _label, right, _s in MENU if can_any(user, right)), None)
 
 
 def _section(request: HttpRequest) -> str:
@@ -46,7 +53,7 @@ def navigation(request: HttpRequest) -> dict:
         "menu": [
             {"url": url, "label": label, "section": section, "badge": counts.get(section, 0)}
             for url, label, right, section in MENU
-            if user.can(right)
+            if can_any(user, right)
         ],
         "can": {right.value: True for right in user.rights},
         "nav_section": _section(request),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -10,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from heli.accounts.models import User
-from heli.accounts.roles import Role, assignable_roles
+from heli.accounts.roles import NO_ROLE, Role, assignable_roles
 from heli.control.widgets import NodeLookup, PickerChoiceField
 from heli.core.freetext import FreeTextForm
 from heli.orgs.geo import validate_boundary
@@ -240,9 +241,11 @@ class AccountForm(StyledForm, forms.ModelForm):
             "its records and its audit entries are kept; tick again to let it log in."
         )
         self.order_fields(["username", "last_name", "phone", "role", "org"])
-        allowed = assignable_roles(manager.role)
-        self.fields["role"].choices = [(r, label) for r, label in Role.choices if r in allowed]
-        self.fields["role"].required = True
+        self.fields["role"].choices = role_choices(manager)
+        self.fields["role"].required = False
+        self.fields["role"].help_text = _(
+            "The three administrators' roles are given by the security administrator."
+        )
         if self.instance.pk is not None:
             del self.fields["new_password"]
         self.style()
@@ -252,6 +255,24 @@ class AccountForm(StyledForm, forms.ModelForm):
         if password:
             password_validation.validate_password(password, self.instance)
         return password
+
+
+def role_choices(manager: User) -> list[tuple[str, Any]]:
+    """The roles `manager` may hand out (roles.assignable_roles), none first."""
+    allowed = assignable_roles(manager)
+    labels = [(NO_ROLE, _("No role (sees nothing)")), *Role.choices]
+    return [(value, label) for value, label in labels if value in allowed]
+
+
+class AccountRoleForm(StyledForm, forms.Form):
+    """The security administrator's one field: the account's role."""
+
+    role = forms.ChoiceField(label=_("role"), required=False)
+
+    def __init__(self, *args, manager: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(manager)
+        self.style()
 
 
 class AccountPasswordForm(StyledForm, forms.Form):

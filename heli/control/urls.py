@@ -56,6 +56,7 @@ urlpatterns = [
     path("accounts/new/", accounts.account_create, name="account_create"),
     path("accounts/<int:pk>/edit/", accounts.account_edit, name="account_edit"),
     path("accounts/<int:pk>/password/", accounts.account_password, name="account_password"),
+    path("accounts/<int:pk>/role/", accounts.account_role, name="account_role"),
     path("password/", accounts.password_change, name="password_change"),
     path("accounts/locks/", accounts.account_locks, name="account_locks"),
     path("accounts/<int:pk>/unlock/", accounts.account_unlock, name="account_unlock"),

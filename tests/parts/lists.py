@@ -46,9 +46,9 @@ def rows() -> dict:
         "control:letter_batch_zip": Route(Right.VIEW, letters),
         "control:station_batch_posters": Route(Right.VIEW, **batch),
         "control:tree_nodes": Route(Right.VIEW, [Target("regions", EVERYONE, "kind")], "?q=网格"),
-        "control:export_job": Route(Right.VIEW, jobs),
-        "control:export_job_status": Route(Right.VIEW, jobs),
-        "control:export_download": Route(Right.VIEW, jobs),
+        "control:export_job": Route(None, jobs),  # a job is its own account's only
+        "control:export_job_status": Route(None, jobs),
+        "control:export_download": Route(None, jobs),
     }
 
 

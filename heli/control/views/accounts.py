@@ -13,16 +13,18 @@ from django.views.decorators.http import require_POST
 
 from heli.accounts import locks, passwords, services
 from heli.accounts.models import User
-from heli.accounts.roles import Right, Role, assignable_roles, manages_every_account
+from heli.accounts.roles import Right, Role, assigns_role_of, lifts_every_lock, manages
 from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
-from heli.control.forms import AccountForm, AccountPasswordForm, OwnPasswordForm
+from heli.control.forms import AccountForm, AccountPasswordForm, AccountRoleForm, OwnPasswordForm
 from heli.control.views.common import form_page
 from heli.core.scoping import get_scoped_or_404
 
 
-@requires(Right.MANAGE_ACCOUNTS)
+@requires(Right.MANAGE_ACCOUNTS, Right.ASSIGN_ROLES)
 def account_list(request: HttpRequest) -> HttpResponse:
+    """The accounts of the user's subtree: the system administrator edits those it manages, the
+    security administrator changes roles (each row links to what the viewer may do)."""
     users = User.in_scope.select_related("org").order_by("username")
     term = request.GET.get("q", "").strip()
     if term:
@@ -34,11 +36,15 @@ def account_list(request: HttpRequest) -> HttpResponse:
     role = request.GET.get("role", "")
     if role in Role.values:
         users = users.filter(role=role)
+    page = paginate(request, users)
+    for user in page.object_list:
+        user.editable = manages(request.user, user)
+        user.role_editable = assigns_role_of(request.user, user)
     return render(
         request,
         "control/account_list.html",
         {
-            "page": paginate(request, users),
+            "page": page,
             "roles": Role.choices,
             "q": term,
             "role": role,
@@ -58,9 +64,10 @@ def account_create(request: HttpRequest) -> HttpResponse:
 
 
 def _managed(request: HttpRequest, pk: int) -> User:
-    """An account the manager sees (404 otherwise) and whose role they may hand out (403)."""
+    """An account the system administrator sees (404 otherwise) and manages (roles.manages:
+    403 for an administrator's account or their own)."""
     user = get_scoped_or_404(User.in_scope.all(), pk=pk)
-    if user.role not in assignable_roles(request.user.role):
+    if not manages(request.user, user):
         raise PermissionDenied
     return user
 
@@ -96,6 +103,21 @@ def account_password(request: HttpRequest, pk: int) -> HttpResponse:
     return form_page(request, form, save, _to_list, heading=heading)
 
 
+@requires(Right.ASSIGN_ROLES)
+def account_role(request: HttpRequest, pk: int) -> HttpResponse:
+    """The security administrator gives an account its role (never their own: 403)."""
+    user = get_scoped_or_404(User.in_scope.all(), pk=pk)
+    if not assigns_role_of(request.user, user):
+        raise PermissionDenied
+
+    def save(data: dict) -> User:
+        return services.set_role(Actor.from_request(request), user, data["role"])
+
+    form = AccountRoleForm(request.POST or None, manager=request.user, initial={"role": user.role})
+    heading = _("Role of %(name)s") % {"name": user.display_name}
+    return form_page(request, form, save, _to_list, heading=heading)
+
+
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
     """Every staff member's own new password (the page every other one sends them to while
@@ -116,13 +138,13 @@ def password_change(request: HttpRequest) -> HttpResponse:
     return form_page(request, form, save, done, heading=_("Change my password"), intro=intro)
 
 
-@requires(Right.MANAGE_ACCOUNTS)
+@requires(Right.LIFT_LOCKS)
 def account_locks(request: HttpRequest) -> HttpResponse:
-    """Current login locks the manager may lift; a POST lifts one that belongs to no account
-    (a username that is none, or a throttled address): a district manager's business only,
-    so anyone else gets 404 as for another organization's object."""
+    """Current login locks the security administrator may lift; a POST lifts one that belongs
+    to no account (a username that is none, or a throttled address): the business of one at
+    the zone's top only, so anyone else gets 404 as for another organization's object."""
     if request.method == "POST":
-        if not manages_every_account(request.user):
+        if not lifts_every_lock(request.user):
             raise Http404
         username = request.POST.get("username", "").strip()
         address = request.POST.get("address", "").strip()
@@ -136,11 +158,12 @@ def account_locks(request: HttpRequest) -> HttpResponse:
     )
 
 
-@requires(Right.MANAGE_ACCOUNTS)
+@requires(Right.LIFT_LOCKS)
 @require_POST
 def account_unlock(request: HttpRequest, pk: int) -> HttpResponse:
-    """Lift an account's login lock at one address (every address when none is given)."""
-    user = _managed(request, pk)
+    """Lift an account's login lock at one address (every address when none is given): any
+    account of the security administrator's subtree (404 outside)."""
+    user = get_scoped_or_404(User.in_scope.all(), pk=pk)
     address = request.POST.get("address", "").strip() or None
     services.unlock(Actor.from_request(request), user=user, address=address)
     messages.success(request, _("Lock lifted."))

@@ -4,12 +4,15 @@ their grid and branch, never an empty "0 towns" tile."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from heli.accounts.roles import Right
 from heli.control import todo
 from heli.control.access import paginate, requires
+from heli.control.context import home
 from heli.control.views.common import region_scope_path, visible_roots
 from heli.core.tree import STEP_WIDTH
 from heli.members import ledgers
@@ -31,8 +34,14 @@ def _place(request: HttpRequest) -> Region | None:
     return roots[0] if len(roots) == 1 else None
 
 
-@requires(Right.VIEW)
+@login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    if not request.user.can(Right.VIEW):
+        # The three administrators have no desk (it is member work): their own page instead.
+        page = home(request.user)
+        if page is None:
+            raise PermissionDenied
+        return redirect(page)
     place = _place(request)
     level = len(place.path) // STEP_WIDTH if place is not None else 0
     share = ledgers.floating_share()

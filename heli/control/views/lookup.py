@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 
 from heli.accounts.roles import Right
@@ -12,10 +13,13 @@ from heli.orgs.search import matching
 LIMIT = 20
 
 
-@requires(Right.VIEW)
+@requires(Right.VIEW, Right.MANAGE_ACCOUNTS)
 def lookup(request: HttpRequest, kind: str) -> JsonResponse:
     """Options of the picker (control.widgets.NodeLookup): regions, organizations or members
-    within the user's scope matching what was typed, at most LIMIT of them."""
+    within the user's scope matching what was typed, at most LIMIT of them. The system
+    administrator picks an account's organization here and sees nothing else (no VIEW)."""
+    if not request.user.can(Right.VIEW) and kind != "orgs":
+        raise PermissionDenied
     term = request.GET.get("q", "").strip()
     if kind == "regions":
         queryset = Region.objects.select_related("parent")
