@@ -60,7 +60,7 @@ def test_every_role_reads_a_notes_numbers_masked_on_the_member_page(world, clien
     _legacy_note(world.member_a)
     client.force_login(world.users[role])
     response = client.get(reverse("control:member_detail", kwargs={"pk": world.member_a.pk}))
-    if response.status_code == 404:
+    if response.status_code in (403, 404):
         pytest.skip("the role does not see the member")
     content = response.content.decode()
     assert "139****5678" in content
