@@ -113,3 +113,27 @@ class MemberFactory(factory.django.DjangoModelFactory):
         sensitive.set_phone(member, phone)
         member.save()
         return member
+
+
+def enrolled_device(user):
+    """The user's confirmed TOTP device (one is created when they have none), as after an
+    enrolment; the secret is random, so tests compute codes with `totp_code`."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+
+
+def totp_code(device) -> str:
+    """The code an authenticator app shows now for `device`, or for the next time step when
+    the current one was already used (django-otp accepts each step once, and one step ahead)."""
+    import time
+
+    from django_otp.oath import hotp
+
+    device.refresh_from_db()
+    now = int((time.time() - device.t0) // device.step)
+    step = max(now, device.last_t + 1)
+    if step > now + device.tolerance:  # both steps used: wait for the next one
+        time.sleep(device.t0 + (step - device.tolerance) * device.step - time.time() + 0.1)
+    return f"{hotp(device.bin_key, step, digits=device.digits):0{device.digits}d}"

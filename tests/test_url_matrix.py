@@ -150,6 +150,17 @@ MATRIX: dict[str, Route] = {
     "control:account_locks": Route(Right.MANAGE_ACCOUNTS),
     "control:password_change": Route(Right.VIEW),  # every staff member's own
     "control:account_unlock": Route(Right.MANAGE_ACCOUNTS, ACCOUNT_TARGETS, method="post", ok=302),
+    # Only an account one manages (roles.manages): the grid worker of town A; a manager's own
+    # and a peer's are refused in test_two_factor.py.
+    "control:account_two_factor_reset": Route(
+        Right.MANAGE_ACCOUNTS, ACCOUNT_TARGETS[:1], method="post", ok=302
+    ),
+    # Every staff member's own second factor (test_two_factor.py for what each does).
+    "control:two_factor": Route(Right.VIEW),
+    "control:two_factor_enrol": Route(Right.VIEW),
+    "control:two_factor_codes": Route(Right.VIEW),
+    "control:two_factor_regenerate": Route(Right.VIEW, method="post", ok=302),
+    "control:two_factor_disable": Route(Right.VIEW, method="post", ok=302),
     "control:member_list": Route(Right.VIEW, query="?q=张&status=normal"),
     "control:member_export": Route(Right.VIEW, query="?status=floating"),
     "control:member_create": Route(Right.EDIT_MEMBERS),
@@ -178,6 +189,7 @@ for _part in PARTS:
 TESTED_ELSEWHERE = {
     "login": "test_auth.py",
     "logout": "test_auth.py",
+    "login_code": "test_two_factor.py",
     "set_language": "test_i18n.py",
     "public:station": "test_public_station.py",
     "public:station_done": "test_check_in.py",

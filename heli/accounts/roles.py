@@ -78,6 +78,13 @@ def require(user: Any | None, right: Right) -> None:
         raise PermissionDenied
 
 
+def requires_second_factor(role: str) -> bool:
+    """Whether accounts of this role must log in with a second factor (TOTP) when
+    HELI_2FA_REQUIRED is on: the district and town administrators, and every role that can
+    reveal or export unmasked personal data. Other roles may enrol by choice."""
+    return role in (Role.DISTRICT_ADMIN, Role.TOWN_ADMIN) or Right.VIEW_SENSITIVE in rights_of(role)
+
+
 def manages(manager: Any, account: Any) -> bool:
     """Whether `manager` may set `account`'s password or change it: a district administrator
     any account; another account manager only one bound inside their organization's subtree

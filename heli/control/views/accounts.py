@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from heli.accounts import locks, passwords, services
+from heli.accounts import locks, passwords, services, twofactor
 from heli.accounts.models import User
-from heli.accounts.roles import Right, Role, assignable_roles, manages_every_account
+from heli.accounts.roles import Right, Role, assignable_roles, manages, manages_every_account
 from heli.audit.services import Actor
 from heli.control.access import paginate, query_without_page, requires
 from heli.control.forms import AccountForm, AccountPasswordForm, OwnPasswordForm
@@ -80,7 +80,20 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "testid": "set-password",
         }
     ]
-    return form_page(request, form, save, _to_list, object=user, links=links)
+    actions = []
+    if twofactor.device_of(user) is not None and manages(request.user, user):
+        actions.append(
+            {
+                "url": reverse("control:account_two_factor_reset", kwargs={"pk": user.pk}),
+                "label": _("Reset two-step verification"),
+                "confirm": _(
+                    "Reset this person's two-step verification (a lost phone, say)? They set "
+                    "it up again at their next page."
+                ),
+                "testid": "reset-two-factor",
+            }
+        )
+    return form_page(request, form, save, _to_list, object=user, links=links, actions=actions)
 
 
 @requires(Right.MANAGE_ACCOUNTS)
@@ -145,6 +158,17 @@ def account_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     services.unlock(Actor.from_request(request), user=user, address=address)
     messages.success(request, _("Lock lifted."))
     return redirect("control:account_locks")
+
+
+@requires(Right.MANAGE_ACCOUNTS)
+@require_POST
+def account_two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove an account's second factor (a lost phone): only an account the manager manages
+    (roles.manages, checked by the service: never a peer's nor one's own)."""
+    user = _managed(request, pk)
+    twofactor.reset(Actor.from_request(request), user)
+    messages.success(request, _("Two-step verification reset: the person sets it up again."))
+    return redirect("control:account_edit", pk=user.pk)
 
 
 def _to_list(user: User) -> HttpResponse:
