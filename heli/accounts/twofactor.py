@@ -138,8 +138,8 @@ def confirm_enrolment(actor: Actor, code: str) -> tuple[TOTPDevice, list[str]] |
     once). Audited as account.otp_enrol, a wrong code as account.otp_failed."""
     user = _acting(actor)
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
-    if device is None:
-        return None
+    if device is None or not device.verify_is_allowed()[0]:
+        return None  # a code typed while the throttle runs is not looked at
     if not device.verify_token(_normalize(code)):
         record(actor, "account.otp_failed", user, success=False, detail={"kind": "enrol"})
         return None
