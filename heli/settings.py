@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "heli.core",
     "heli.audit",
     "heli.orgs",
@@ -96,10 +99,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "heli.accounts.language.LanguageMiddleware",
     "heli.core.scoping.ScopeMiddleware",
     "heli.control.todo.FreshBadgesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "heli.accounts.twofactor.SecondFactorMiddleware",
     "heli.accounts.passwords.ChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -153,6 +158,13 @@ AUTH_PASSWORD_VALIDATORS = [
 HELI_DEMO = envbool("HELI_DEMO", False)
 HELI_PASSWORD_MAX_AGE_DAYS = envint("HELI_PASSWORD_MAX_AGE_DAYS", 0 if HELI_DEMO else 90)
 HELI_PASSWORD_HISTORY = envint("HELI_PASSWORD_HISTORY", 5)
+
+# Two-factor login (heli.accounts.twofactor): district and town administrators and every role
+# that can reveal unmasked data (roles.requires_second_factor) must give a TOTP code after the
+# password; off by default in the demo, so that its printed logins work at once (anyone may
+# still enrol there). The issuer is the name authenticator apps show beside the code.
+HELI_2FA_REQUIRED = envbool("HELI_2FA_REQUIRED", not HELI_DEMO)
+OTP_TOTP_ISSUER = "合力 heli"
 
 # Government-system login rules: 5 failures lock a username for 30 minutes, at the address
 # they came from only (heli.accounts.locks): failures from elsewhere must not lock the district

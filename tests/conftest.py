@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from heli.core.scoping import Scope, activate
 from tests.world import build_world
@@ -15,6 +16,29 @@ def _fast_hashing(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _verified_logins(monkeypatch):
+    """`client.force_login(user)` logs in as after both steps: a user who must give a second
+    factor (heli.accounts.twofactor) gets a confirmed device and a session verified by it, as
+    django-otp's `login` leaves it. `force_login(user, verified=False)` stops after the
+    password, for the tests of the second step."""
+    password_only = Client.force_login
+
+    def force_login(self, user, backend=None, *, verified: bool = True):
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        from heli.accounts import twofactor
+        from tests.factories import enrolled_device
+
+        password_only(self, user, backend)
+        if verified and twofactor.must_verify(user):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = enrolled_device(user).persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture

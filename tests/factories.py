@@ -113,3 +113,46 @@ class MemberFactory(factory.django.DjangoModelFactory):
         sensitive.set_phone(member, phone)
         member.save()
         return member
+
+
+def enrolled_device(user):
+    """The user's confirmed TOTP device (one is created when they have none), as after an
+    enrolment; the secret is random, so tests compute codes with `totp_code`."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+
+
+def totp_code(device) -> str:
+    """The code an authenticator app shows now for `device`, or for the next time step when
+    the current one was already used (django-otp accepts each step once, and one step ahead)."""
+    import time
+
+    from django_otp.oath import hotp
+
+    device.refresh_from_db()
+    now = int((time.time() - device.t0) // device.step)
+    step = max(now, device.last_t + 1)
+    if step > now + device.tolerance:  # both steps used: wait for the next one
+        time.sleep(device.t0 + (step - device.tolerance) * device.step - time.time() + 0.1)
+    return f"{hotp(device.bin_key, step, digits=device.digits):0{device.digits}d}"
+
+
+def log_in(client, username: str, password: str = "Test#2026pass", **options):
+    """Log in through the login form and, for an account that must verify, its code page (a
+    device made when it has none), as a person would; the answer to the last form (options go
+    to the client's post, e.g. follow=True)."""
+    from django.urls import reverse
+
+    from heli.accounts import twofactor
+    from heli.accounts.models import User
+
+    user = User.objects.filter(username=username).first()
+    device = enrolled_device(user) if user and twofactor.must_verify(user) else None
+    response = client.post(
+        reverse("login"), {"username": username, "password": password}, **options
+    )
+    if device is None or "_auth_user_id" not in client.session:
+        return response
+    return client.post(reverse("login_code"), {"code": totp_code(device)}, **options)

@@ -1,6 +1,8 @@
 """The demo zone reproduces the article's figures from its records. Built once per module
 (committed), each test then runs in its own rolled-back transaction."""
 
+import io
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
@@ -37,6 +39,7 @@ def demo(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _in_the_demo(settings):
     settings.HELI_DEMO = True  # what `make demo` sets (heli demo refuses to run otherwise)
+    settings.HELI_2FA_REQUIRED = False  # its default when HELI_DEMO=1
 
 
 def _login(client, username):
@@ -163,6 +166,20 @@ def test_the_demo_command_refuses_to_overwrite_a_zone(demo, db):
     with pytest.raises(CommandError):
         call_command("demo")
     call_command("demo", "--if-empty")  # leaves the zone as it is
+
+
+def test_the_printed_logins_say_how_the_demo_handles_two_step_verification(
+    demo, db, client, settings
+):
+    out = io.StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    assert "HELI_2FA_REQUIRED=0" in out.getvalue() and "两步验证" in out.getvalue()
+    _login(client, "town")  # works at once: no code asked
+    assert client.get(reverse("control:dashboard")).status_code == 200
+    settings.HELI_2FA_REQUIRED = True
+    out = io.StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    assert "HELI_2FA_REQUIRED=1" in out.getvalue()
 
 
 def test_the_demo_sent_149_reminder_letters_one_to_each_outflow_member(demo, db, client):

@@ -4,6 +4,7 @@ from django.test import Client
 from django.urls import reverse
 
 from heli.accounts.models import User
+from tests.factories import log_in
 
 
 @pytest.mark.django_db
@@ -46,9 +47,7 @@ def test_the_language_picked_is_remembered_past_the_session(world, client):
 
 
 def _log_in(client, username: str):
-    return client.post(
-        reverse("login"), {"username": username, "password": "Test#2026pass"}, follow=True
-    )
+    return log_in(client, username, follow=True)  # with the code where the account needs one
 
 
 @pytest.mark.django_db

@@ -164,6 +164,17 @@ MATRIX: dict[str, Route] = {
     "control:account_locks": Route(Right.LIFT_LOCKS),
     "control:password_change": Route(SIGNED_IN),  # every staff member's own
     "control:account_unlock": Route(Right.LIFT_LOCKS, ACCOUNT_TARGETS, method="post", ok=302),
+    # The security administrator's, for an account bound inside their subtree (their own is
+    # refused in test_two_factor.py).
+    "control:account_two_factor_reset": Route(
+        Right.ASSIGN_ROLES, ACCOUNT_TARGETS[:1], method="post", ok=302
+    ),
+    # Every staff member's own second factor (test_two_factor.py for what each does).
+    "control:two_factor": Route(SIGNED_IN),
+    "control:two_factor_enrol": Route(SIGNED_IN),
+    "control:two_factor_codes": Route(SIGNED_IN),
+    "control:two_factor_regenerate": Route(SIGNED_IN, method="post", ok=302),
+    "control:two_factor_disable": Route(SIGNED_IN, method="post", ok=302),
     "control:member_list": Route(Right.VIEW, query="?q=张&status=normal"),
     "control:member_export": Route(Right.VIEW, query="?status=floating"),
     "control:member_create": Route(Right.EDIT_MEMBERS),
@@ -197,6 +208,7 @@ for _part in PARTS:
 TESTED_ELSEWHERE = {
     "login": "test_auth.py",
     "logout": "test_auth.py",
+    "login_code": "test_two_factor.py",
     "set_language": "test_i18n.py",
     "public:station": "test_public_station.py",
     "public:station_done": "test_check_in.py",

@@ -114,7 +114,16 @@ def must_change(user) -> bool:
 
 # Pages a user who must change their password may still reach, besides static files (which
 # WhiteNoise usually answers before this middleware).
-REACHABLE = ("control:password_change", "logout", "login", "set_language")
+# The second step of a login comes first (heli.accounts.twofactor): its pages are reachable.
+REACHABLE = (
+    "control:password_change",
+    "logout",
+    "login",
+    "set_language",
+    "login_code",
+    "control:two_factor_enrol",
+    "control:two_factor_codes",
+)
 
 
 class ChangeRequiredMiddleware:

@@ -49,6 +49,8 @@ class Right(StrEnum):
 # The three administrators' rights: no work role holds any of them.
 ADMIN_RIGHTS = frozenset({Right.MANAGE_ACCOUNTS, Right.ASSIGN_ROLES, Right.LIFT_LOCKS})
 ADMIN_ROLES: tuple[str, ...] = (Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+# Roles that log in with a second factor whatever their rights (requires_second_factor).
+SECOND_FACTOR_ROLES: tuple[str, ...] = (Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, *ADMIN_ROLES)
 WORK_ROLES: tuple[str, ...] = tuple(r for r in Role.values if r not in ADMIN_ROLES)
 # Roles whose rights reach beyond their own subtree (the shared directory, deleted members) or
 # that read the whole zone's log: handed out only by an administrator at the zone's top.
@@ -105,6 +107,14 @@ def at_top(user: Any) -> bool:
     """Bound to the zone's top organization (the district's, not the outside directory)."""
     org = getattr(user, "org", None)
     return org is not None and org.parent_id is None and not org.is_external
+
+
+def requires_second_factor(role: str) -> bool:
+    """Whether accounts of this role must log in with a second factor (TOTP) when
+    HELI_2FA_REQUIRED is on: the district and town administrators, and every role that can
+    reveal or export unmasked personal data, and the three administrators (三权分立), who hold
+    the accounts, the rights and the audit log. Other roles may enrol by choice."""
+    return role in SECOND_FACTOR_ROLES or Right.VIEW_SENSITIVE in rights_of(role)
 
 
 def manages(manager: Any, account: Any) -> bool:

@@ -136,6 +136,36 @@ _ACTIONS = [
     Action("account.password_change", _("Changed own password"), A.ACCOUNTS),
     Action("account.lock", _("Login locked"), A.ACCOUNTS, **LOCK_DETAIL),
     Action("account.unlock", _("Lifted a login lock"), A.ACCOUNTS, **LOCK_DETAIL),
+    # Two-step verification (heli.accounts.twofactor)
+    Action(
+        "account.otp_enrol",
+        _("Set up two-step verification"),
+        A.ACCOUNTS,
+        keys={"replaced": _("replaced the earlier authenticator")},
+    ),
+    Action("account.otp_verify", _("Passed two-step verification"), A.ACCOUNTS),
+    Action(
+        "account.otp_failed",
+        _("Wrong two-step verification code"),
+        A.ACCOUNTS,
+        keys={"kind": _("kind of code")},
+        codes={
+            "kind": {
+                "totp": _("authenticator code"),
+                "recovery": _("recovery code"),
+                "enrol": _("code confirming a new authenticator"),
+            }
+        },
+    ),
+    Action(
+        "account.otp_recovery",
+        _("Logged in with a recovery code"),
+        A.ACCOUNTS,
+        keys={"left": _("recovery codes left")},
+    ),
+    Action("account.otp_codes", _("Made new recovery codes"), A.ACCOUNTS),
+    Action("account.otp_disable", _("Turned two-step verification off"), A.ACCOUNTS),
+    Action("account.otp_reset", _("Reset an account's two-step verification"), A.ACCOUNTS),
     # Organizations and regions (orgs.services)
     Action("region.create", _("Created region"), A.ORGS, keys={"parent": _("higher level")}),
     Action("region.update", _("Changed region"), A.ORGS, diff=True),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from heli.accounts import twofactor
 from heli.accounts.roles import Right
 from heli.control import todo
 from heli.control.access import can_any
@@ -46,7 +47,8 @@ def _section(request: HttpRequest) -> str:
 
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    # Nor before the second step of the login: no counts of anything yet.
+    if user is None or not user.is_authenticated or twofactor.pending(request):
         return {"menu": [], "can": {}}
     counts = todo.badges(request)
     return {

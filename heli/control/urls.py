@@ -20,6 +20,7 @@ from heli.control.views import (
     regions,
     stations,
     tree_nodes,
+    two_factor,
 )
 
 app_name = "control"
@@ -60,6 +61,16 @@ urlpatterns = [
     path("password/", accounts.password_change, name="password_change"),
     path("accounts/locks/", accounts.account_locks, name="account_locks"),
     path("accounts/<int:pk>/unlock/", accounts.account_unlock, name="account_unlock"),
+    path(
+        "accounts/<int:pk>/two-factor/reset/",
+        accounts.account_two_factor_reset,
+        name="account_two_factor_reset",
+    ),
+    path("two-factor/", two_factor.two_factor, name="two_factor"),
+    path("two-factor/enrol/", two_factor.two_factor_enrol, name="two_factor_enrol"),
+    path("two-factor/codes/", two_factor.two_factor_codes, name="two_factor_codes"),
+    path("two-factor/codes/new/", two_factor.two_factor_regenerate, name="two_factor_regenerate"),
+    path("two-factor/off/", two_factor.two_factor_disable, name="two_factor_disable"),
     path("members/", members.member_list, name="member_list"),
     path("members/export.xlsx", members.member_export, name="member_export"),
     path("members/new/", members.member_create, name="member_create"),

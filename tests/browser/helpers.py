@@ -5,18 +5,49 @@ from __future__ import annotations
 
 import io
 
+from django.urls import reverse
+
 from heli.demo.zone import DEMO_PASSWORD
+from tests.factories import enrolled_device, totp_code
 
 TIMEOUT_MS = 15_000  # as the browser contexts' own (conftest): the machine may be busy
 
 
-def login(page, username: str, password: str = DEMO_PASSWORD):
-    """Log in through the real login form, as a person would; the response to the form."""
+def login(page, username: str, password: str = DEMO_PASSWORD, *, second_step: bool = True):
+    """Log in through the real login form, as a person would; the response to the form.
+
+    With `second_step` (the default), an account that must use two-step verification
+    (heli.accounts.twofactor) has an authenticator (a device made here when it has none), and
+    its code is typed on the code page that follows the password; the response is then the
+    code form's."""
+    if second_step:
+        _authenticator_of(username)
     page.goto("/login/")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
     with page.expect_navigation() as navigation:
         page.locator("form button[type=submit]").click()
+    if second_step and page.url.split("?")[0].endswith(reverse("login_code")):
+        return type_code(page, totp_code(_authenticator_of(username)))
+    return navigation.value
+
+
+def _authenticator_of(username: str):
+    """The confirmed device of an account that must verify (one is made when it has none)."""
+    from heli.accounts import twofactor
+    from heli.accounts.models import User
+
+    user = User.objects.filter(username=username).first()
+    if user is not None and twofactor.must_verify(user):
+        return enrolled_device(user)
+    return None
+
+
+def type_code(page, code: str):
+    """Type a code on the two-step verification page; the response to it."""
+    page.locator("#id_code").fill(code)
+    with page.expect_navigation() as navigation:
+        page.get_by_test_id("code-submit").click()
     return navigation.value
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from heli.accounts import locks, passwords, services
+from heli.accounts import locks, passwords, services, twofactor
 from heli.accounts.models import User
 from heli.accounts.roles import Right, Role, assigns_role_of, lifts_every_lock, manages
 from heli.audit.services import Actor
@@ -115,7 +115,20 @@ def account_role(request: HttpRequest, pk: int) -> HttpResponse:
 
     form = AccountRoleForm(request.POST or None, manager=request.user, initial={"role": user.role})
     heading = _("Role of %(name)s") % {"name": user.display_name}
-    return form_page(request, form, save, _to_list, heading=heading)
+    actions = []
+    if twofactor.device_of(user) is not None and assigns_role_of(request.user, user):
+        actions.append(
+            {
+                "url": reverse("control:account_two_factor_reset", kwargs={"pk": user.pk}),
+                "label": _("Reset two-step verification"),
+                "confirm": _(
+                    "Reset this person's two-step verification (a lost phone, say)? They set "
+                    "it up again at their next page."
+                ),
+                "testid": "reset-two-factor",
+            }
+        )
+    return form_page(request, form, save, _to_list, heading=heading, actions=actions)
 
 
 @login_required
@@ -168,6 +181,20 @@ def account_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     services.unlock(Actor.from_request(request), user=user, address=address)
     messages.success(request, _("Lock lifted."))
     return redirect("control:account_locks")
+
+
+@requires(Right.ASSIGN_ROLES)
+@require_POST
+def account_two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove an account's second factor (a lost phone): the security administrator's, as
+    are roles and locks (三权分立: the system administrator, who sets passwords, could
+    otherwise take an account over alone); never their own (roles.assigns_role_of)."""
+    user = get_scoped_or_404(User.in_scope.all(), pk=pk)
+    if not assigns_role_of(request.user, user):
+        raise PermissionDenied
+    twofactor.reset(Actor.from_request(request), user)
+    messages.success(request, _("Two-step verification reset: the person sets it up again."))
+    return redirect("control:account_role", pk=user.pk)
 
 
 def _to_list(user: User) -> HttpResponse:

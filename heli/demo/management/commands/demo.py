@@ -50,3 +50,15 @@ class Command(BaseCommand):
         self.stdout.write(f"\n登录账号 / logins (password for all: {demo.DEMO_PASSWORD})")
         for user in User.objects.filter(org__isnull=False).select_related("org").order_by("id"):
             self.stdout.write(f"  {user.username:<10} {user.get_role_display()}  · {user.org}")
+        if settings.HELI_2FA_REQUIRED:
+            self.stdout.write(
+                "两步验证 / two-step verification: HELI_2FA_REQUIRED=1 — district and town "
+                "administrators and every role that sees full numbers set up an authenticator "
+                "app at their first login."
+            )
+        else:
+            self.stdout.write(
+                "两步验证 / two-step verification: not required in the demo "
+                "(HELI_2FA_REQUIRED=0), so these logins work at once; anyone may turn it on "
+                "under 两步验证 at the top of the page."
+            )
