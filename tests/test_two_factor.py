@@ -12,7 +12,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from heli.accounts.roles import Right, Role, requires_second_factor, rights_of
+from heli.accounts.roles import ADMIN_ROLES, Right, Role, requires_second_factor, rights_of
 from heli.audit.models import AuditEntry
 from tests.factories import enrolled_device, totp_code
 
@@ -48,9 +48,9 @@ def _actions(username: str) -> list[str]:
     return list(entries.order_by("pk").values_list("action", flat=True))
 
 
-def test_district_and_town_admins_and_every_role_that_reveals_must_use_a_second_factor():
+def test_the_administrators_and_every_role_that_reveals_must_use_a_second_factor():
     for role in Role.values:
-        expected = role in (Role.DISTRICT_ADMIN, Role.TOWN_ADMIN) or (
+        expected = role in (Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, *ADMIN_ROLES) or (
             Right.VIEW_SENSITIVE in rights_of(role)
         )
         assert requires_second_factor(role) is expected, role
@@ -246,31 +246,39 @@ def test_a_role_that_requires_it_cannot_disable_it(world, client):
 
 
 @pytest.mark.django_db
-def test_an_account_manager_resets_a_device_and_the_person_must_enrol_again(world, client):
+def test_the_security_administrator_resets_a_device_and_the_person_must_enrol_again(world, client):
     from django.test import Client
 
     secretary = world.users["branch_secretary"]
     own = Client()
     own.force_login(secretary)
     assert own.get(DESK).status_code == 200
-    client.force_login(world.users["town_admin"])
-    edit = client.get(reverse("control:account_edit", kwargs={"pk": secretary.pk}))
+    client.force_login(world.users["security_admin"])
+    page = client.get(reverse("control:account_role", kwargs={"pk": secretary.pk}))
     reset = reverse("control:account_two_factor_reset", kwargs={"pk": secretary.pk})
-    assert f'action="{reset}"' in edit.content.decode()
+    assert f'action="{reset}"' in page.content.decode()
     assert client.post(reset).status_code == 302
     assert not TOTPDevice.objects.filter(user=secretary).exists()
     entry = AuditEntry.unscoped.get(action="account.otp_reset")
-    assert entry.username == "town_a" and entry.object_id == str(secretary.pk)
+    assert entry.username == world.users["security_admin"].username
+    assert entry.object_id == str(secretary.pk)
     assert own.get(DESK)["Location"] == ENROL  # the verified session is verified no more
 
 
 @pytest.mark.django_db
-def test_nobody_resets_a_peer_or_their_own_device(world, client):
-    client.force_login(world.users["town_admin"])
-    for user in (world.users["outsider"], world.users["town_admin"]):
+def test_nobody_resets_their_own_device_and_whoever_sets_passwords_resets_none(world, client):
+    # 三权分立: a system administrator who set a password and reset the second factor would
+    # hold the account alone.
+    secretary = world.users["branch_secretary"]
+    for actor, user in (
+        ("security_admin", world.users["security_admin"]),
+        ("system_admin", secretary),
+        ("town_admin", secretary),
+    ):
+        client.force_login(world.users[actor])
         enrolled_device(user)
         response = client.post(reverse("control:account_two_factor_reset", kwargs={"pk": user.pk}))
-        assert response.status_code in (403, 404)
+        assert response.status_code in (403, 404), actor
         assert TOTPDevice.objects.filter(user=user).exists()
     assert not AuditEntry.unscoped.filter(action="account.otp_reset").exists()
 
