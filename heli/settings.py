@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from heli.env import envbool, envhexkey, envint, envlist, envstr
+from heli.env import envbool, envheader, envhexkey, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -181,6 +181,17 @@ SESSION_COOKIE_SECURE = envbool("HELI_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS only once cookies are (the production profile, `heli check --deploy` clean): plain HTTP
+# is redirected, and HSTS tells browsers never to try it again. Behind a proxy that ends TLS,
+# HELI_PROXY_SSL_HEADER (e.g. X-Forwarded-Proto=https) names the header it sets; trust it only
+# when the proxy always sets or overwrites that header, or a client could claim HTTPS.
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
+SECURE_PROXY_SSL_HEADER = envheader("HELI_PROXY_SSL_HEADER")
+SECURE_HSTS_SECONDS = envint("HELI_HSTS_SECONDS", 31_536_000) if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HELI_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("HELI_HSTS_PRELOAD", True)
+SECURE_REFERRER_POLICY = envstr("HELI_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
