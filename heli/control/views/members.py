@@ -14,6 +14,7 @@ from heli.control.lists.views import export, respond
 from heli.control.member_forms import DeleteMemberForm, MemberForm
 from heli.control.member_lists import MemberList
 from heli.control.views.common import form_page
+from heli.core.nostore import no_store
 from heli.core.scoping import get_scoped_or_404
 from heli.members import sensitive, services
 from heli.members.models import Member
@@ -46,6 +47,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Right.VIEW_SENSITIVE)
 @require_POST
+@no_store
 def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the ID number and phone in full, once, and audit it."""
     member = get_scoped_or_404(Member, pk=pk)
