@@ -52,3 +52,19 @@ def envhexkey(name: str, length: int, fallback: str | None) -> bytes:
     if len(key) != length:
         raise ImproperlyConfigured(f"{name} must be {length} bytes ({length * 2} hex characters)")
     return key
+
+
+def envheader(name: str) -> tuple[str, str] | None:
+    """A request header and the value that means HTTPS, given as `Header-Name=value` (or in
+    Django's form, `HTTP_HEADER_NAME=value`), for SECURE_PROXY_SSL_HEADER; None when unset."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return None
+    header, sep, value = (part.strip() for part in raw.partition("="))
+    if not sep or not header or not value:
+        raise ImproperlyConfigured(
+            f"{name} must be a header and its HTTPS value, e.g. X-Forwarded-Proto=https, "
+            f"not {raw!r}"
+        )
+    meta = header.upper().replace("-", "_")
+    return (meta if meta.startswith("HTTP_") else f"HTTP_{meta}", value)

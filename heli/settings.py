@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from heli.env import envbool, envhexkey, envint, envlist, envstr
+from heli.env import envbool, envheader, envhexkey, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "heli.core.params.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -193,6 +195,35 @@ SESSION_COOKIE_SECURE = envbool("HELI_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# HTTPS only once cookies are (the production profile, `heli check --deploy` clean): plain HTTP
+# is redirected, and HSTS tells browsers never to try it again. Behind a proxy that ends TLS,
+# HELI_PROXY_SSL_HEADER (e.g. X-Forwarded-Proto=https) names the header it sets; trust it only
+# when the proxy always sets or overwrites that header, or a client could claim HTTPS.
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
+SECURE_PROXY_SSL_HEADER = envheader("HELI_PROXY_SSL_HEADER")
+SECURE_HSTS_SECONDS = envint("HELI_HSTS_SECONDS", 31_536_000) if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HELI_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = envbool("HELI_HSTS_PRELOAD", True)
+SECURE_REFERRER_POLICY = envstr("HELI_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images come from heli only
+# (the npm libraries are served by heli too). No inline script, event-handler attribute or
+# inline style anywhere: page data goes to the static scripts through data- attributes and
+# json_script, sizes through CSS classes or the scripts (tests/test_csp.py walks the templates
+# and renders every page; the browser tests fail on any violation). data: images are the QR
+# codes' SVGs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -26,6 +26,11 @@ ruff check .
 ruff format --check .
 echo "== migrations"
 HELI_DATABASE_URL="sqlite:///:memory:" heli makemigrations --check --dry-run
+echo "== deploy checks (production profile)"
+# As production starts: no debug, a long random secret key, HTTPS only. Any warning fails.
+HELI_DEBUG=0 HELI_SECURE_COOKIES=1 HELI_ALLOWED_HOSTS=heli.example.org \
+  HELI_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+  HELI_DATABASE_URL="sqlite:///:memory:" heli check --deploy --fail-level WARNING
 
 echo "== tests on SQLite"
 HELI_DATABASE_URL="sqlite:///$(pwd)/var/test.sqlite3" pytest "$@"

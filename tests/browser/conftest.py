@@ -52,10 +52,22 @@ def browser():
 
 
 @pytest.fixture
-def new_context(browser, live_server):
+def csp_violations() -> list[str]:
+    """What the browser refused under heli's Content-Security-Policy during this test (each
+    one fails the test: a page that relies on inline script or style is broken for users)."""
+    return []
+
+
+@pytest.fixture
+def new_context(browser, live_server, csp_violations):
     """Open browser contexts for this test (closed at its end); keyword arguments go to
     Playwright's `new_context` (a phone's viewport, say)."""
     opened, script_errors = [], []
+
+    def watch(message) -> None:
+        # Chromium reports each refusal as a console error naming the policy.
+        if message.type == "error" and "Content Security Policy" in message.text:
+            csp_violations.append(f"{message.location.get('url')}: {message.text}")
 
     def open_context(**options):
         options.setdefault("base_url", live_server.url)
@@ -63,6 +75,7 @@ def new_context(browser, live_server):
         context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
         context.on("weberror", lambda error: script_errors.append(str(error.error)))
+        context.on("console", watch)
         opened.append(context)
         return context
 
@@ -70,6 +83,7 @@ def new_context(browser, live_server):
     for context in opened:
         context.close()
     assert not script_errors, f"uncaught JavaScript errors: {script_errors}"
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from heli.control.lists.search import split_term, start_find
 from heli.control.widgets import node_label
 from heli.core import exportjobs
 from heli.core.exporters import XLSX_TYPE
+from heli.core.nostore import forbid_storing
 
 
 def respond(
@@ -201,6 +202,4 @@ def export(page: ListPage, request: HttpRequest, *, unmasked: bool) -> HttpRespo
     spool.seek(0)
     response = FileResponse(spool, as_attachment=True, filename=job.filename())
     response["Content-Type"] = XLSX_TYPE
-    if unmasked:
-        response["Cache-Control"] = "no-store"
-    return response
+    return forbid_storing(response)

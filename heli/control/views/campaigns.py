@@ -29,6 +29,7 @@ from heli.control.lists.views import respond
 from heli.control.views.common import add_errors, attachment, post_action
 from heli.control.work_lists import parse_ids
 from heli.core.exporters import SheetInfo
+from heli.core.nostore import no_store
 from heli.core.params import to_id
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.mobility import clock
@@ -317,6 +318,7 @@ def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires(Right.VIEW)
+@no_store
 def campaign_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_scoped_or_404(Campaign.objects.select_related("region"), pk=pk)
     tasks = CampaignTask.objects.filter(campaign=campaign)

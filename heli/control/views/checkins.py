@@ -23,6 +23,7 @@ from heli.control.views.common import back_to_list, form_page, post_action
 from heli.control.work_lists import CheckInList, PendingList, parse_ids
 from heli.core import freetext
 from heli.core.freetext import FreeTextForm
+from heli.core.nostore import no_store
 from heli.core.scoping import get_scoped_or_404
 from heli.members import sensitive
 from heli.members.models import Member
@@ -106,6 +107,7 @@ def pending_batch_reject(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Right.EDIT_MEMBERS)
+@no_store
 def pending_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Register the person as a member (the form starts with what they typed) and confirm."""
     pending = get_scoped_or_404(PendingCheckIn.objects.filter(status=PendingStatus.PENDING), pk=pk)

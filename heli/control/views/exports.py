@@ -9,6 +9,7 @@ from django.shortcuts import render
 from heli.core import exportjobs
 from heli.core.exporters import XLSX_TYPE, safe_filename
 from heli.core.models import ExportJob, ExportStatus
+from heli.core.nostore import forbid_storing
 from heli.core.scoping import get_scoped_or_404
 
 
@@ -48,6 +49,4 @@ def export_download(request: HttpRequest, pk) -> HttpResponse:
         path.open("rb"), as_attachment=True, filename=safe_filename(job.filename)
     )
     response["Content-Type"] = XLSX_TYPE
-    if job.unmasked:
-        response["Cache-Control"] = "no-store"
-    return response
+    return forbid_storing(response)

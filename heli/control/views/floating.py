@@ -18,6 +18,7 @@ from heli.control.floating_forms import ContactForm, DutiesForm, FloatingRecordF
 from heli.control.floating_lists import FloatingList
 from heli.control.lists.views import respond
 from heli.control.views.common import form_page, post_action
+from heli.core.nostore import no_store
 from heli.core.params import to_id
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.letters.models import ReminderLetter
@@ -141,6 +142,7 @@ def floating_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Right.VIEW_SENSITIVE)
 @require_POST
+@no_store
 def floating_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """The contact phone in full, once, audited."""
     record_ = get_scoped_or_404(_detail_records(), pk=pk)

@@ -12,6 +12,7 @@ from heli.audit.services import Actor
 from heli.control.access import requires
 from heli.control.views.common import attachment
 from heli.core.exporters import SheetInfo
+from heli.core.nostore import no_store
 from heli.mobility import floating
 from heli.mobility.exporters import FiguresExporter
 from heli.mobility.figures import KEYS, report_figures
@@ -44,6 +45,7 @@ def floating_report(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Right.VIEW)
+@no_store
 def floating_report_xlsx(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     exporter = FiguresExporter(report_figures(today), today=today)

@@ -23,6 +23,7 @@ from heli.control.lists.views import respond
 from heli.control.views.common import attachment, back_to_list, post_action
 from heli.control.work_lists import MAX_BATCH, LetterList, parse_ids
 from heli.core.freetext import FreeTextForm
+from heli.core.nostore import forbid_storing
 from heli.core.params import to_id
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.letters import docx, services
@@ -105,12 +106,14 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _download(request: HttpRequest, letters: list[ReminderLetter]) -> HttpResponse:
     services.record_download(Actor.from_request(request), letters)
-    return attachment(docx.render(letters), docx.filename(letters), DOCX_TYPE)
+    return forbid_storing(attachment(docx.render(letters), docx.filename(letters), DOCX_TYPE))
 
 
 def _download_zip(request: HttpRequest, letters: list[ReminderLetter]) -> HttpResponse:
     services.record_download(Actor.from_request(request), letters)
-    return attachment(docx.render_zip(letters), docx.zip_filename(letters), ZIP_TYPE)
+    return forbid_storing(
+        attachment(docx.render_zip(letters), docx.zip_filename(letters), ZIP_TYPE)
+    )
 
 
 def _with_parts():

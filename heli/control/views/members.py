@@ -15,6 +15,7 @@ from heli.control.lists.views import export, respond
 from heli.control.member_forms import DeleteMemberForm, MemberForm
 from heli.control.member_lists import MemberList
 from heli.control.views.common import attachment, form_page
+from heli.core.nostore import no_store
 from heli.core.scoping import get_scoped_or_404
 from heli.members import sensitive, services
 from heli.members.models import Member
@@ -55,6 +56,7 @@ def _detail_context(member: Member, revealed: dict | None) -> dict:
 
 @requires(Right.VIEW_SENSITIVE)
 @require_POST
+@no_store
 def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the ID number and phone in full, once, and audit it."""
     member = get_scoped_or_404(Member, pk=pk)

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,6 +21,7 @@ from heli.control.lists.views import respond
 from heli.control.views.common import add_errors
 from heli.control.widgets import node_label
 from heli.control.work_lists import TransferList
+from heli.core.nostore import forbid_storing
 from heli.core.params import to_id
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.members.models import Member
@@ -149,9 +149,7 @@ def transfer_letter(request: HttpRequest, pk: int) -> HttpResponse:
         "control/transfer_letter.html",
         {"transfer": transfer, **letter_context(transfer, id_number)},
     )
-    if id_number:
-        patch_cache_control(response, no_store=True, no_cache=True, private=True)
-    return response
+    return forbid_storing(response) if id_number else response
 
 
 DONE = {

@@ -2,6 +2,11 @@
 window.heliCharts = (function () {
   "use strict";
   var RED = ["#c8161d", "#e0663a", "#f5c242", "#8c1c13", "#d98e73", "#b0453b", "#f2a65a"];
+  // Tooltips drawn on the chart's canvas: ECharts' HTML tooltips carry style attributes, which
+  // the Content-Security-Policy refuses (style-src 'self').
+  function tooltip(options) {
+    return Object.assign({ renderMode: "richText" }, options || {});
+  }
   function init(id) {
     var el = document.getElementById(id);
     if (!el || !window.echarts) { return null; }
@@ -25,7 +30,7 @@ window.heliCharts = (function () {
     var chart = init(id);
     if (!chart) { return; }
     chart.setOption({
-      color: RED, tooltip: { trigger: "item" },
+      color: RED, tooltip: tooltip({ trigger: "item" }),
       series: [{ type: "pie", radius: ["40%", "70%"], data: data, avoidLabelOverlap: true,
                  label: { formatter: "{b}\n{c}" }, labelLine: { length: 8, length2: 8 } }]
     });
@@ -39,7 +44,7 @@ window.heliCharts = (function () {
         var orgs = init("chart-orgs");
         if (orgs) {
           orgs.setOption({
-            color: RED, tooltip: {}, grid: { left: 120, right: 30, top: 10, bottom: 30 },
+            color: RED, tooltip: tooltip(), grid: { left: 120, right: 30, top: 10, bottom: 30 },
             xAxis: { type: "value", minInterval: 1 },
             yAxis: { type: "category", data: data.orgs.map(function (o) { return o.name; }) },
             series: [{ type: "bar", data: data.orgs.map(function (o) { return o.value; }), label: { show: true, position: "right" } }]
@@ -56,7 +61,7 @@ window.heliCharts = (function () {
         return { name: labels[key], type: "bar", data: data.children.map(function (t) { return t[key]; }), label: { show: names.length <= 12, position: "top" } };
       });
       children.setOption({
-        color: RED, tooltip: { trigger: "axis" }, legend: {},
+        color: RED, tooltip: tooltip({ trigger: "axis" }), legend: {},
         grid: { left: 40, right: 20, top: 40, bottom: names.length > 8 ? 70 : 30 },
         xAxis: { type: "category", data: names, axisLabel: { interval: 0, rotate: names.length > 8 ? 30 : 0 } },
         yAxis: { type: "value", minInterval: 1 }, series: series
@@ -68,7 +73,7 @@ window.heliCharts = (function () {
     if (!chart) { return; }
     window.echarts.registerMap("heli-region", geojson);
     chart.setOption({
-      tooltip: { trigger: "item", formatter: "{b}" },
+      tooltip: tooltip({ trigger: "item", formatter: "{b}" }),
       series: [{
         type: "map", map: "heli-region", roam: true, selectedMode: false,
         label: { show: true, fontSize: 10 },
@@ -86,12 +91,12 @@ window.heliCharts = (function () {
     var chart = init(id);
     if (!chart) { return; }
     chart.setOption({
-      color: ["#f5c242", "#e0663a", "#c8161d", "#8c1c13", "#b0453b"], tooltip: { trigger: "axis" }, legend: {},
+      color: ["#f5c242", "#e0663a", "#c8161d", "#8c1c13", "#b0453b"], tooltip: tooltip({ trigger: "axis" }), legend: {},
       grid: { left: 40, right: 20, top: 40, bottom: 60 },
       xAxis: { type: "category", data: data.names, axisLabel: { interval: 0, rotate: data.names.length > 8 ? 30 : 0 } },
       yAxis: { type: "value", minInterval: 1 },
       series: data.series.map(function (s) { return { name: s.name, type: "bar", stack: "all", data: s.data }; })
     });
   }
-  return { dashboard: dashboard, regionMap: regionMap, stackedBar: stackedBar };
+  return { dashboard: dashboard, regionMap: regionMap, stackedBar: stackedBar, tooltip: tooltip };
 })();

@@ -1,6 +1,29 @@
 /* Scripts shared by the staff pages. (The picker of regions, organizations and members is
    heli/picker.js, loaded by the forms that use it.) */
 
+/* What would otherwise be inline script or style, which the Content-Security-Policy refuses:
+ *   <select data-autosubmit>   submits its form when a choice is made (language, page size)
+ *   <a href="…" data-back>     goes back in the browser's history (the href where there is none)
+ *   data-width="42"            the element's width in percent (a progress bar)
+ */
+(function () {
+  "use strict";
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+  document.querySelectorAll("a[data-back]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      if (window.history.length > 1) {
+        event.preventDefault();
+        window.history.back();
+      }
+    });
+  });
+  document.querySelectorAll("[data-width]").forEach(function (element) {
+    element.style.width = element.getAttribute("data-width") + "%";
+  });
+})();
+
 /* Confirmation of destructive actions in a modal of the page (base.html's #confirm-modal),
  * never the browser's confirm(): it looks like the rest of heli, speaks the page's language and
  * tests can drive it.

@@ -1,17 +1,13 @@
-/* List pages: page size, ticking rows for batch actions (with a confirmation that says how many
-   rows an action touches) and the tree picker of filters. A risky link (a full export) asks
-   through heli.js's data-confirm, the one confirmation modal of the pages. */
+/* List pages: ticking rows for batch actions (with a confirmation that says how many rows an
+   action touches) and the tree picker of filters. The page size submits itself (heli.js's
+   data-autosubmit); a risky link (a full export) asks through heli.js's data-confirm, the one
+   confirmation modal of the pages. */
 (function () {
   "use strict";
 
   function format(template, count) {
     return template.replace("%(count)s", String(count)).replace("{count}", String(count));
   }
-
-  // Page size: choosing a size reloads the list.
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
-  });
 
   // Ticking rows.
   var picks = function () { return document.querySelectorAll("input[name=pick][form=batch-form]"); };
