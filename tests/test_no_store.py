@@ -36,6 +36,7 @@ DISCLOSING: dict[str, list[Ask]] = {
     "org.export": [Ask("control:org_list", query=XLSX)],
     "station.export": [Ask("control:station_list", query=XLSX)],
     "member.reveal": [Ask("control:member_reveal", "member_a", method="post")],
+    "member.pipl_export": [Ask("control:member_pipl_export", "member_a", method="post")],
     "member.export": [
         Ask("control:member_list", query=XLSX),
         Ask("control:member_list", query=XLSX + "&unmasked=1"),

@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -66,13 +65,12 @@ def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Right.VIEW_SENSITIVE)
 @require_POST
+@no_store
 def member_pipl_export(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything heli holds about the member, in full, for their access request (audited)."""
     member = get_scoped_or_404(Member, pk=pk)
     body, filename = records.export(Actor.from_request(request), member)
-    response = attachment(body, filename)
-    patch_cache_control(response, no_store=True, no_cache=True, private=True)
-    return response
+    return attachment(body, filename)
 
 
 @requires(Right.EDIT_MEMBERS)
