@@ -102,15 +102,13 @@ def rotate(*, batch: int = BATCH, progress: Progress | None = None) -> Outcome:
     return outcome
 
 
-def left_under_old_keys() -> dict[int, int]:
-    """Values per version that are not under the current key (what a rotation has left)."""
+def count_by_version() -> dict[int, int]:
+    """Stored values per key version (a key is retired only when none is left under it)."""
     from heli.core import sealed
 
-    current = crypto.current_version()
     counts: dict[int, int] = {}
     for model, attname in sealed.fields():
         for blob in model._base_manager.exclude(**{attname: None}).values_list(attname, flat=True):
             version = crypto.version_of(bytes(blob))
-            if version != current:
-                counts[version] = counts.get(version, 0) + 1
+            counts[version] = counts.get(version, 0) + 1
     return counts

@@ -8,7 +8,6 @@ The rotation procedure (README, Keys): add, restart, rotate, retire, restart. Di
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -66,7 +65,7 @@ class Command(BaseCommand):
         version = crypto.current_version()
 
         def progress(name: str, rewritten: int, seen: int) -> None:
-            sys.stderr.write(f"{name}: {seen} rows read, {rewritten} re-encrypted\n")
+            self.stderr.write(f"{name}: {seen} rows read, {rewritten} re-encrypted")
 
         outcome = rotation.rotate(batch=batch, progress=progress)
         unreadable = sum(len(ids) for ids in outcome.unreadable.values())
@@ -86,7 +85,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path} has no key version {version}")
         if keys[0][0] == version:
             raise CommandError(f"key version {version} is the current one")
-        left = rotation.left_under_old_keys().get(version, 0)
+        left = rotation.count_by_version().get(version, 0)
         if left:
             raise CommandError(
                 f"{left} values are still under key version {version}: run `heli keys rotate`"
