@@ -108,3 +108,38 @@ def test_every_encrypted_column_of_the_project_is_listed():
         if isinstance(f, models.BinaryField)
     }
     assert binary == {f"{label}.{attname}" for label, attname in sealed.FIELDS}
+
+
+def _legacy(text: str) -> bytes:
+    """A value as it was stored before ciphertexts were bound (version 1, no associated data)."""
+    import os
+
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    from django.conf import settings
+
+    key = dict(settings.FIELD_ENCRYPTION_KEYS)[1]
+    nonce = os.urandom(12)
+    encryptor = Cipher(algorithms.SM4(key), modes.GCM(nonce)).encryptor()
+    body = encryptor.update(text.encode()) + encryptor.finalize()
+    return b"\x01" + nonce + body + encryptor.tag
+
+
+@pytest.mark.django_db
+def test_the_migration_binds_values_stored_before_and_the_old_format_is_then_refused(world):
+    import importlib
+
+    migration = importlib.import_module("heli.core.migrations.0004_bind_ciphertexts_to_rows")
+    number = unseal(world.member_a, "id_cipher")
+    legacy = _legacy(number)
+    Member.unscoped.filter(pk=world.member_a.pk).update(id_cipher=legacy)
+    pending = world.pending_a
+    PendingCheckIn.unscoped.filter(pk=pending.pk).update(identity_cipher=_legacy("13900003333"))
+    with pytest.raises(crypto.DecryptionError):  # nothing but the migration reads it
+        unseal(Member.unscoped.get(pk=world.member_a.pk), "id_cipher")
+    migration.forwards(apps, None)
+    bound = Member.unscoped.get(pk=world.member_a.pk)
+    assert unseal(bound, "id_cipher") == number
+    assert unseal(PendingCheckIn.unscoped.get(pk=pending.pk), "identity_cipher") == "13900003333"
+    assert unseal(Member.unscoped.get(pk=world.member_b.pk), "id_cipher")  # bound: left alone
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt_unbound(bound.id_cipher)
