@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connections
@@ -45,25 +46,15 @@ def test_a_pool_takes_blocks_and_a_fixed_pool_only_its_own():
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_allocations_never_share_an_id():
-    taken: list[list[int]] = []
-    errors: list[BaseException] = []
     start = threading.Barrier(4)
 
-    def allocate() -> None:
+    def allocate(_worker: int) -> list[int]:
         try:
             start.wait()
-            for _ in range(10):
-                taken.append(allocate_ids(Region, 25))
-        except BaseException as exc:
-            errors.append(exc)
+            return [pk for _ in range(10) for pk in allocate_ids(Region, 25)]
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=allocate) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
-    every = [pk for block in taken for pk in block]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        every = [pk for block in pool.map(allocate, range(4)) for pk in block]
     assert len(every) == 4 * 10 * 25 == len(set(every))
