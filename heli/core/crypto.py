@@ -84,7 +84,7 @@ def decrypt(blob: bytes, where: bytes) -> str:
 def decrypt_unbound(blob: bytes) -> str:
     """A value written before ciphertexts were bound to their place (version 1, no associated
     data). Only the migration that binds them reads this format (core 0004); nothing else
-    accepts it, so a value moved between rows before the migration is refused after it."""
+    accepts it, so after the migration a value without its place never decrypts."""
     return _open(bytes(blob), None)
 
 
