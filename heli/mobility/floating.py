@@ -92,7 +92,8 @@ def register(actor: Actor, member: Member, data: dict[str, Any]) -> FloatingReco
     )
     floating = FloatingRecord(member=locked, **fields)
     # The one-active-record rule was checked above under the lock; the database enforces it.
-    floating.full_clean(exclude=["member"], validate_constraints=False)
+    # The id is a fresh one (allocate_ids): no query through the scope to check it is unique.
+    floating.full_clean(exclude=["member", "id"], validate_constraints=False)
     floating.save(force_insert=True)
     member_services.set_floating(
         actor, locked, direction=floating.direction, place=floating.place, since=floating.since
