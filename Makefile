@@ -26,7 +26,7 @@ install: $(BIN)/heli node_modules/.installed messages
 
 $(DEMO_ENV):
 	mkdir -p var
-	$(BIN)/python scripts/demo_env.py > $@
+	$(BIN)/python scripts/demo_env.py $@
 
 # HELI_DEMO=1 also here, for a var/demo.env written before the variable existed.
 demo: install $(DEMO_ENV)

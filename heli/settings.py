@@ -8,7 +8,16 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from heli.env import envbool, envheader, envhexkey, envint, envlist, envstr
+from heli.env import (
+    envbool,
+    envfieldkeys,
+    envheader,
+    envhexkey,
+    envint,
+    envlist,
+    envstr,
+    key_source,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -18,18 +27,22 @@ DEBUG = envbool("HELI_DEBUG", False)
 
 # Development keys are only accepted with HELI_DEBUG=1; a production start without keys fails.
 _DEV_SECRET = "heli-development-only-secret-key-do-not-use-in-production"
-SECRET_KEY = envstr("HELI_SECRET_KEY") or (_DEV_SECRET if DEBUG else None)
+# Keys come from the environment or from the key file HELI_KEY_FILE (owner-only, see env.py).
+_KEYS = key_source(envstr("HELI_KEY_FILE"))
+SECRET_KEY = _KEYS.get("HELI_SECRET_KEY") or (_DEV_SECRET if DEBUG else None)
 if not SECRET_KEY:
     raise ImproperlyConfigured("HELI_SECRET_KEY is required (or set HELI_DEBUG=1 for development)")
 
-# SM4 key for personal data at rest and the key of the lookup digest (used from the member
-# registry on). 16 bytes each, given as 32 hex characters.
-FIELD_ENCRYPTION_KEY = envhexkey(
-    "HELI_FIELD_KEY", 16, "00112233445566778899aabbccddeeff" if DEBUG else None
+# SM4 keys for personal data at rest by version, the current one first (crypto: the version
+# byte names the key), and the key of the lookup digest (used from the member registry on).
+# 16 bytes each, given as 32 hex characters.
+FIELD_ENCRYPTION_KEYS = envfieldkeys(
+    _KEYS, 16, "00112233445566778899aabbccddeeff" if DEBUG else None
 )
 FIELD_DIGEST_KEY = envhexkey(
-    "HELI_DIGEST_KEY", 16, "ffeeddccbbaa99887766554433221100" if DEBUG else None
+    "HELI_DIGEST_KEY", 16, "ffeeddccbbaa99887766554433221100" if DEBUG else None, _KEYS
 )
+del _KEYS  # not a setting: the environment with the key file's values
 
 ALLOWED_HOSTS = envlist("HELI_ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("HELI_CSRF_TRUSTED_ORIGINS", "")

@@ -105,13 +105,15 @@ class MemberFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, id_number=None, phone="13812345678", **kwargs):
+        from heli.core.sealed import ensure_pk
         from heli.members import sensitive
 
         member = model_class(*args, **kwargs)
         number = id_number or make_id_number(member.birth_date, member.gender)
+        ensure_pk(member)  # the numbers are encrypted for the member's row
         sensitive.set_id_number(member, number)
         sensitive.set_phone(member, phone)
-        member.save()
+        member.save(force_insert=True)
         return member
 
 

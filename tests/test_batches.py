@@ -13,7 +13,7 @@ from heli.audit.models import AuditEntry
 from heli.audit.services import Actor
 from heli.campaigns.models import CampaignTask, Outcome
 from heli.campaigns.services import decide
-from heli.core import crypto
+from heli.core.sealed import unseal
 from heli.letters.models import ReminderLetter
 from heli.letters.services import cancel
 from heli.mobility.checkins import Identity, register_unknown
@@ -31,7 +31,7 @@ def entries(action: str):
 
 
 def _pending_of(member, station, name=None):
-    number = crypto.decrypt(member.id_cipher)
+    number = unseal(member, "id_cipher")
     return register_unknown(
         Actor(user=None), Identity(name=name or member.name, id_number=number), station
     )

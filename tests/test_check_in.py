@@ -13,6 +13,7 @@ from heli.audit.models import AuditEntry
 from heli.audit.services import Actor
 from heli.core import crypto, ratelimit
 from heli.core.scoping import activate
+from heli.core.sealed import unseal
 from heli.mobility.checkins import Identity, record_check_in
 from heli.mobility.models import CheckIn, PendingCheckIn
 from tests.factories import make_id_number
@@ -28,7 +29,7 @@ def _post(client, station, name, number):
 
 @pytest.mark.django_db
 def test_a_known_member_checks_in_with_name_and_id_number(world, client):
-    number = crypto.decrypt(world.inflow_a.id_cipher)
+    number = unseal(world.inflow_a, "id_cipher")
     response = _post(client, world.station_a, "潘永贤", number)
     assert response.status_code == 302
     assert response["Location"] == reverse(
@@ -51,7 +52,7 @@ def test_a_known_member_checks_in_with_name_and_phone(world, client):
 
 @pytest.mark.django_db
 def test_a_second_scan_the_same_day_is_the_same_check_in(world, client):
-    number = crypto.decrypt(world.member_a.id_cipher)
+    number = unseal(world.member_a, "id_cipher")
     for _ in range(3):
         _post(client, world.station_a, "张伟", number)
     assert CheckIn.unscoped.count() == 1
@@ -67,21 +68,21 @@ def test_an_unknown_person_becomes_one_pending_check_in(world, client):
     pending = PendingCheckIn.unscoped.get(name="陌生人")
     assert pending.status == "pending"
     assert number.encode() not in bytes(pending.identity_cipher)
-    assert crypto.decrypt(pending.identity_cipher) == number
+    assert unseal(pending, "identity_cipher") == number
     assert pending.identity_mask == crypto.mask_id(number)
     assert not CheckIn.unscoped.exists()
 
 
 @pytest.mark.django_db
 def test_a_known_number_with_another_name_is_not_checked_in(world, client):
-    _post(client, world.station_a, "冒名者", crypto.decrypt(world.member_a.id_cipher))
+    _post(client, world.station_a, "冒名者", unseal(world.member_a, "id_cipher"))
     assert not CheckIn.unscoped.exists()
     assert PendingCheckIn.unscoped.filter(name="冒名者").count() == 1
 
 
 @pytest.mark.django_db
 def test_the_answer_never_tells_whether_an_id_number_is_known(world, client):
-    known = _post(client, world.station_a, "张伟", crypto.decrypt(world.member_a.id_cipher))
+    known = _post(client, world.station_a, "张伟", unseal(world.member_a, "id_cipher"))
     unknown = _post(client, world.station_a, "张伟", make_id_number())
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]

@@ -11,8 +11,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from heli.audit.services import Actor
-from heli.core import crypto
 from heli.core.scoping import Scope, activate
+from heli.core.sealed import unseal
 from heli.demo.zone import DEMO_PASSWORD, build_zone, clear_zone
 from heli.members import services
 from heli.members.choices import FloatingDirection, MemberStatus
@@ -112,7 +112,7 @@ def test_every_demo_member_passes_the_plausibility_rules(demo, db):
     with activate(Scope.everything()):
         for member in Member.unscoped.iterator(chunk_size=2000):
             try:
-                services.check_consistency(member, crypto.decrypt(member.id_cipher))
+                services.check_consistency(member, unseal(member, "id_cipher"))
             except ValidationError as exc:
                 refused.append((member.name, exc.message_dict))
     assert refused == []

@@ -18,8 +18,8 @@ from docx import Document
 
 from heli.audit.models import AuditEntry
 from heli.audit.services import Actor
-from heli.core import crypto
 from heli.core.scoping import activate
+from heli.core.sealed import unseal
 from heli.letters import docx, services
 from heli.letters.models import (
     CloseReason,
@@ -362,7 +362,7 @@ def test_the_docx_holds_the_member_the_number_and_the_chinese_date_but_no_id_num
     assert f"{day.year}年{day.month}月{day.day}日" in text
     assert letter.number in text and "王强" in text and "上海市浦东新区有关党组织" in text
     assert "陈书记" in text and "0519-88001234" in text
-    assert crypto.decrypt(world.outflow_a.id_cipher) not in text
+    assert unseal(world.outflow_a, "id_cipher") not in text
     document = Document(io.BytesIO(data))
     assert round(document.sections[0].page_width.mm) == 210
     assert round(document.sections[0].page_height.mm) == 297

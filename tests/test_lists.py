@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from heli.audit.models import AuditEntry
-from heli.core import crypto, exportjobs
+from heli.core import exportjobs
 from heli.core.models import ExportJob, ExportStatus
+from heli.core.sealed import unseal
 from tests import sheets
 from tests.factories import MemberFactory, make_id_number
 
@@ -168,13 +169,13 @@ def test_the_last_four_of_an_id_number_find_the_member(world, client):
 
 def test_a_number_in_the_query_string_is_never_searched(world, client):
     client.force_login(world.users["district_admin"])
-    number = crypto.decrypt(world.member_b.id_cipher)
+    number = unseal(world.member_b, "id_cipher")
     assert names(client.get(URL, {"q": number})) == []
     assert not AuditEntry.unscoped.filter(action="member.lookup").exists()
 
 
 def test_a_whole_number_needs_the_name_for_a_user_who_may_not_see_numbers(world, client):
-    number = crypto.decrypt(world.member_a.id_cipher)
+    number = unseal(world.member_a, "id_cipher")
     client.force_login(world.users["grid_worker"])
     refused = client.post(URL, {"q": number}, follow=True)
     assert "请同时输入姓名" in refused.content.decode()

@@ -15,8 +15,8 @@ from django.db import connection
 
 from heli.audit.models import AuditEntry
 from heli.audit.services import Actor
-from heli.core import crypto
 from heli.core.scoping import activate
+from heli.core.sealed import unseal
 from heli.members import services
 from heli.members.import_models import ImportJob, JobStatus
 from heli.members.imports import files, jobs, pipeline, writer
@@ -234,7 +234,7 @@ def test_an_id_already_in_the_zone_is_refused_even_when_deleted_or_outside_the_s
     services.delete_member(Actor.system(), deleted, "重复录入")
     number_b = make_id_number(BORN)
     MemberFactory(org=world.branch_b, id_number=number_b)
-    number_deleted = crypto.decrypt(Member.unscoped.get(pk=deleted.pk).id_cipher)
+    number_deleted = unseal(Member.unscoped.get(pk=deleted.pk), "id_cipher")
     rows = [member_row(world, id_number=number_b), member_row(world, id_number=number_deleted)]
     job = run_check(world.users["town_admin"], make_xlsx(rows))
     assert [e[3] for e in job.errors] == [
@@ -399,8 +399,8 @@ def test_an_imported_member_is_stored_exactly_as_the_orm_stores_one(world):
         if field.attname not in skip:
             assert getattr(imported, field.attname) == getattr(made, field.attname), field.name
     assert imported.gender == ("M" if int(data["id_number"][16]) % 2 else "F")
-    assert crypto.decrypt(imported.id_cipher) == data["id_number"]
-    assert crypto.decrypt(imported.phone_cipher) == "13912345678"
+    assert unseal(imported, "id_cipher") == data["id_number"]
+    assert unseal(imported, "phone_cipher") == "13912345678"
     assert imported.version == 1 and imported.created_at == imported.updated_at
     with connection.cursor() as cursor:
         cursor.execute(

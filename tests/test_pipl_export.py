@@ -14,8 +14,8 @@ from heli.audit.actions import ACTIONS
 from heli.audit.models import AuditEntry
 from heli.audit.services import Actor
 from heli.campaigns import services as campaigns
-from heli.core import crypto
 from heli.core.scoping import Scope, activate
+from heli.core.sealed import unseal
 from heli.mobility import checkins, floating
 from heli.transfers import services as transfers
 
@@ -41,8 +41,8 @@ def _everything_about(world) -> dict[str, str]:
             {"to_org": world.external, "flow_range": "other_province", "reason": "回原籍工作"},
         )
     return {
-        "id number": crypto.decrypt(member.id_cipher),
-        "phone": crypto.decrypt(member.phone_cipher),
+        "id number": unseal(member, "id_cipher"),
+        "phone": unseal(member, "phone_cipher"),
         "organization": world.branch_a.name,
         "floating record": world.outflow_record_a.place,
         "floating event": "电话里说在浦东打工",

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from heli.audit.models import AuditEntry
 from heli.audit.services import Actor
-from heli.core import crypto
 from heli.core.scoping import Scope, activate
+from heli.core.sealed import unseal
 from heli.members import sensitive, services
 from heli.members.models import Member, MemberChange
 from heli.mobility.checkins import Identity, register_unknown
@@ -82,7 +82,7 @@ def test_an_anonymized_member_leaves_no_digest_or_ciphertext_that_finds_them_aga
     member = _deleted(
         world, 40, name="欧阳老", employer="横林家具厂", notes="住崔桥村3组", phone="13955550001"
     )
-    number = crypto.decrypt(member.id_cipher)
+    number = unseal(member, "id_cipher")
     kept = {"gender": member.gender, "joined_on": member.joined_on, "org": member.org_id}
     with activate(Scope.everything()):
         register_unknown(SYSTEM, Identity(name="欧阳老", id_number=number), world.station_a)

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from heli.audit.models import AuditEntry
 from heli.audit.services import Actor
-from heli.core import crypto
 from heli.core.scoping import activate
+from heli.core.sealed import unseal
 from heli.letters import services as letters
 from heli.letters.models import CloseReason, LetterStatus, ReminderLetter
 from heli.mobility import clock, floating, self_reports
@@ -31,7 +31,7 @@ def _scan(client, world, station=None, name: str = "王强"):
     """王强 (or `name`) checks in on a phone with the number of 王强's ID card."""
     station = station or world.station_a
     url = reverse("public:station", kwargs={"token": station.token})
-    number = crypto.decrypt(world.outflow_a.id_cipher)
+    number = unseal(world.outflow_a, "id_cipher")
     assert client.post(url, {"name": name, "id_or_phone": number}).status_code == 302
     return CheckIn.unscoped.get(member=world.outflow_a, station=station)
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from heli.audit.actions import LABELS
 from heli.audit.models import AuditEntry
-from heli.core import crypto
+from heli.core.sealed import unseal
 from tests.test_transfers import in_transit
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def test_the_issuing_branch_secretary_prints_the_letter_with_the_full_id_number_
     world, client
 ):
     transfer = world.transfer_a
-    full = crypto.decrypt(world.member_a.id_cipher)
+    full = unseal(world.member_a, "id_cipher")
     response = _letter(client, world.users["branch_secretary"], transfer)
     html = response.content.decode()
     assert response.status_code == 200
@@ -38,7 +38,7 @@ def test_the_issuing_branch_secretary_prints_the_letter_with_the_full_id_number_
 
 
 def test_without_the_right_to_see_id_numbers_the_letter_is_a_masked_preview(world, client):
-    full = crypto.decrypt(world.member_a.id_cipher)
+    full = unseal(world.member_a, "id_cipher")
     response = _letter(client, world.users["grid_worker"], world.transfer_a)
     html = response.content.decode()
     assert response.status_code == 200
@@ -49,14 +49,14 @@ def test_without_the_right_to_see_id_numbers_the_letter_is_a_masked_preview(worl
 
 def test_the_receiving_side_sees_the_letter_masked_it_gets_the_paper_one(world, client):
     transfer = in_transit(world, to=world.branch_b)
-    full = crypto.decrypt(transfer.member.id_cipher)
+    full = unseal(transfer.member, "id_cipher")
     html = _letter(client, world.users["outsider"], transfer).content.decode()
     assert transfer.member.id_mask in html and full not in html
     assert not AuditEntry.unscoped.filter(action="transfer.letter_print").exists()
 
 
 def test_a_letter_not_yet_issued_reveals_nothing(world, client):
-    full = crypto.decrypt(world.member_b.id_cipher)
+    full = unseal(world.member_b, "id_cipher")
     response = _letter(client, world.users["outsider"], world.transfer_b)
     assert full not in response.content.decode()
     assert not AuditEntry.unscoped.filter(action="transfer.letter_print").exists()

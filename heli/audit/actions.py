@@ -462,6 +462,17 @@ _ACTIONS = [
             "differences": _("tables that differ from the backup"),
         },
     ),
+    # heli keys rotate: personal data re-encrypted under the current key (core.rotation).
+    Action(
+        "keys.rotate",
+        _("Re-encrypted personal data under the current key"),
+        A.SYSTEM,
+        keys={
+            "version": _("key version"),
+            "rewritten": _("values re-encrypted"),
+            "unreadable": _("values that do not decrypt"),
+        },
+    ),
 ]
 
 ACTIONS: dict[str, Action] = {action.code: action for action in _ACTIONS}

@@ -99,6 +99,7 @@ def build_members(count: int, branch: Any) -> None:
     lost-contact clock)."""
     from django.utils import timezone
 
+    from heli.core.ids import allocate_ids
     from heli.members import idcard, sensitive
     from heli.members.choices import FloatingDirection, MemberStatus
     from heli.members.imports import writer
@@ -108,6 +109,7 @@ def build_members(count: int, branch: Any) -> None:
 
     today, now = dt.date.today(), timezone.now()
     members = []
+    pks = allocate_ids(Member, count)  # the numbers are encrypted for their rows
     for i in range(count):
         name, number = identity(i)
         born = idcard.birth_date(number)
@@ -119,6 +121,7 @@ def build_members(count: int, branch: Any) -> None:
             floating_direction=FloatingDirection.IN, floating_place=PLACES[i % len(PLACES)],
             floating_since=today - dt.timedelta(days=30 + i % 300),
         )  # fmt: skip
+        member.pk = pks[i]
         sensitive.set_id_number(member, number)
         members.append(member)
     writer.write_members(members, username="bench", batch="bench")

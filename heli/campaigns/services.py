@@ -25,7 +25,7 @@ from heli.campaigns.models import (
     Outcome,
     TaskEvent,
 )
-from heli.core import crypto
+from heli.core import crypto, sealed
 from heli.core.tree import ancestor_paths, in_subtree, subtree_q
 from heli.members import phones
 from heli.members.choices import FloatingDirection
@@ -270,7 +270,7 @@ def _apply_located(
         except ValidationError as exc:
             raise ValidationError({"new_phone": exc.messages}) from exc
         task.new_phone_cipher, task.new_phone_mask = (
-            crypto.encrypt(number),
+            sealed.seal(CampaignTask, "new_phone_cipher", task.pk, number),
             crypto.mask_phone(number),
         )
     task.new_address = address

@@ -18,7 +18,8 @@ from heli.accounts.models import User
 from heli.audit.services import Actor, record
 from heli.campaigns.models import Campaign, CampaignStatus, CampaignTask, Outcome, TaskEvent
 from heli.campaigns.services import grid_workers, plan
-from heli.core import crypto
+from heli.core import crypto, sealed
+from heli.core.ids import allocate_ids
 from heli.demo import places
 from heli.mobility.models import FloatingEvent, FloatingRecord
 
@@ -58,6 +59,9 @@ def _sweep(
         )
         for rec, grid in sweep.pairs
     ]
+    # Ids first: a located member's new phone is encrypted for its task's row.
+    for task, pk in zip(tasks, allocate_ids(CampaignTask, len(tasks)), strict=True):
+        task.pk = pk
     record(Actor(user=user), "campaign.open", campaign, detail={"tasks": len(tasks)})
     _decide(campaign, tasks, share, until, user, rng)
     return campaign
@@ -91,7 +95,9 @@ def _decide(
             )
             if rng.random() < 0.5:
                 phone = "1" + rng.choice("3589") + "".join(str(rng.randrange(10)) for _ in range(9))
-                task.new_phone_cipher = crypto.encrypt(phone)
+                task.new_phone_cipher = sealed.seal(
+                    CampaignTask, "new_phone_cipher", task.pk, phone
+                )
                 task.new_phone_mask = crypto.mask_phone(phone)
             task.note = "网格员走访找到本人，已更新联系地址"
             rec.address = task.new_address

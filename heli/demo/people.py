@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from heli.core.ids import IdPool
 from heli.demo import places
 from heli.members import dates, idcard, sensitive
 from heli.members.choices import (
@@ -110,6 +111,7 @@ class PeopleMaker:
     def __init__(self, rng: random.Random):
         self.rng = rng
         self.used_ids: set[str] = set()
+        self.pks = IdPool(Member)  # numbers are encrypted for their member's row
 
     def name(self) -> str:
         return self.rng.choice(places.SURNAMES) + "".join(
@@ -152,9 +154,10 @@ class PeopleMaker:
             org=org,
             **fields,
         )
-        sensitive.apply_id(member, sensitive.protect_id(number))
+        member.pk = self.pks.take()
+        sensitive.apply_id(member, sensitive.protect_id(number, member.pk))
         if rng.random() < 0.88:
-            sensitive.apply_phone(member, sensitive.protect_phone(phone))
+            sensitive.apply_phone(member, sensitive.protect_phone(phone, member.pk))
         return member
 
 

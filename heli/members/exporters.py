@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from heli.audit.services import Actor, record
-from heli.core import crypto, freetext
+from heli.core import freetext, sealed
 from heli.core.exporters import Exporter
 from heli.members.dates import BITS, member_date, month_text
 from heli.members.imports.cells import quoted
@@ -44,8 +44,8 @@ class MemberExporter(Exporter):
     def _sensitive(self, member) -> tuple[str, str]:
         if not self.unmasked:
             return member.id_mask, member.phone_mask
-        phone = crypto.decrypt(member.phone_cipher) if member.phone_cipher else ""
-        return crypto.decrypt(member.id_cipher), phone
+        phone = sealed.readable(member, "phone_cipher") if member.phone_cipher else ""
+        return sealed.readable(member, "id_cipher"), phone
 
     def rows(self) -> Iterator[list[Any]]:
         labels = {key: dict(zh_labels(choices)) for key, choices in CHOICE_CLASSES.items()}

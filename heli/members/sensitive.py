@@ -1,7 +1,8 @@
 """ID numbers and phones of members: validation, encryption, digests, masking, revealing.
 
 Pages and exports show `id_mask` / `phone_mask`. Showing a value in full needs the role's
-VIEW_SENSITIVE right and writes an audit entry (`reveal`).
+VIEW_SENSITIVE right and writes an audit entry (`reveal`). Ciphertexts are bound to the
+member's row (core.sealed): a new member takes its id first (sealed.ensure_pk).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.core.exceptions import ValidationError
 
 from heli.accounts.roles import Right
 from heli.audit.services import Actor, record
-from heli.core import crypto
+from heli.core import crypto, sealed
 from heli.members import idcard, phones
 from heli.members.models import Member
 
@@ -37,18 +38,18 @@ def tail_digest(purpose: str, number: str) -> str:
     return crypto.digest(f"{purpose}_tail", number[-4:].upper())
 
 
-def protect_id(number: str) -> Protected:
+def protect_id(number: str, pk: int) -> Protected:
     return Protected(
-        crypto.encrypt(number),
+        sealed.seal(Member, "id_cipher", pk, number),
         crypto.digest(ID_PURPOSE, number),
         crypto.mask_id(number),
         tail_digest(ID_PURPOSE, number),
     )
 
 
-def protect_phone(number: str) -> Protected:
+def protect_phone(number: str, pk: int) -> Protected:
     return Protected(
-        crypto.encrypt(number),
+        sealed.seal(Member, "phone_cipher", pk, number),
         crypto.digest(PHONE_PURPOSE, number),
         crypto.mask_phone(number),
         tail_digest(PHONE_PURPOSE, number),
@@ -70,11 +71,11 @@ def apply_phone(member: Member, stored: Protected | None) -> None:
 
 
 def set_id_number(member: Member, raw: str) -> None:
-    apply_id(member, protect_id(idcard.validate(raw)))
+    apply_id(member, protect_id(idcard.validate(raw), member.pk))
 
 
 def set_phone(member: Member, raw: str) -> None:
-    apply_phone(member, protect_phone(phones.validate(raw)) if raw else None)
+    apply_phone(member, protect_phone(phones.validate(raw), member.pk) if raw else None)
 
 
 def id_digest_of(raw: str) -> str | None:
@@ -97,10 +98,11 @@ def can_reveal(user) -> bool:
 
 
 def reveal(actor: Actor, member: Member) -> dict[str, str]:
-    """The full ID number and phone, for a user with the right; audited every time."""
+    """The full ID number and phone, for a user with the right; audited every time. A value
+    that does not decrypt for this row shows as unreadable (sealed.readable)."""
     values = {
-        "id_number": crypto.decrypt(member.id_cipher),
-        "phone": crypto.decrypt(member.phone_cipher) if member.phone_cipher else "",
+        "id_number": sealed.readable(member, "id_cipher"),
+        "phone": sealed.readable(member, "phone_cipher") if member.phone_cipher else "",
     }
     record(actor, "member.reveal", member, detail={"fields": ["id_number", "phone"]})
     return values

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 
 from heli.accounts.roles import Right, require
 from heli.audit.services import Actor, record
-from heli.core import crypto
+from heli.core import crypto, sealed
+from heli.core.ids import allocate_ids
 from heli.members import idcard, phones, sensitive
 from heli.members.choices import ACTIVE_STATUSES
 from heli.members.models import Member
@@ -142,11 +143,13 @@ def register_unknown(actor: Actor, identity: Identity, station: Station) -> Pend
     day = timezone.localdate()
     try:
         with transaction.atomic():
+            pk = allocate_ids(PendingCheckIn, 1)[0]
             pending = PendingCheckIn.unscoped.create(
+                pk=pk,
                 station=station,
                 day=day,
                 name=identity.name,
-                identity_cipher=crypto.encrypt(identity.value),
+                identity_cipher=sealed.seal(PendingCheckIn, "identity_cipher", pk, identity.value),
                 identity_digest=identity.digest,
                 identity_mask=identity.mask,
             )
@@ -333,6 +336,6 @@ def reveal_pending(actor: Actor, pending: PendingCheckIn) -> str:
     """The number the person typed, in full, for whoever registers them and may see numbers
     in full (VIEW_SENSITIVE); audited."""
     require(actor.user, Right.VIEW_SENSITIVE)
-    number = crypto.decrypt(pending.identity_cipher)
+    number = sealed.readable(pending, "identity_cipher")
     record(actor, "checkin.reveal", pending)
     return number

@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 
 from heli.accounts.roles import Right, require
 from heli.audit.services import Actor, record
-from heli.core import crypto
+from heli.core import crypto, sealed
+from heli.core.ids import allocate_ids
 from heli.members import phones
 from heli.members import services as member_services
 from heli.members.choices import ACTIVE_STATUSES, FloatingDirection
 from heli.members.models import Member
-from heli.members.sensitive import protect_phone
 from heli.mobility import signals
 from heli.mobility.models import (
     CheckIn,
@@ -79,9 +79,13 @@ def register(actor: Actor, member: Member, data: dict[str, Any]) -> FloatingReco
         raise ValidationError(_("This member already has an active floating record."))
     fields = dict(data)
     phone = fields.pop("contact_phone", "")
+    fields["pk"] = allocate_ids(FloatingRecord, 1)[0]  # the phone is encrypted for its row
     if phone:
-        stored = protect_phone(phones.validate(phone))
-        fields["contact_phone_cipher"], fields["contact_phone_mask"] = stored.cipher, stored.mask
+        number = phones.validate(phone)
+        fields["contact_phone_cipher"] = sealed.seal(
+            FloatingRecord, "contact_phone_cipher", fields["pk"], number
+        )
+        fields["contact_phone_mask"] = crypto.mask_phone(number)
     if fields.get("direction") == FloatingDirection.OUT:
         fields.setdefault("outflow_org", locked.org)
     if fields.get("grid") is None:  # the clock's lists group records by grid
@@ -91,8 +95,9 @@ def register(actor: Actor, member: Member, data: dict[str, Any]) -> FloatingReco
     )
     floating = FloatingRecord(member=locked, **fields)
     # The one-active-record rule was checked above under the lock; the database enforces it.
-    floating.full_clean(exclude=["member"], validate_constraints=False)
-    floating.save()
+    # The id is a fresh one (allocate_ids): no query through the scope to check it is unique.
+    floating.full_clean(exclude=["member", "id"], validate_constraints=False)
+    floating.save(force_insert=True)
     member_services.set_floating(
         actor, locked, direction=floating.direction, place=floating.place, since=floating.since
     )
@@ -288,4 +293,4 @@ def reveal_contact_phone(actor: Actor, floating: FloatingRecord) -> str:
     if not floating.contact_phone_cipher:
         return ""
     record(actor, "floating.reveal", floating, detail={"fields": ["contact_phone"]})
-    return crypto.decrypt(floating.contact_phone_cipher)
+    return sealed.readable(floating, "contact_phone_cipher")

@@ -26,7 +26,7 @@ from heli.audit import describe
 from heli.audit.models import AuditEntry
 from heli.audit.services import Actor, record
 from heli.campaigns.models import CampaignTask, Outcome, TaskEvent
-from heli.core import crypto
+from heli.core import sealed
 from heli.core.exporters import SheetInfo, Table, book_bytes
 from heli.letters.models import LetterEvent, ReminderLetter
 from heli.members.dates import BITS, member_date
@@ -82,8 +82,8 @@ def _value(obj: models.Model, name: str) -> Any:
     return value
 
 
-def _full(cipher: bytes | None) -> str:
-    return crypto.decrypt(cipher) if cipher else ""
+def _full(obj: models.Model, attname: str) -> str:
+    return sealed.readable(obj, attname) if getattr(obj, attname) else ""
 
 
 def _table(title: str, model: type[models.Model], names: Sequence[str], objects, *extra) -> Table:
@@ -95,8 +95,8 @@ def _table(title: str, model: type[models.Model], names: Sequence[str], objects,
 
 def _details(member: Member) -> Table:
     rows: list[list[Any]] = [
-        [_("ID number"), _full(member.id_cipher)],
-        [_("Phone"), _full(member.phone_cipher)],
+        [_("ID number"), _full(member, "id_cipher")],
+        [_("Phone"), _full(member, "phone_cipher")],
     ]
     stamps = {
         "created_at": _("Registered at"),
@@ -169,7 +169,7 @@ def sheets(member: Member) -> list[Table]:
             FloatingRecord,
             FLOATING_FIELDS,
             floating,
-            (_("Contact phone"), lambda f: _full(f.contact_phone_cipher)),
+            (_("Contact phone"), lambda f: _full(f, "contact_phone_cipher")),
         ),
         _events(
             _("Floating timeline"),
@@ -202,7 +202,7 @@ def sheets(member: Member) -> list[Table]:
             CampaignTask,
             TASK_FIELDS,
             tasks,
-            (_("New phone"), lambda t: _full(t.new_phone_cipher)),
+            (_("New phone"), lambda t: _full(t, "new_phone_cipher")),
         ),
         _events(
             _("Sweep task events"),

@@ -37,6 +37,7 @@ from django.utils import timezone
 from heli.accounts.roles import Right, require
 from heli.audit.services import Actor, record
 from heli.campaigns.models import CampaignTask
+from heli.core import sealed
 from heli.members import dates
 from heli.members.models import Member, MemberChange
 from heli.mobility.models import FloatingRecord, PendingCheckIn
@@ -71,7 +72,10 @@ def due(now: dt.datetime | None = None) -> QuerySet[Member]:
 
 def _neutral(member: Member, now: dt.datetime) -> None:
     member.name = ANONYMOUS_NAME
-    member.id_cipher, member.id_digest = b"", f"anonymized-{member.pk}"
+    # An empty text sealed to the row: the column stays readable (key rotation rewrites it
+    # like any other) and holds nothing.
+    member.id_cipher = sealed.seal(Member, "id_cipher", member.pk, "")
+    member.id_digest = f"anonymized-{member.pk}"
     member.id_mask = member.id_tail_digest = ""
     member.phone_cipher = None
     member.phone_digest = member.phone_mask = member.phone_tail_digest = ""
@@ -94,7 +98,8 @@ def _contact_data(members: list[Member], digests: set[str]) -> None:
         new_address="", new_phone_cipher=None, new_phone_mask="", note=""
     )
     for pending in PendingCheckIn.unscoped.filter(identity_digest__in=digests):
-        pending.name, pending.identity_cipher = ANONYMOUS_NAME, b""
+        pending.name = ANONYMOUS_NAME
+        pending.identity_cipher = sealed.seal(PendingCheckIn, "identity_cipher", pending.pk, "")
         pending.identity_digest, pending.identity_mask = f"anonymized-{pending.pk}", ""
         pending.save(update_fields=["name", "identity_cipher", "identity_digest", "identity_mask"])
 

@@ -15,7 +15,7 @@ import datetime as dt
 
 from heli.accounts.roles import Right
 from heli.audit.services import Actor, record
-from heli.core import crypto
+from heli.core import sealed
 from heli.core.scoping import Scope
 from heli.transfers.models import Transfer
 
@@ -51,7 +51,7 @@ def print_id_number(actor: Actor, transfer: Transfer) -> str:
         transfer,
         detail={"member": transfer.member_id, "serial": transfer.serial or ""},
     )
-    return crypto.decrypt(transfer.member.id_cipher)
+    return sealed.readable(transfer.member, "id_cipher")
 
 
 def letter_context(transfer: Transfer, id_number: str = "") -> dict:

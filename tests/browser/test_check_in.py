@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from heli.core import crypto
 from heli.core.scoping import Scope, activate
+from heli.core.sealed import unseal
 from heli.members.models import Member
 from heli.mobility.models import CheckIn
 from heli.stations.models import Station
@@ -19,7 +19,7 @@ def test_a_known_member_checks_in_on_a_phone_and_a_second_scan_changes_nothing(z
     with activate(Scope.everything()):
         member = Member.objects.get(name="潘永贤")
         station = Station.objects.filter(grid=member.residence_grid).first()
-        number = crypto.decrypt(member.id_cipher)
+        number = unseal(member, "id_cipher")
     phone = new_context(**PHONE).new_page()
     for _ in range(2):
         phone.goto(f"/s/{station.token}/")

@@ -11,8 +11,8 @@ from django.utils import timezone
 from docx import Document
 
 from heli.audit.services import Actor
-from heli.core import crypto
 from heli.core.scoping import Scope, activate
+from heli.core.sealed import unseal
 from heli.letters.models import CloseReason, LetterStatus, ReminderLetter
 from heli.members.models import Member
 from heli.mobility import floating
@@ -42,7 +42,7 @@ def _member_gone_40_days_ago():
             },
         )  # fmt: skip
         station = Station.objects.filter(grid=member.residence_grid).first()
-        return member, record, station, crypto.decrypt(member.id_cipher)
+        return member, record, station, unseal(member, "id_cipher")
 
 
 @pytest.mark.browser

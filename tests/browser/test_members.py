@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from heli.core import crypto
 from heli.core.scoping import Scope, activate
+from heli.core.sealed import unseal
 from heli.members.models import Member
 from tests.browser.helpers import login
 
@@ -14,7 +14,7 @@ from tests.browser.helpers import login
 def test_a_branch_secretary_reveals_a_members_id_number_and_the_auditor_sees_it(zone, context):
     with activate(Scope.everything()):
         member = Member.objects.filter(org__name="东方社区第1网格党支部").order_by("pk").first()
-        full_id = crypto.decrypt(member.id_cipher)
+        full_id = unseal(member, "id_cipher")
     page = context.new_page()
     login(page, "secretary")
     page.goto("/members/")

@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from heli.core import crypto
 from heli.core.scoping import Scope, activate
+from heli.core.sealed import unseal
 from heli.members.models import Member
 from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg
 from heli.transfers.models import OPEN_STATUSES, Transfer
@@ -66,9 +66,7 @@ def test_a_transfer_from_application_to_acceptance(zone, new_context):
         f"{day.year}年{day.month}月{day.day}日"
     )
     # The issuing branch's secretary prints it with the full ID number (an audited reveal).
-    expect(secretary.get_by_test_id("letter-body")).to_contain_text(
-        crypto.decrypt(member.id_cipher)
-    )
+    expect(secretary.get_by_test_id("letter-body")).to_contain_text(unseal(member, "id_cipher"))
     expect(secretary.get_by_test_id("print")).to_be_visible()
     # The sending side cannot accept for a receiver inside the zone.
     secretary.goto(detail_url)

@@ -194,13 +194,11 @@ def _parse(path: Path) -> int:
 
 
 def _floor_rows(stage: Stage) -> list[tuple]:
-    """The member rows the save inserts, ids and timestamps included, built beforehand."""
+    """The member rows the save inserts, ids (taken by the check) and timestamps included,
+    built beforehand."""
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
-    ids = writer._reserve_ids(stage.count)
-    return [
-        (pk, *record[1:], stamp, stamp) for pk, record in zip(ids, stage.records(), strict=True)
-    ]
+    return [(*record[1:], stamp, stamp) for record in stage.records()]
 
 
 def _floor_insert(rows: list[tuple]) -> float:

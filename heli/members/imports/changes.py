@@ -154,7 +154,7 @@ class Planner:
             and crypto.digest(PHONE_PURPOSE, phone) == member.phone_digest
         ):
             return None
-        stored = protect_phone(phone)
+        stored = protect_phone(phone, member.pk)
         return {
             "phone_cipher": stored.cipher,
             "phone_digest": stored.digest,

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from django.db import connections
 
+from heli.core.ids import IdPool
 from heli.env import envint
 from heli.members.imports.changes import Plan, Planner
 from heli.members.imports.lookups import Lookups
@@ -129,11 +130,15 @@ def check_in_parts(
     # less for it to check keeps the two ending together.
     half = sheet.estimated_rows * FIRST_SHARE // 100
     part_path = Path(f"{stager.path}.part") if stager is not None else None
+    # The second part's ids: those of the rows from `half` on (it may not use the database).
+    second_ids = stager.ids.split(half) if stager is not None and stager.ids else None
     context = multiprocessing.get_context("fork")
     checked = context.Value("q", 0, lock=False)  # the other part's count, for the progress
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
-        target=_second_part, args=(work, half, part_path, sender, checked), daemon=True
+        target=_second_part,
+        args=(work, half, part_path, second_ids, sender, checked),
+        daemon=True,
     )
     process.start()
     sender.close()
@@ -175,11 +180,16 @@ def _fit(first: FileIds, second: FileIds) -> bool:
 
 
 def _second_part(
-    work: Work, start: int, part_path: Path | None, sender: Connection, checked
+    work: Work,
+    start: int,
+    part_path: Path | None,
+    ids: IdPool | None,
+    sender: Connection,
+    checked,
 ) -> None:
-    """In the forked process: the rows from `start`, staged into `part_path`."""
+    """In the forked process: the rows from `start`, staged into `part_path` with `ids`."""
     _forbid_database()
-    stager = StageWriter(part_path) if part_path is not None else None
+    stager = StageWriter(part_path, ids) if part_path is not None else None
     try:
 
         def done(count: int) -> None:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from heli.audit.services import Actor, record
 from heli.core import pinyin
+from heli.core.ids import IdPool, allocate_ids
 from heli.members.imports import parts, writer
 from heli.members.imports.changes import Plan
 from heli.members.imports.columns import HEADER_OF
@@ -40,6 +41,7 @@ from heli.members.imports.setup import NeedsSetup, Setup
 from heli.members.imports.staging import Stage, StageWriter
 from heli.members.imports.validate import report_taken
 from heli.members.imports.writer import DIGEST_AT
+from heli.members.models import Member
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +105,7 @@ def check(
     total = sheet.estimated_rows
     progress(0, total)
     lookups = Lookups.load()
-    stager = StageWriter(stage) if stage is not None else None
+    stager = _stager(stage, total)
 
     def done(count: int) -> None:
         progress(count, max(total, count))
@@ -114,7 +116,7 @@ def check(
             found = parts.check_in_parts(sheet, lookups, stager, done)
             if found is None and stager is not None:
                 stager.discard()  # the parts could not be put together: anew, in one part
-                stager = StageWriter(stage)
+                stager = _stager(stage, total)
         if found is None:
             ids = collect_ids(sheet)
             work = Work(sheet, lookups, Registry.load(ids.digests.values()), ids)
@@ -139,6 +141,15 @@ def check(
     # problem, and a file checked in parts has a first problem in each).
     plan = Plan() if problems else found.plan
     return Outcome(found.count, problems, plan=plan, sheet=sheet.name, mapping=sheet.header.mapped)
+
+
+def _stager(stage: Path | None, rows: int) -> StageWriter | None:
+    """The stage of a check, with an id for each of the sheet's rows taken at once (every
+    new member's values are encrypted for its row; rows that update members or are skipped
+    leave gaps): one allocation, so on SQLite one short wait for the write lock."""
+    if stage is None:
+        return None
+    return StageWriter(stage, IdPool(Member, ids=allocate_ids(Member, rows)))
 
 
 def _ask_when_needed(sheet: Sheet, setup: Setup) -> None:

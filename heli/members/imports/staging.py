@@ -13,7 +13,10 @@ updates — then a marshalled list of tuples: row number, then the values), a tr
 dict: rows, updates, names resolved), the trailer's offset (8 bytes) and an HMAC-SHA256 of all
 that (32 bytes), keyed from SECRET_KEY. marshal is fast and handles exactly the types of a row
 (str, int, bytes, None, dict); the HMAC makes sure the worker only ever loads what a worker
-wrote.
+wrote. A new member's values are encrypted for its row, so its id is taken while it is
+staged (the writer's IdPool, core.ids) and kept first among its values; the MAC's key names
+the layout, so a stage written before ids were staged does not authenticate (StageError: the
+user uploads the file again).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 
+from heli.core.ids import IdPool
 from heli.members.imports.validate import Row
 from heli.members.imports.writer import prepare
 
@@ -45,15 +49,17 @@ class StageError(Exception):
 
 
 def _mac() -> hmac.HMAC:
-    key = hashlib.sha256(b"heli.members.imports.stage" + settings.SECRET_KEY.encode()).digest()
+    key = hashlib.sha256(b"heli.members.imports.stage.2" + settings.SECRET_KEY.encode()).digest()
     return hmac.new(key, digestmod=hashlib.sha256)
 
 
 class StageWriter:
-    """Appends prepared rows; `close()` seals the file, `discard()` removes it."""
+    """Appends prepared rows, new members with ids from `ids`; `close()` seals the file,
+    `discard()` removes it."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, ids: IdPool | None = None):
         self.path = path
+        self.ids = ids
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self.file: BinaryIO = os.fdopen(fd, "wb", buffering=CHUNK)
         self.mac = _mac()
@@ -69,7 +75,9 @@ class StageWriter:
 
     def add(self, row: Row) -> None:
         """A new member's row."""
-        self.add_prepared(row.number, prepare(row))
+        if self.ids is None:
+            raise RuntimeError("a stage of new members needs ids (IdPool)")
+        self.add_prepared(row.number, prepare(row, self.ids.take()))
 
     def add_prepared(self, number: int, values: tuple) -> None:
         """A new member's values as writer.prepare gives them (rows generated in code)."""

@@ -4,8 +4,9 @@ SQLite gets one `executemany` of one INSERT, PostgreSQL one `COPY ... FROM STDIN
 the connection's own DB-API cursor inside the caller's transaction. The values are those the
 ORM would store for `Member(...).save()`: ciphers as bytes, dates and timestamps adapted by the
 backend's own `ops`, defaults of the model (version 1, not deleted), created = updated = now.
-Primary keys are taken before the insert (the sequence on PostgreSQL, the next free ids under
-SQLite's write lock) so that the history rows can name their member without reading back.
+Primary keys come with the rows: they were taken when the rows were encrypted (a ciphertext is
+bound to its row's id: core.sealed, core.ids), so the history rows name their member without
+reading back.
 
 Updates of registered members (the corrections of a re-imported export) go the same way: their
 members are read through the scope and locked, checked against the version the check saw, and
@@ -15,6 +16,7 @@ written with one executemany per set of changed columns, each with its history r
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from contextlib import closing
 from functools import lru_cache
@@ -24,7 +26,7 @@ from django.db import connection
 from django.dispatch import receiver
 from django.utils import timezone
 
-from heli.core import crypto
+from heli.core import crypto, sealed
 from heli.core.pinyin import initials
 from heli.members.imports.matching import batches
 from heli.members.imports.validate import Row
@@ -62,8 +64,8 @@ def _columns(model: type, fields: Iterable[str]) -> str:
     return ", ".join(quote(by_attname[name]) for name in fields)
 
 
-# prepare() gives every member value but the id and the two timestamps, in this order.
-PREPARED_FIELDS = MEMBER_FIELDS[1:-2]
+# prepare() gives every member value but the two timestamps, in this order.
+PREPARED_FIELDS = MEMBER_FIELDS[:-2]
 DIGEST_AT = PREPARED_FIELDS.index("id_digest")
 
 
@@ -86,14 +88,15 @@ def _forget_tails(*, setting: str, **kwargs: object) -> None:
         _tail.cache_clear()
 
 
-def prepare(row: Row) -> tuple:
-    """Encrypt, digest and mask one valid row (its ID digest came with the check), as
-    sensitive.protect_id and protect_phone do."""
+def prepare(row: Row, pk: int) -> tuple:
+    """Encrypt for the row `pk`, digest and mask one valid row (its ID digest came with the
+    check), as sensitive.protect_id and protect_phone do."""
     number, phone = row.id_number, row.phone
     return (
-        row.name, row.gender, row.ethnicity, _iso(row.birth_date), crypto.encrypt(number),
+        pk, row.name, row.gender, row.ethnicity, _iso(row.birth_date),
+        crypto.encrypt(number, sealed.place(Member, "id_cipher", pk)),
         row.id_digest, crypto.mask_id(number), _tail(ID_PURPOSE, number[-4:]),
-        crypto.encrypt(phone) if phone else None,
+        crypto.encrypt(phone, sealed.place(Member, "phone_cipher", pk)) if phone else None,
         crypto.digest(PHONE_PURPOSE, phone) if phone else "",
         crypto.mask_phone(phone) if phone else "",
         _tail(PHONE_PURPOSE, phone[-4:]) if phone else "", row.education,
@@ -108,8 +111,8 @@ def prepare(row: Row) -> tuple:
 class Prepared:
     """New members' rows and their history rows, built before the transaction that inserts
     them (on SQLite it holds the write lock: the less done inside, the less others wait).
-    Everything is ready but the ids, which only the transaction can hand out; the rows are
-    lists so that the ids are filled in place. created = updated = when they were prepared."""
+    Everything is ready, the ids too (taken when the values were encrypted).
+    created = updated = when they were prepared."""
 
     def __init__(
         self,
@@ -129,7 +132,7 @@ class Prepared:
         fields_value = MemberChange._meta.get_field("fields").get_db_prep_value(
             {"job": job_id}, connection
         )
-        self.members = [[0, *record[1:], stamp, stamp] for record in records]
+        self.members = [(*record[1:], stamp, stamp) for record in records]
         # Every history row is the same but for its member: (at, user, username, action, fields).
         self.change = (stamp, user_id, username, action, fields_value)
 
@@ -140,9 +143,7 @@ class Prepared:
             return 0
         connection.ensure_connection()
         with connection.wrap_database_errors:
-            ids = _reserve_ids(len(self.members))
-            for pk, member in zip(ids, self.members, strict=True):
-                member[0] = pk
+            ids = [member[0] for member in self.members]
             insert = _copy if connection.vendor == "postgresql" else _executemany
             insert(Member, MEMBER_FIELDS, self.members)
             _insert_changes(ids, self.change)
@@ -162,13 +163,11 @@ def _insert_changes(ids: list[int], change: tuple) -> None:
                 (*change, ids),
             )
             return
-        # SQLite's ids are one run (_reserve_ids); the members were just inserted with them.
-        assert ids[-1] - ids[0] == len(ids) - 1, "import ids are one run on SQLite"
-        member_table = connection.ops.quote_name(Member._meta.db_table)
+        # The ids need not be one run (a stage's ids skip the rows that update members): the
+        # database reads them from one JSON array.
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT id, ?, ?, ?, ?, ? FROM {member_table} "
-            "WHERE id BETWEEN ? AND ? ORDER BY id",
-            (*change, ids[0], ids[-1]),
+            f"INSERT INTO {table} ({columns}) SELECT value, ?, ?, ?, ?, ? FROM json_each(?)",
+            (*change, json.dumps(ids)),
         )
 
 
@@ -189,7 +188,8 @@ def write(
 def prepared_values(member: Member) -> tuple:
     """The prepared values of an unsaved Member built in code (demo data), in `prepare`'s
     order, so that generated members take the same fast path as imported ones (which skips
-    `save()`, where the name's initials are otherwise computed)."""
+    `save()`, where the name's initials are otherwise computed). The member has its id
+    (sealed.ensure_pk or an IdPool) and its numbers encrypted for it."""
     member.name_initials = initials(member.name)[: Member.INITIALS_LENGTH]
     return tuple(
         _iso(value) if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else value
@@ -201,29 +201,6 @@ def write_members(members: list[Member], *, username: str, batch: str) -> int:
     """Insert Member instances built in code through `write` (history action 'generate')."""
     records = ((0, *prepared_values(member)) for member in members)
     return write(records, user_id=None, username=username, job_id=batch, action="generate")
-
-
-def _reserve_ids(n: int) -> list[int]:
-    table = Member._meta.db_table
-    with closing(connection.connection.cursor()) as cursor:
-        if connection.vendor == "postgresql":
-            # The sequence is named once: per row, pg_get_serial_sequence costs four times
-            # what nextval does.
-            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table,))
-            (sequence,) = cursor.fetchone()
-            cursor.execute(
-                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (sequence, n)
-            )
-            return [pk for (pk,) in cursor.fetchall()]
-        # AUTOINCREMENT never reuses an id: start above both the highest row and the highest
-        # id ever handed out. The transaction (BEGIN IMMEDIATE) holds the write lock already.
-        cursor.execute(
-            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
-            f"coalesce((SELECT max(id) FROM {connection.ops.quote_name(table)}), 0))",
-            (table,),
-        )
-        start = cursor.fetchone()[0]
-        return list(range(start + 1, start + n + 1))
 
 
 def _executemany(model: type, fields: tuple[str, ...], rows: Iterable[tuple]) -> None:

@@ -19,9 +19,9 @@ def fill_tails(apps, schema_editor):
         if not batch:
             return
         for member in batch:
-            member.id_tail_digest = tail_digest(ID_PURPOSE, crypto.decrypt(member.id_cipher))
+            member.id_tail_digest = tail_digest(ID_PURPOSE, crypto.decrypt_unbound(member.id_cipher))
             if member.phone_cipher:
-                phone = crypto.decrypt(member.phone_cipher)
+                phone = crypto.decrypt_unbound(member.phone_cipher)
                 member.phone_tail_digest = tail_digest(PHONE_PURPOSE, phone)
         Member.objects.bulk_update(batch, ["id_tail_digest", "phone_tail_digest"])
         last = batch[-1].pk
