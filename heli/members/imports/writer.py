@@ -42,7 +42,7 @@ MEMBER_FIELDS = (
     "org_id", "residence_grid_id", "employer", "industry_chain_id", "occupation",
     "status", "reported_to_id", "reported_on", "floating_direction", "floating_place",
     "floating_since", "floating_until", "notes", "version", "deleted_at", "deleted_reason",
-    "deleted_by_id", "name_initials", "created_at", "updated_at",
+    "deleted_by_id", "anonymized_at", "name_initials", "created_at", "updated_at",
 )  # fmt: skip
 CHANGE_FIELDS = ("member_id", "at", "user_id", "username", "action", "fields")
 
@@ -103,7 +103,7 @@ def prepare(row: Row, pk: int) -> tuple:
         _iso(row.joined_on), row.membership, _iso(row.full_on), row.month_dates, row.org_id,
         row.residence_grid_id, row.employer, row.industry_chain_id, row.occupation, row.status,
         row.reported_to_id, _iso(row.reported_on), row.floating_direction, row.floating_place,
-        _iso(row.floating_since), None, row.notes, 1, None, "", None,
+        _iso(row.floating_since), None, row.notes, 1, None, "", None, None,
         initials(row.name)[: Member.INITIALS_LENGTH],
     )  # fmt: skip
 
