@@ -19,6 +19,7 @@ from heli.audit.services import Actor, record
 from heli.campaigns.models import Campaign, CampaignStatus, CampaignTask, Outcome, TaskEvent
 from heli.campaigns.services import grid_workers, plan
 from heli.core import crypto
+from heli.core.models import wipe
 from heli.demo import places
 from heli.mobility.models import FloatingEvent, FloatingRecord
 
@@ -162,6 +163,6 @@ def build_campaigns(zone) -> None:
 
 
 def clear_campaigns() -> None:
-    TaskEvent.objects.all().delete()
+    wipe(TaskEvent)
     CampaignTask.unscoped.all().delete()
     Campaign.unscoped.all().delete()
