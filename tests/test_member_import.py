@@ -442,7 +442,7 @@ def test_a_failure_midway_through_the_save_leaves_the_registry_unchanged(world, 
     jobs.confirm(job, Actor(user))
     before = (Member.unscoped.count(), MemberChange.objects.count())
 
-    def fail_on_history(ids, change):
+    def fail_on_history(*args):
         raise RuntimeError("disk full")  # the members are inserted by now
 
     monkeypatch.setattr(writer, "_insert_changes", fail_on_history)

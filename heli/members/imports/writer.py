@@ -15,7 +15,7 @@ written with one executemany per set of changed columns, each with its history r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from functools import lru_cache
 
@@ -150,10 +150,15 @@ class Prepared:
                 member[0] = pk
             insert = _copy if connection.vendor == "postgresql" else _executemany
             insert(Member, MEMBER_FIELDS, self.members)
-            # One history row per member, each sealed (the seal needs the member's id).
-            change, sealed = self.change, self.seal
-            insert(MemberChange, CHANGE_FIELDS, ((pk, *change, sealed(pk)) for pk in ids))
+            _insert_changes(ids, self.change, self.seal)
         return len(self.members)
+
+
+def _insert_changes(ids: list[int], change: tuple, sealed: Callable[[int], str]) -> None:
+    """One history row per member id, all alike but for the member and the seal, which
+    covers the member's id: a row each, sealed here as it is sent."""
+    insert = _copy if connection.vendor == "postgresql" else _executemany
+    insert(MemberChange, CHANGE_FIELDS, ((pk, *change, sealed(pk)) for pk in ids))
 
 
 def write(
