@@ -7,7 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+import os
 import re
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -190,3 +193,21 @@ def test_concurrent_writers_never_link_to_the_same_predecessor():
     assert len(links) == len(set(links)) >= 8
     assert "all intact" in _verify()
     assert AuditEntry.unscoped.aggregate(Max("id"))["id__max"] >= 8
+
+
+def _settings_error(**env: str) -> str:
+    """What importing the settings says with this environment (empty when it starts)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("HELI_")}
+    base.update(HELI_SECRET_KEY="s" * 50, HELI_FIELD_KEY="0" * 32, HELI_DIGEST_KEY="1" * 32)
+    done = subprocess.run(
+        [sys.executable, "-c", "import heli.settings"],
+        env={**base, **env}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    return done.stderr.strip().splitlines()[-1] if done.returncode else ""
+
+
+def test_the_audit_key_is_required_outside_development_and_must_be_32_bytes():
+    assert "HELI_AUDIT_KEY is required" in _settings_error()
+    assert "HELI_AUDIT_KEY must be 32 bytes" in _settings_error(HELI_AUDIT_KEY="ab" * 16)
+    assert _settings_error(HELI_AUDIT_KEY="ab" * 32) == ""
+    assert _settings_error(HELI_DEBUG="1") == ""
