@@ -15,21 +15,22 @@ AUDIT_TABLE = "audit_auditentry"
 _TRIGGERS = importlib.import_module("heli.audit.migrations.0002_append_only_triggers")
 
 
+def _triggers(on: bool) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"ALTER TABLE {AUDIT_TABLE} {'ENABLE' if on else 'DISABLE'} TRIGGER USER"
+            )
+            return
+        for statement in _TRIGGERS.SQLITE if on else _TRIGGERS.SQLITE_REVERSE:
+            cursor.execute(statement)
+
+
 @contextmanager
 def untriggered() -> Iterator[None]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {AUDIT_TABLE} DISABLE TRIGGER USER")
-        else:
-            for statement in _TRIGGERS.SQLITE_REVERSE:
-                cursor.execute(statement)
+    _triggers(on=False)
     yield
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {AUDIT_TABLE} ENABLE TRIGGER USER")
-        else:
-            for statement in _TRIGGERS.SQLITE:
-                cursor.execute(statement)
+    _triggers(on=True)
 
 
 def execute(sql: str, params: list | tuple = ()) -> None:

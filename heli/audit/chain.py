@@ -5,7 +5,10 @@ the entry's canonical content (heli.core.seal: every stored field, the id and th
 included) and `prev_digest`, the digest of the entry before it in id order. Appending is
 serialized: on PostgreSQL a transaction-level advisory lock is taken before the last digest is
 read and held to the commit; SQLite's transactions take the write lock when they begin
-(IMMEDIATE). The id is taken under the same lock, so id order is chain order.
+(IMMEDIATE). The id is taken under the same lock, so id order is chain order. The lock must be
+the last one a transaction takes: a transaction that audits and then locks rows waits, holding
+the chain, for one that locked those rows and waits for the chain (a deadlock PostgreSQL
+breaks by failing one). Services therefore write their audit entry after their rows.
 
 `verify` walks the chain in id order and names the first entry whose link or content does not
 hold; then each sealed history table (the AppendOnly models' `seal`) in id order.

@@ -27,7 +27,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, hmac
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import models
+from django.db import migrations, models
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -74,7 +74,7 @@ def dump(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dict):
-        items = sorted((str(k), v) for k, v in value.items())
+        items = sorted(((str(k), v) for k, v in value.items()), key=lambda item: item[0])
         return "{" + ",".join(f"{dump(k)}:{dump(v)}" for k, v in items) + "}"
     if isinstance(value, list | tuple):
         return "[" + ",".join(dump(v) for v in value) + "]"
@@ -159,8 +159,17 @@ def walk(queryset: models.QuerySet, batch: int) -> Iterator[list[models.Model]]:
         last = chunk[-1].pk
 
 
+def sealing_migration(app_label: str, model_name: str) -> migrations.RunPython:
+    """The migration step that seals the rows a table holds when it gains its seal."""
+
+    def seal_rows(apps, schema_editor) -> None:
+        seal_existing(apps.get_model(app_label, model_name), schema_editor)
+
+    return migrations.RunPython(seal_rows, migrations.RunPython.noop)
+
+
 def seal_existing(model: type[models.Model], schema_editor) -> None:
-    """For the migration that seals a table: the seal of every row it already holds."""
+    """The seal of every row a table already holds."""
     connection = schema_editor.connection
     table = connection.ops.quote_name(model._meta.db_table)
     rows = model._base_manager.using(connection.alias).all()

@@ -3,11 +3,7 @@ already there."""
 
 from django.db import migrations, models
 
-from heli.core.seal import seal_existing
-
-
-def seal_rows(apps, schema_editor):
-    seal_existing(apps.get_model("campaigns", "TaskEvent"), schema_editor)
+from heli.core.seal import sealing_migration
 
 
 class Migration(migrations.Migration):
@@ -22,5 +18,5 @@ class Migration(migrations.Migration):
             name='seal',
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
-        migrations.RunPython(seal_rows, migrations.RunPython.noop),
+        sealing_migration("campaigns", "TaskEvent"),
     ]

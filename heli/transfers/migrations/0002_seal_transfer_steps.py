@@ -5,11 +5,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from heli.core.seal import seal_existing
-
-
-def seal_rows(apps, schema_editor):
-    seal_existing(apps.get_model("transfers", "TransferStep"), schema_editor)
+from heli.core.seal import sealing_migration
 
 
 class Migration(migrations.Migration):
@@ -30,5 +26,5 @@ class Migration(migrations.Migration):
             name='user',
             field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
-        migrations.RunPython(seal_rows, migrations.RunPython.noop),
+        sealing_migration("transfers", "TransferStep"),
     ]
