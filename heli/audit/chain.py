@@ -37,28 +37,36 @@ Progress = Callable[[str], None]
 def link(entry: AuditEntry) -> None:
     """Inside the caller's transaction: take the chain's lock (held until the commit), give
     `entry` the next id and the digest of the last entry as its predecessor."""
-    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    table = AuditEntry._meta.db_table
+    quoted = connection.ops.quote_name(table)
+    last = f"(SELECT digest FROM {quoted} ORDER BY id DESC LIMIT 1)"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # A statement of its own: the read below must see what the lock waited for.
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-        cursor.execute(f"SELECT id, digest FROM {table} ORDER BY id DESC LIMIT 1")
-        last = cursor.fetchone()
-        entry.prev_digest = last[1] if last else ""
-        entry.pk = _next_id(cursor, AuditEntry._meta.db_table)
+            cursor.execute(f"SELECT {last}, nextval(%s::regclass)", [_sequence(cursor, table)])
+        else:
+            # AUTOINCREMENT never hands out an id twice: above the highest row and the highest
+            # id ever used (a rolled-back entry's included).
+            cursor.execute(
+                f"SELECT {last}, max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s),"
+                f" 0), coalesce((SELECT max(id) FROM {quoted}), 0)) + 1",
+                [table],
+            )
+        previous, entry.pk = cursor.fetchone()
+    entry.prev_digest = previous or ""
 
 
-def _next_id(cursor, table: str) -> int:
-    if connection.vendor == "postgresql":
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
-        return cursor.fetchone()[0]
-    # AUTOINCREMENT never hands out an id twice: above the highest row and the highest id
-    # ever used (a rolled-back entry's included).
-    cursor.execute(
-        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
-        f"coalesce((SELECT max(id) FROM {connection.ops.quote_name(table)}), 0)) + 1",
-        [table],
-    )
-    return cursor.fetchone()[0]
+_sequences: dict[str, str] = {}
+
+
+def _sequence(cursor, table: str) -> str:
+    """The id sequence of `table`, named once per process (looking it up costs more than
+    taking a value from it)."""
+    if table not in _sequences:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+        _sequences[table] = cursor.fetchone()[0]
+    return _sequences[table]
 
 
 def digest_of(entry: AuditEntry) -> str:

@@ -69,7 +69,8 @@ class AuditEntry(AppendOnly):
             raise AppendOnlyError("audit entries are never changed")
         from heli.audit import chain
 
-        with transaction.atomic():
+        # No savepoint of its own: an entry that cannot be written fails the caller's work.
+        with transaction.atomic(savepoint=False):
             chain.link(self)  # the id and the predecessor, under the chain's lock
             super().save(*args, **{**kwargs, "force_insert": True})
 
