@@ -28,8 +28,11 @@ $(DEMO_ENV):
 	mkdir -p var
 	$(BIN)/python scripts/demo_env.py $@
 
-# HELI_DEMO=1 also here, for a var/demo.env written before the variable existed.
+# HELI_DEMO=1 also here, for a var/demo.env written before the variable existed; a key of the
+# audit chain is added to such a file once.
 demo: install $(DEMO_ENV)
+	grep -q '^HELI_AUDIT_KEY=' $(DEMO_ENV) || \
+	  $(BIN)/python -c 'import secrets; print(f"HELI_AUDIT_KEY={secrets.token_hex(32)}")' >> $(DEMO_ENV)
 	set -a && . ./$(DEMO_ENV) && set +a && export HELI_DEMO=1 && \
 	$(BIN)/heli migrate --noinput -v0 && \
 	$(BIN)/heli collectstatic --noinput -v0 && \

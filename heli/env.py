@@ -80,7 +80,13 @@ def envheader(name: str) -> tuple[str, str] | None:
 
 
 # The variables a key file may hold.
-KEY_NAMES = ("HELI_SECRET_KEY", "HELI_FIELD_KEYS", "HELI_FIELD_KEY", "HELI_DIGEST_KEY")
+KEY_NAMES = (
+    "HELI_SECRET_KEY",
+    "HELI_FIELD_KEYS",
+    "HELI_FIELD_KEY",
+    "HELI_DIGEST_KEY",
+    "HELI_AUDIT_KEY",
+)
 
 
 def key_source(path: str | None) -> Mapping[str, str]:

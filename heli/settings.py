@@ -42,6 +42,9 @@ FIELD_ENCRYPTION_KEYS = envfieldkeys(
 FIELD_DIGEST_KEY = envhexkey(
     "HELI_DIGEST_KEY", 16, "ffeeddccbbaa99887766554433221100" if DEBUG else None, _KEYS
 )
+# The key of the audit chain and of the history tables' seals (heli.core.seal): 32 bytes, 64
+# hex characters. Never stored in the database, so that whoever can write to it cannot reseal.
+AUDIT_KEY = envhexkey("HELI_AUDIT_KEY", 32, "a5" * 32 if DEBUG else None, _KEYS)
 del _KEYS  # not a setting: the environment with the key file's values
 
 ALLOWED_HOSTS = envlist("HELI_ALLOWED_HOSTS", "127.0.0.1,localhost")

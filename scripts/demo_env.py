@@ -12,6 +12,7 @@ lines = [
     f"HELI_SECRET_KEY={secrets.token_urlsafe(50)}",
     f"HELI_FIELD_KEY={secrets.token_hex(16)}",
     f"HELI_DIGEST_KEY={secrets.token_hex(16)}",
+    f"HELI_AUDIT_KEY={secrets.token_hex(32)}",
 ]
 fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
 with os.fdopen(fd, "w") as file:

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 export HELI_SECRET_KEY="${HELI_SECRET_KEY:-test-only-secret-key}"
 export HELI_FIELD_KEY="${HELI_FIELD_KEY:-0123456789abcdef0123456789abcdef}"
 export HELI_DIGEST_KEY="${HELI_DIGEST_KEY:-fedcba9876543210fedcba9876543210}"
+export HELI_AUDIT_KEY="${HELI_AUDIT_KEY:-00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff}"
 export HELI_CHROMIUM="${HELI_CHROMIUM:-/usr/bin/chromium}"
 PG_URL="${HELI_TEST_POSTGRES_URL:-postgres://heli:heli@127.0.0.1:5432/heli}"
 

@@ -162,6 +162,15 @@ def test_the_same_seed_builds_the_same_zone_even_after_use(demo, db):
     assert _fingerprint() == first
 
 
+def test_the_demos_history_is_chained_and_sealed_even_after_a_reset(demo, db):
+    """Its history rows are inserted in bulk (sealed one by one) and wiped by the reset."""
+    for _build in range(2):
+        out = io.StringIO()
+        call_command("audit", "verify", stdout=out, stderr=io.StringIO())
+        assert "all intact" in out.getvalue() and " 0 members_memberchange" not in out.getvalue()
+        call_command("demo", "--reset", "--seed", str(SEED))
+
+
 def test_the_demo_command_refuses_to_overwrite_a_zone(demo, db):
     with pytest.raises(CommandError):
         call_command("demo")

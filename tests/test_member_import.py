@@ -377,6 +377,17 @@ def test_a_valid_file_is_saved_whole_with_history_and_one_audit_entry(world):
 
 
 @pytest.mark.django_db
+def test_the_history_rows_of_an_import_are_sealed_as_the_orm_seals_one(world):
+    from heli.core import seal
+
+    rows = [member_row(world, name=f"党员{i}", id_number=make_id_number(BORN)) for i in range(3)]
+    _check_and_save(world, rows)
+    changes = list(MemberChange.objects.filter(action="import"))
+    assert len(changes) == 3 and all(seal.seal_of(c) == c.seal for c in changes)
+    assert len({c.seal for c in changes}) == 3
+
+
+@pytest.mark.django_db
 def test_an_imported_member_is_stored_exactly_as_the_orm_stores_one(world):
     data = member_row(world, gender="", phone="13912345678", employer="某公司",
                       occupation="工人", status="流动", floating_direction="流出",
@@ -431,7 +442,7 @@ def test_a_failure_midway_through_the_save_leaves_the_registry_unchanged(world, 
     jobs.confirm(job, Actor(user))
     before = (Member.unscoped.count(), MemberChange.objects.count())
 
-    def fail_on_history(ids, change):
+    def fail_on_history(*args):
         raise RuntimeError("disk full")  # the members are inserted by now
 
     monkeypatch.setattr(writer, "_insert_changes", fail_on_history)

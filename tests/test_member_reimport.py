@@ -14,7 +14,7 @@ from django.urls import reverse
 from heli.audit.describe import detail_sentence
 from heli.audit.models import AuditEntry
 from heli.audit.services import Actor
-from heli.core import crypto
+from heli.core import crypto, seal
 from heli.core.pinyin import initials
 from heli.core.scoping import activate
 from heli.core.sealed import unseal
@@ -169,6 +169,7 @@ def test_two_corrected_cells_are_shown_field_by_field_then_saved_with_history_an
         (member_a.pk, {"education": ["bachelor", "master"]}, "town_a"),
         (outflow_a.pk, {"employer": ["", "常州新材料有限公司"]}, "town_a"),
     ]
+    assert all(seal.seal_of(h) == h.seal for h in history), "each history row is sealed"
     entry = AuditEntry.unscoped.get(action="member.import")
     assert entry.detail == {"created": 0, "updated": 2, "file": "党员.xlsx", "job": str(job.pk)}
     assert entry.ip_address == "10.0.0.9"

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from heli.audit import describe
-from heli.core.models import AppendOnly, AppendOnlyError
+from heli.core.models import AppendOnly, AppendOnlyError, AppendOnlyQuerySet
 from heli.core.scoping import Scope, ScopedManager
 from heli.core.tree import STEP_WIDTH
 
 
-class AuditQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise AppendOnlyError("audit entries are never changed")
-
-    def delete(self):
-        raise AppendOnlyError("audit entries are never deleted")
-
-
-class ScopedAuditManager(ScopedManager.from_queryset(AuditQuerySet)):
+class ScopedAuditManager(ScopedManager.from_queryset(AppendOnlyQuerySet)):
     pass
 
 
@@ -30,7 +22,13 @@ class AuditEntry(AppendOnly):
     Written only by `heli.audit.services.record`, called from the service functions that
     change data and from the login signals. Rows are never updated or deleted: the model
     refuses it and database triggers (see migration 0002) refuse it too.
+
+    The entries form a chain (heli.audit.chain): `digest` is the HMAC-SM3, with a key the
+    database does not hold, of every other stored field, the id, the time and
+    `prev_digest`, the digest of the entry before it in id order.
     """
+
+    seal = None  # the chain's digest instead of a row's own seal
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -52,9 +50,11 @@ class AuditEntry(AppendOnly):
     ip_address = models.GenericIPAddressField(_("address"), null=True, blank=True)
     success = models.BooleanField(_("success"), default=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+    prev_digest = models.CharField(max_length=64, blank=True, editable=False)
+    digest = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = ScopedAuditManager()
-    unscoped = AuditQuerySet.as_manager()
+    unscoped = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit entry")
@@ -63,6 +63,23 @@ class AuditEntry(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("audit entries are never changed")
+        from heli.audit import chain
+
+        # No savepoint of its own: an entry that cannot be written fails the caller's work.
+        with transaction.atomic(savepoint=False):
+            chain.link(self)  # the id and the predecessor, under the chain's lock
+            super().save(*args, **{**kwargs, "force_insert": True})
+
+    def seal_values(self) -> None:
+        from heli.audit import chain
+
+        if self.pk is None:
+            raise AppendOnlyError("audit entries are appended one by one (services.record)")
+        self.digest = chain.digest_of(self)
 
     @property
     def action_label(self) -> str:

@@ -86,6 +86,7 @@ def server_env(database: Database) -> dict[str, str]:
         HELI_SECRET_KEY=secrets.token_urlsafe(50),
         HELI_FIELD_KEY=secrets.token_hex(16),
         HELI_DIGEST_KEY=secrets.token_hex(16),
+        HELI_AUDIT_KEY=secrets.token_hex(32),
         HELI_DATABASE_URL=database.url,
         HELI_CONN_MAX_AGE="600",
         HELI_ALLOWED_HOSTS="127.0.0.1",

@@ -165,7 +165,8 @@ class TaskEvent(AppendOnly):
     """Append-only history of a task (assignment, decision), written by the services."""
 
     task = models.ForeignKey(CampaignTask, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(auto_now_add=True)
+    # A default, not auto_now_add: the demo's events carry the moment of their decision.
+    at = models.DateTimeField(default=timezone.now, editable=False)
     kind = models.CharField(max_length=16)
     username = models.CharField(max_length=150, blank=True)
     outcome = models.CharField(max_length=12, blank=True)

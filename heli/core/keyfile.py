@@ -16,8 +16,8 @@ from heli.env import read_key_file
 KEY_BYTES = 16
 
 
-def new_key() -> str:
-    return secrets.token_hex(KEY_BYTES)
+def new_key(size: int = KEY_BYTES) -> str:
+    return secrets.token_hex(size)
 
 
 def write_new(path: Path, values: dict[str, str]) -> None:

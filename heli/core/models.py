@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from heli.core import seal as sealing
 from heli.core.pinyin import initials
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 
@@ -12,9 +13,35 @@ class AppendOnlyError(RuntimeError):
     """A history row was about to be changed or deleted."""
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """The querysets of history: no update or delete, and rows inserted in bulk are sealed
+    one by one like saved ones."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name} rows are never changed")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model._meta.verbose_name} rows are never deleted")
+
+    def _insert(self, objs, fields, *args, **kwargs):
+        # bulk_create's way in (save() goes through AppendOnly._do_insert).
+        for obj in objs:
+            obj.seal_before_insert(fields)
+        return super()._insert(objs, fields, *args, **{**kwargs, "raw": True})
+
+
 class AppendOnly(models.Model):
     """History that is only ever appended to (audit entries, letter events, transfer steps,
-    task events, floating-record events): a saved row refuses to be saved again or deleted."""
+    task events, floating-record events, member changes): a saved row refuses to be saved
+    again or deleted, and so do the querysets of the model.
+
+    Every row is sealed as it is inserted (`seal`: HMAC-SM3 with the audit key over its
+    content, see heli.core.seal; the audit log chains its entries instead), and
+    `heli audit verify` checks the seals."""
+
+    seal = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -26,6 +53,27 @@ class AppendOnly(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError(f"{self._meta.verbose_name} rows are never deleted")
+
+    def _do_insert(self, manager, using, fields, returning_fields, raw):
+        self.seal_before_insert(fields)
+        return super()._do_insert(manager, using, fields, returning_fields, raw=True)
+
+    def seal_before_insert(self, fields) -> None:
+        """Give every field the value the insert stores (auto_now_add times included), then
+        seal those values; the insert then runs "raw", taking the values as they are, so that
+        what is sealed is exactly what is stored."""
+        for field in fields:
+            setattr(self, field.attname, field.pre_save(self, True))
+        self.seal_values()
+
+    def seal_values(self) -> None:
+        self.seal = sealing.seal_of(self)
+
+
+def wipe(model: type[AppendOnly]) -> int:
+    """Empty a history table, past the querysets' refusal. Only the demo's reset, which
+    builds the whole zone again, calls it."""
+    return models.QuerySet(model).delete()[0]
 
 
 class RateCounter(models.Model):

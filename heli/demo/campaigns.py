@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from heli.accounts.models import User
@@ -20,6 +19,7 @@ from heli.campaigns.models import Campaign, CampaignStatus, CampaignTask, Outcom
 from heli.campaigns.services import grid_workers, plan
 from heli.core import crypto, sealed
 from heli.core.ids import allocate_ids
+from heli.core.models import wipe
 from heli.demo import places
 from heli.mobility.models import FloatingEvent, FloatingRecord
 
@@ -114,28 +114,26 @@ def _decide(
         username = task.done_by.username
         task_events.append(
             TaskEvent(
-                task=task, kind="decided", username=username, outcome=task.outcome, detail=detail
+                task=task,
+                kind="decided",
+                username=username,
+                outcome=task.outcome,
+                detail=detail,
+                at=task.done_at,
             )
         )
         record_events.append(
             FloatingEvent(
-                record=rec, kind="campaign", username=username,
+                record=rec, kind="campaign", username=username, at=task.done_at,
                 detail={"campaign": campaign.name, "outcome": task.outcome},
             )
         )  # fmt: skip
     CampaignTask.unscoped.bulk_create(tasks, batch_size=1000)
     FloatingRecord.unscoped.bulk_update(records, ["address", "last_contact_at"], batch_size=500)
+    # Events carry the moment of the decision, not of the demo's build (set before the
+    # insert: history rows are sealed as they are inserted and never updated).
     TaskEvent.objects.bulk_create(task_events, batch_size=1000)
     FloatingEvent.objects.bulk_create(record_events, batch_size=1000)
-    # Events carry the moment of the decision, not of the demo's build.
-    done_at = CampaignTask.unscoped.filter(pk=OuterRef("task_id")).values("done_at")[:1]
-    TaskEvent.objects.filter(task__campaign=campaign).update(at=Subquery(done_at))
-    by_record = CampaignTask.unscoped.filter(
-        campaign=campaign, record_id=OuterRef("record_id")
-    ).values("done_at")[:1]
-    FloatingEvent.objects.filter(pk__in=[e.pk for e in record_events]).update(
-        at=Subquery(by_record)
-    )
 
 
 def build_campaigns(zone) -> None:
@@ -168,6 +166,6 @@ def build_campaigns(zone) -> None:
 
 
 def clear_campaigns() -> None:
-    TaskEvent.objects.all().delete()
+    wipe(TaskEvent)
     CampaignTask.unscoped.all().delete()
     Campaign.unscoped.all().delete()

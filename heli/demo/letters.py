@@ -23,6 +23,7 @@ from collections import defaultdict
 
 from django.conf import settings
 
+from heli.core.models import wipe
 from heli.demo import places
 from heli.demo.people import TODAY
 from heli.letters.models import (
@@ -226,6 +227,6 @@ def _events(letters: list[ReminderLetter]) -> list[LetterEvent]:
 
 
 def clear_letters() -> None:
-    LetterEvent.objects.all().delete()
+    wipe(LetterEvent)
     ReminderLetter.unscoped.all().delete()
     LetterCounter.objects.all().delete()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from heli.core.models import wipe
 from heli.members.choices import MemberStatus
 from heli.members.models import Member, MemberChange
 from heli.mobility.models import FlowRange
@@ -226,6 +227,6 @@ def _steps(transfer: Transfer, path: list[str], applied_on: dt.date) -> list[Tra
 
 
 def clear_transfers() -> None:
-    TransferStep.objects.all().delete()
+    wipe(TransferStep)
     Transfer.unscoped.all().delete()
     LetterCounter.objects.all().delete()

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from heli.accounts.models import User
 from heli.accounts.roles import Role
 from heli.audit.services import Actor, record
+from heli.core.models import wipe
 from heli.core.pinyin import initials
 from heli.core.tree import STEP_WIDTH, step_string
 from heli.demo import places
@@ -437,9 +438,9 @@ def clear_zone() -> None:
     clear_campaigns()
     CheckIn.unscoped.all().delete()
     PendingCheckIn.unscoped.all().delete()
-    FloatingEvent.objects.all().delete()
+    wipe(FloatingEvent)
     FloatingRecord.unscoped.all().delete()
-    MemberChange.objects.all().delete()
+    wipe(MemberChange)
     Member.unscoped.all().delete()
     User.objects.filter(org__isnull=False).delete()
     Station.unscoped.all().delete()

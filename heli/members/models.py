@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from heli.audit import describe
-from heli.core.models import NameInitials
+from heli.core.models import AppendOnly, NameInitials
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 from heli.members.choices import (
     ETHNICITY_CHOICES,
@@ -147,13 +147,19 @@ class Member(NameInitials):
         return self.status == MemberStatus.FLOATING
 
 
-class MemberChange(models.Model):
-    """The history of one member (append-only, written by the member services)."""
+class MemberChange(AppendOnly):
+    """The history of one member (append-only and sealed, written by the member services and
+    the import's writer, which seals each row itself)."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="changes")
     at = models.DateTimeField(auto_now_add=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        # No constraint and no SET NULL: a sealed row keeps the id of a removed account.
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
     )
     username = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=32)

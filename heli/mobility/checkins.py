@@ -181,10 +181,11 @@ def confirm_pending(actor: Actor, pending: PendingCheckIn, member: Member) -> Ch
             raise ValidationError(_("This check-in has already been decided."))
         locked.status, locked.decided_by = PendingStatus.CONFIRMED, actor.user
         locked.save(update_fields=["status", "decided_by"])
-        record(actor, "checkin.confirm", locked, detail={"member": member.pk})
         check_in, _created = record_check_in(
             actor, member, locked.station, source=CheckInSource.QR, day=locked.day, verified=True
         )
+        # Audited after the check-in's rows: the audit chain's lock is the last one taken.
+        record(actor, "checkin.confirm", locked, detail={"member": member.pk})
         return check_in
 
 

@@ -155,8 +155,9 @@ class TransferStep(AppendOnly):
     org_name = models.CharField(_("acting organization"), max_length=150, blank=True)
     on_behalf = models.BooleanField(_("recorded on behalf of the other side"), default=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+",
+        # No constraint and no SET NULL: a sealed row keeps the id of a removed account.
+        on_delete=models.DO_NOTHING, db_constraint=False,
     )  # fmt: skip
     username = models.CharField(max_length=150, blank=True)
     at = models.DateTimeField(_("time"))

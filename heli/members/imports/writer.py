@@ -16,8 +16,7 @@ written with one executemany per set of changed columns, each with its history r
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from functools import lru_cache
 
@@ -26,7 +25,7 @@ from django.db import connection
 from django.dispatch import receiver
 from django.utils import timezone
 
-from heli.core import crypto, sealed
+from heli.core import crypto, seal, sealed
 from heli.core.pinyin import initials
 from heli.members.imports.matching import batches
 from heli.members.imports.validate import Row
@@ -44,7 +43,7 @@ MEMBER_FIELDS = (
     "floating_since", "floating_until", "notes", "version", "deleted_at", "deleted_reason",
     "deleted_by_id", "anonymized_at", "name_initials", "created_at", "updated_at",
 )  # fmt: skip
-CHANGE_FIELDS = ("member_id", "at", "user_id", "username", "action", "fields")
+CHANGE_FIELDS = ("member_id", "at", "user_id", "username", "action", "fields", "seal")
 
 
 def check_fields() -> None:
@@ -133,8 +132,13 @@ class Prepared:
             {"job": job_id}, connection
         )
         self.members = [(*record[1:], stamp, stamp) for record in records]
-        # Every history row is the same but for its member: (at, user, username, action, fields).
+        # Every history row is the same but for its member: (at, user, username, action, fields)
+        # and its seal, made from the one part they share and the member's id.
         self.change = (stamp, user_id, username, action, fields_value)
+        alike = MemberChange(
+            at=now, user_id=user_id, username=username, action=action, fields={"job": job_id}
+        )
+        self.seal = seal.sealer(MemberChange._meta.label_lower, seal.content(alike), "member_id")
 
     def write(self) -> int:
         """Insert the members and their history rows inside the caller's transaction: a
@@ -146,29 +150,15 @@ class Prepared:
             ids = [member[0] for member in self.members]
             insert = _copy if connection.vendor == "postgresql" else _executemany
             insert(Member, MEMBER_FIELDS, self.members)
-            _insert_changes(ids, self.change)
+            _insert_changes(ids, self.change, self.seal)
         return len(self.members)
 
 
-def _insert_changes(ids: list[int], change: tuple) -> None:
-    """One history row per member id, all alike but for the member: one INSERT ... SELECT
-    that the database runs over the ids itself, rather than a row each sent from Python."""
-    table = connection.ops.quote_name(MemberChange._meta.db_table)
-    columns = _columns(MemberChange, CHANGE_FIELDS)
-    with closing(connection.connection.cursor()) as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) "
-                "SELECT m, %s, %s, %s, %s, %s FROM unnest(%s::bigint[]) AS m",
-                (*change, ids),
-            )
-            return
-        # The ids need not be one run (a stage's ids skip the rows that update members): the
-        # database reads them from one JSON array.
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT value, ?, ?, ?, ?, ? FROM json_each(?)",
-            (*change, json.dumps(ids)),
-        )
+def _insert_changes(ids: list[int], change: tuple, sealed: Callable[[int], str]) -> None:
+    """One history row per member id, all alike but for the member and the seal, which
+    covers the member's id: a row each, sealed here as it is sent."""
+    insert = _copy if connection.vendor == "postgresql" else _executemany
+    insert(MemberChange, CHANGE_FIELDS, ((pk, *change, sealed(pk)) for pk in ids))
 
 
 def write(
@@ -252,9 +242,10 @@ def update(updates: list[tuple], *, user_id: int | None, username: str) -> int:
         groups.setdefault(fields, []).append((*(values[f] for f in fields), version + 1, stamp, pk))
     json_field = MemberChange._meta.get_field("fields")
     history = (
-        (pk, stamp, user_id, username, "update", json_field.get_db_prep_value(fields, connection))
+        (pk, stamp, user_id, username, "update", json_field.get_db_prep_value(fields, connection),
+         _seal_update(pk, now, user_id, username, fields))
         for _row, pk, _version, _mask, _values, fields in updates
-    )
+    )  # fmt: skip
     with connection.cursor() as cursor:
         for fields, rows in groups.items():
             sets = ", ".join(f"{quote(column[f])} = %s" for f in (*fields, "version", "updated_at"))
@@ -265,3 +256,11 @@ def update(updates: list[tuple], *, user_id: int | None, username: str) -> int:
         insert = _copy if connection.vendor == "postgresql" else _executemany
         insert(MemberChange, CHANGE_FIELDS, history)
     return len(updates)
+
+
+def _seal_update(pk: int, at: dt.datetime, user_id: int | None, username: str, fields: dict) -> str:
+    """The seal of an update's history row, as MemberChange.save() would seal it."""
+    row = MemberChange(
+        member_id=pk, at=at, user_id=user_id, username=username, action="update", fields=fields
+    )
+    return seal.seal_of(row)

@@ -41,6 +41,8 @@ class Command(BaseCommand):
                 {
                     "HELI_FIELD_KEYS": f"1:{keyfile.new_key()}",
                     "HELI_DIGEST_KEY": keyfile.new_key(),
+                    # The audit chain's key: 32 bytes (heli.core.seal).
+                    "HELI_AUDIT_KEY": keyfile.new_key(32),
                 },
             )
         except FileExistsError as exc:

@@ -1,0 +1,22 @@
+"""LetterEvent rows sealed (heli.core.seal): the seal column, and the seals of the rows
+already there."""
+
+from django.db import migrations, models
+
+from heli.core.seal import sealing_migration
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('letters', '0003_alter_reminderletter_number'),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name='letterevent',
+            name='seal',
+            field=models.CharField(blank=True, editable=False, max_length=64),
+        ),
+        sealing_migration("letters", "LetterEvent"),
+    ]
