@@ -200,7 +200,7 @@ def test_heli_refuses_to_start_with_a_key_file_others_can_read(tmp_path):
     path = tmp_path / "heli.keys"
     path.write_text(
         f"HELI_SECRET_KEY=s3cret-for-the-test\nHELI_FIELD_KEYS=3:{K2.hex()},1:{K1.hex()}\n"
-        f"HELI_DIGEST_KEY={K1.hex()}\n"
+        f"HELI_DIGEST_KEY={K1.hex()}\nHELI_AUDIT_KEY={K1.hex() * 2}\n"
     )
     path.chmod(0o644)
     refused = _start(path)
