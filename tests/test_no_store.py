@@ -89,12 +89,13 @@ def test_every_action_that_reveals_or_exports_has_its_addresses_here():
 def world(world):
     """The shared world, with a contact phone on 王强's outflow record (there is none to reveal
     otherwise)."""
-    from heli.members.sensitive import protect_phone
+    from heli.core import crypto, sealed
     from heli.mobility.models import FloatingRecord
 
-    stored = protect_phone("13912345678")
-    FloatingRecord.unscoped.filter(pk=world.outflow_record_a.pk).update(
-        contact_phone_cipher=stored.cipher, contact_phone_mask=stored.mask
+    pk, phone = world.outflow_record_a.pk, "13912345678"
+    FloatingRecord.unscoped.filter(pk=pk).update(
+        contact_phone_cipher=sealed.seal(FloatingRecord, "contact_phone_cipher", pk, phone),
+        contact_phone_mask=crypto.mask_phone(phone),
     )
     return world
 
