@@ -30,7 +30,10 @@ def test_the_desks_of_a_grid_worker_and_a_town_admin(zone, new_context):
     for absent in ("stat-towns", "stat-villages", "stat-grids"):
         expect(grid.get_by_test_id(absent)).to_have_count(0)
     expect(grid.get_by_test_id("stat-affiliated")).to_be_visible()
-    expect(grid.get_by_test_id("badge-check")).to_have_text("2")
+    # The check-in menu counts the people to confirm and the self-reports to confirm.
+    reports = todos.get_by_test_id("todo-self_reported")
+    expect(reports).to_contain_text("待确认的自报报到")
+    expect(grid.get_by_test_id("badge-check")).to_have_text(str(2 + _count(reports)))
     with grid.expect_navigation():
         pending.click()
     expect(grid.get_by_test_id("pending-row")).to_have_count(2)

@@ -87,13 +87,13 @@ def test_switching_the_language_to_english_and_back_changes_the_ui_language(page
 
 
 def test_a_password_set_by_an_admin_is_changed_before_anything_else(page, zone):
-    """The demo's accounts are not marked; a password the district administrator sets is."""
+    """The demo's accounts are not marked; a password the system administrator sets is."""
     from heli.accounts import services
     from heli.accounts.models import User
     from heli.audit.services import Actor
 
-    district = User.objects.get(username="district")
-    services.set_password(Actor(user=district), User.objects.get(username="grid"), "Admin#Set2027")
+    admin = User.objects.get(username="sysadmin")
+    services.set_password(Actor(user=admin), User.objects.get(username="grid"), "Admin#Set2027")
     login(page, "grid", "Admin#Set2027")
     expect(page).to_have_url(re.compile(r"/password/$"))
     expect(page.locator("main")).to_contain_text("您的密码由管理员设置")
