@@ -42,6 +42,7 @@ def production(**overrides: str) -> dict[str, str]:
         "HELI_SECRET_KEY": secrets.token_urlsafe(50),
         "HELI_FIELD_KEY": secrets.token_hex(16),
         "HELI_DIGEST_KEY": secrets.token_hex(16),
+        "HELI_AUDIT_KEY": secrets.token_hex(32),
         "HELI_SECURE_COOKIES": "1",
         "HELI_ALLOWED_HOSTS": "heli.example.org",
         "HELI_DATABASE_URL": "sqlite:///:memory:",
