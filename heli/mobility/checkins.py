@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from heli.accounts.roles import Right, require
 from heli.audit.services import Actor, record
-from heli.core import crypto, sealed
+from heli.core import crypto, freetext, sealed
 from heli.core.ids import allocate_ids
 from heli.members import idcard, phones, sensitive
 from heli.members.choices import ACTIVE_STATUSES
@@ -291,6 +291,7 @@ def reject_all(actor: Actor, pendings: list[PendingCheckIn], reason: str) -> int
     require(actor.user, Right.EDIT_MEMBERS)
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for rejecting these check-ins.")]})
+    freetext.refuse_numbers(reason)  # free text holds no ID number or phone
     locked = _lock_pending(pendings)
     for pending in locked:
         pending.status, pending.decided_by = PendingStatus.REJECTED, actor.user

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from heli.accounts.roles import Right, require
 from heli.audit.services import Actor, record
+from heli.core import freetext
 from heli.mobility import floating, signals
 from heli.mobility.models import CheckIn, CheckInStatus
 
@@ -97,6 +98,7 @@ def reject(actor: Actor, check_ins: Iterable[CheckIn], reason: str) -> int:
     require(actor.user, Right.EDIT_MEMBERS)
     if not reason.strip():
         raise ValidationError({"reason": [_("Give the reason for rejecting these check-ins.")]})
+    freetext.refuse_numbers(reason)  # free text holds no ID number or phone
     locked = _undecided(check_ins)
     now = timezone.now()
     for check_in in locked:

@@ -21,7 +21,6 @@ from heli.control.lists.views import respond
 from heli.control.member_forms import MemberForm
 from heli.control.views.common import back_to_list, form_page, post_action
 from heli.control.work_lists import CheckInList, PendingList, parse_ids
-from heli.core import freetext
 from heli.core.freetext import FreeTextForm
 from heli.core.nostore import no_store
 from heli.core.scoping import get_scoped_or_404
@@ -73,7 +72,6 @@ def check_in_batch_reject(request: HttpRequest) -> HttpResponse:
     reason = request.POST.get("reason", "")
 
     def reject() -> str:
-        freetext.refuse_numbers(reason)
         count = self_reports.reject(Actor.from_request(request), ticked, reason)
         return _("Rejected %(count)s check-ins.") % {"count": count}
 
@@ -99,7 +97,6 @@ def pending_batch_reject(request: HttpRequest) -> HttpResponse:
     reason = request.POST.get("reason", "")
 
     def reject() -> str:
-        freetext.refuse_numbers(reason)
         count = checkins.reject_all(Actor.from_request(request), pending, reason)
         return _("Rejected %(count)s check-ins.") % {"count": count}
 
