@@ -9,15 +9,21 @@ role these tests skip, unless HELI_REQUIRE_APP_ROLE=1 (scripts/test.sh): then th
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.urls import reverse
 
+from heli.audit.services import Actor
 from heli.cli import database_environment
 from heli.core.history import history_models
+from heli.members.services import delete_member, restore_member
+from heli.mobility.floating import add_event
 from tests.history import add_history
 
 APP_URL = os.environ.get(
@@ -35,7 +41,6 @@ def app(transactional_db, world):
     """A connection as the application's role to the test database, after the owner's grant;
     committed data (transactional_db), so that both connections see the world."""
     add_history(world)
-    call_command("db_grant", "--role", ROLE)
     try:
         app_connection = psycopg.connect(
             urlsplit(APP_URL)._replace(path="/" + connection.settings_dict["NAME"]).geturl(),
@@ -47,8 +52,24 @@ def app(transactional_db, world):
         if os.environ.get("HELI_REQUIRE_APP_ROLE") == "1":
             pytest.fail(message, pytrace=False)
         pytest.skip(message)
+    call_command("db_grant", "--role", ROLE)
     with app_connection:
         yield app_connection
+
+
+@contextmanager
+def _django_as_the_app_role() -> Iterator[None]:
+    """The test's Django connection as the application's role, as the server's would be; the
+    owner's again afterwards (the test runner's flush needs it)."""
+    settings_dict, url = connection.settings_dict, urlsplit(APP_URL)
+    owner = settings_dict["USER"], settings_dict["PASSWORD"]
+    connection.close()
+    settings_dict["USER"], settings_dict["PASSWORD"] = url.username, url.password
+    try:
+        yield
+    finally:
+        connection.close()
+        settings_dict["USER"], settings_dict["PASSWORD"] = owner
 
 
 def _refused(app_connection, sql: str) -> str:
@@ -106,6 +127,26 @@ def test_the_app_role_reads_writes_and_appends(app, world):
             f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {table} ORDER BY id LIMIT 1"
         )
         assert app.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == before + 1, table
+
+
+@postgresql_only
+def test_the_application_works_as_its_role(app, world, client):
+    district = Actor(user=world.users["district_admin"])
+    with _django_as_the_app_role():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_user")
+            assert cursor.fetchone() == (ROLE,)
+        # Rows locked, updated and appended to history, each audited.
+        delete_member(district, world.member_a, "重复录入")
+        restore_member(district, world.member_a)
+        add_event(district, world.outflow_record_a, "contact", note="as the app role")
+        client.force_login(world.users["district_admin"])
+        assert client.get(reverse("control:member_list")).status_code == 200
+        assert (
+            client.get(reverse("control:member_detail", args=[world.member_a.pk])).status_code
+            == 200
+        )
+    assert world.member_a.changes.count() == 2
 
 
 @postgresql_only
