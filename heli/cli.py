@@ -9,7 +9,7 @@ from collections.abc import Mapping
 # Commands that change the schema or need the owner's privileges. With
 # HELI_MIGRATE_DATABASE_URL set (PostgreSQL: the role owning the tables), they connect with it
 # instead of HELI_DATABASE_URL (the application's role, which the server and the worker use).
-OWNER_COMMANDS = frozenset({"migrate", "db_grant", "flush"})
+OWNER_COMMANDS = frozenset({"migrate", "db_grant", "flush", "restore"})
 
 
 def database_environment(argv: list[str], environ: Mapping[str, str]) -> dict[str, str]:

@@ -187,9 +187,9 @@ def test_the_grant_is_for_postgresql_only():
 
 def test_schema_commands_connect_as_the_owner_when_its_url_is_set():
     environ = {"HELI_DATABASE_URL": "postgres://app@db/heli", "HELI_MIGRATE_DATABASE_URL": "o"}
-    for command in ("migrate", "db_grant", "flush"):
+    for command in ("migrate", "db_grant", "flush", "restore"):
         assert database_environment([command, "-v0"], environ)["HELI_DATABASE_URL"] == "o"
-    for argv in (["runserver"], ["worker", "--once"], ["dbshell"], []):
+    for argv in (["runserver"], ["worker", "--once"], ["backup"], ["dbshell"], []):
         assert database_environment(argv, environ) == environ
     alone = {"HELI_DATABASE_URL": "postgres://app@db/heli"}
     assert database_environment(["migrate"], alone) == alone
