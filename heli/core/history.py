@@ -1,13 +1,14 @@
 """The append-only history tables and the database's own guard over them.
 
-Every table listed here gets triggers in its app's migrations (`append_only_triggers`): on
-PostgreSQL BEFORE UPDATE OR DELETE row triggers and a BEFORE TRUNCATE statement trigger, on
-SQLite BEFORE UPDATE and BEFORE DELETE triggers. They refuse unless the session is in
-`maintenance()`, which only the owner's deliberate work enters: Django's flush (the test
-runner empties tables between transactional tests) and the demo's reset. On PostgreSQL the
-application's role lacks UPDATE, DELETE and TRUNCATE on these tables anyway (`heli db_grant`),
-so the flag, which any session may set, opens nothing for it; the triggers stop the owner's
-accidents and everything when a single role is used.
+Every history table (`history_models()`) gets triggers in its app's migrations
+(`append_only_triggers`): on PostgreSQL BEFORE UPDATE OR DELETE row triggers and a BEFORE
+TRUNCATE statement trigger, on SQLite BEFORE UPDATE and BEFORE DELETE triggers. They refuse
+unless the session is in `maintenance()`, which only the owner's deliberate work enters:
+Django's flush (the test runner empties tables between transactional tests), the demo's
+reset (`core.models.wipe`) and tests that tamper with history. On PostgreSQL the application's
+role lacks UPDATE, DELETE and TRUNCATE on these tables anyway (`heli db_grant`), so the flag,
+which any session may set, opens nothing for it; the triggers stop the owner's accidents,
+and everyone when a single role is used.
 """
 
 from __future__ import annotations
@@ -19,23 +20,16 @@ from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connections, migrations, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-# Every model deriving heli.core.models.AppendOnly must be here (a test checks), and MemberChange,
-# which the member services only ever append to.
-HISTORY_MODELS = (
-    "audit.AuditEntry",
-    "letters.LetterEvent",
-    "transfers.TransferStep",
-    "mobility.FloatingEvent",
-    "campaigns.TaskEvent",
-    "members.MemberChange",
-)
-
 MAINTENANCE_SETTING = "heli.maintenance"
 SQLITE_FLAG_FUNCTION = "heli_maintenance"
 
 
 def history_models() -> list[type[models.Model]]:
-    return [apps.get_model(label) for label in HISTORY_MODELS]
+    """Every history table: the models deriving heli.core.models.AppendOnly (each needs its
+    `append_only_triggers` migration; tests/test_history_triggers.py fails without)."""
+    from heli.core.models import AppendOnly  # heli.core.models uses maintenance()
+
+    return [model for model in apps.get_models() if issubclass(model, AppendOnly)]
 
 
 def _set_flag(connection: BaseDatabaseWrapper, on: bool) -> None:

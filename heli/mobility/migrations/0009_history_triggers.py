@@ -7,6 +7,6 @@ from heli.core.history import append_only_triggers
 
 
 class Migration(migrations.Migration):
-    dependencies = [("mobility", "0007_check_in_verification"), ("core", "0004_append_only_trigger_function")]
+    dependencies = [("mobility", "0008_seal_floating_events"), ("core", "0005_append_only_trigger_function")]
 
     operations = [append_only_triggers("mobility_floatingevent")]

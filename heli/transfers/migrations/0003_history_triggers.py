@@ -7,6 +7,6 @@ from heli.core.history import append_only_triggers
 
 
 class Migration(migrations.Migration):
-    dependencies = [("transfers", "0001_initial"), ("core", "0004_append_only_trigger_function")]
+    dependencies = [("transfers", "0002_seal_transfer_steps"), ("core", "0005_append_only_trigger_function")]
 
     operations = [append_only_triggers("transfers_transferstep")]

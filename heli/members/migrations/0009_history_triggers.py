@@ -7,6 +7,6 @@ from heli.core.history import append_only_triggers
 
 
 class Migration(migrations.Migration):
-    dependencies = [("members", "0007_member_anonymized_at"), ("core", "0004_append_only_trigger_function")]
+    dependencies = [("members", "0008_seal_member_changes"), ("core", "0005_append_only_trigger_function")]
 
     operations = [append_only_triggers("members_memberchange")]

@@ -7,6 +7,6 @@ from heli.core.history import append_only_triggers
 
 
 class Migration(migrations.Migration):
-    dependencies = [("letters", "0003_alter_reminderletter_number"), ("core", "0004_append_only_trigger_function")]
+    dependencies = [("letters", "0004_seal_letter_events"), ("core", "0005_append_only_trigger_function")]
 
     operations = [append_only_triggers("letters_letterevent")]

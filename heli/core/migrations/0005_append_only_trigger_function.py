@@ -6,6 +6,6 @@ from heli.core.history import append_only_function
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0003_export_job")]
+    dependencies = [("core", "0004_bind_ciphertexts_to_rows")]
 
     operations = [append_only_function()]

@@ -13,8 +13,8 @@ earlier = import_module("heli.audit.migrations.0002_append_only_triggers")
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0002_append_only_triggers"),
-        ("core", "0004_append_only_trigger_function"),
+        ("audit", "0003_chain_audit_entries"),
+        ("core", "0005_append_only_trigger_function"),
     ]
 
     operations = [
