@@ -11,6 +11,9 @@ export HELI_DIGEST_KEY="${HELI_DIGEST_KEY:-fedcba9876543210fedcba9876543210}"
 export HELI_AUDIT_KEY="${HELI_AUDIT_KEY:-00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff}"
 export HELI_CHROMIUM="${HELI_CHROMIUM:-/usr/bin/chromium}"
 PG_URL="${HELI_TEST_POSTGRES_URL:-postgres://heli:heli@127.0.0.1:5432/heli}"
+# The application's role on PostgreSQL (owns nothing; tests/test_db_roles.py): its tests fail
+# rather than skip here when it is missing.
+export HELI_TEST_APP_DATABASE_URL="${HELI_TEST_APP_DATABASE_URL:-postgres://heli_app:heli_app@127.0.0.1:5432/heli}"
 
 if [ ! -x "$HELI_CHROMIUM" ]; then
   echo "Chromium not found at $HELI_CHROMIUM (install Debian's chromium): browser tests cannot run." >&2
@@ -37,4 +40,4 @@ echo "== tests on SQLite"
 HELI_DATABASE_URL="sqlite:///$(pwd)/var/test.sqlite3" pytest "$@"
 
 echo "== tests on PostgreSQL"
-HELI_DATABASE_URL="$PG_URL" pytest "$@"
+HELI_DATABASE_URL="$PG_URL" HELI_REQUIRE_APP_ROLE=1 pytest "$@"

@@ -1,40 +1,19 @@
 """Changing history behind the application's back, as someone with database access would:
-raw SQL, with the audit table's append-only triggers out of the way for the moment (dropped
-and made again on SQLite, disabled on PostgreSQL by the test database's owner). Inside a
-test's transaction, so that everything is undone with it."""
+raw SQL, with the history tables' append-only triggers out of the way for the moment (the
+owner's maintenance, heli.core.history). Inside a test's transaction, so that everything is
+undone with it."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from django.db import connection
 
+from heli.core.history import maintenance
+
 AUDIT_TABLE = "audit_auditentry"
-_TRIGGERS = importlib.import_module("heli.audit.migrations.0002_append_only_triggers")
-
-
-def _triggers(on: bool) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"ALTER TABLE {AUDIT_TABLE} {'ENABLE' if on else 'DISABLE'} TRIGGER USER"
-            )
-            return
-        for statement in _TRIGGERS.SQLITE if on else _TRIGGERS.SQLITE_REVERSE:
-            cursor.execute(statement)
-
-
-@contextmanager
-def untriggered() -> Iterator[None]:
-    _triggers(on=False)
-    yield
-    _triggers(on=True)
 
 
 def execute(sql: str, params: list | tuple = ()) -> None:
-    with untriggered(), connection.cursor() as cursor:
+    with maintenance(), connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
@@ -61,7 +40,7 @@ def swap_rows(table: str, first: int, second: int) -> None:
         ]
     listed = ", ".join(columns)
     # Through a copy: raw values of a JSON column do not go back as parameters on PostgreSQL.
-    with untriggered(), connection.cursor() as cursor:
+    with maintenance(), connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE swapped AS SELECT * FROM {table} WHERE id IN (%s, %s)",
             [first, second],

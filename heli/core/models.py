@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from heli.core import seal as sealing
+from heli.core.history import maintenance
 from heli.core.pinyin import initials
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 
@@ -71,9 +72,11 @@ class AppendOnly(models.Model):
 
 
 def wipe(model: type[AppendOnly]) -> int:
-    """Empty a history table, past the querysets' refusal. Only the demo's reset, which
-    builds the whole zone again, calls it."""
-    return models.QuerySet(model).delete()[0]
+    """Empty a history table, past the querysets' refusal and, in maintenance, the table's
+    triggers (heli.core.history). Only the demo's reset, which builds the whole zone again,
+    calls it."""
+    with maintenance():
+        return models.QuerySet(model).delete()[0]
 
 
 class RateCounter(models.Model):
