@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every check and the whole test suite, on SQLite and then on PostgreSQL, browser tests included.
+# Every check and the whole test suite, on SQLite and on PostgreSQL side by side, browser tests included.
 # Needs: a PostgreSQL server reachable at $HELI_TEST_POSTGRES_URL and Chromium at
 # $HELI_CHROMIUM (default /usr/bin/chromium). Fails, rather than skips, when either is missing.
 set -euo pipefail
@@ -36,8 +36,21 @@ HELI_DEBUG=0 HELI_SECURE_COOKIES=1 HELI_ALLOWED_HOSTS=heli.example.org \
   HELI_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
   HELI_DATABASE_URL="sqlite:///:memory:" heli check --deploy --fail-level WARNING
 
-echo "== tests on SQLite"
-HELI_DATABASE_URL="sqlite:///$(pwd)/var/test.sqlite3" pytest "$@"
-
-echo "== tests on PostgreSQL"
-HELI_DATABASE_URL="$PG_URL" HELI_REQUIRE_APP_ROLE=1 pytest "$@"
+# The two databases' runs go side by side (each test run is mostly one process waiting on its
+# database or its browser, so two halve the wall time on two cores); each writes its own log,
+# printed when both are done, and the script fails when either does.
+echo "== tests on SQLite and on PostgreSQL, side by side (var/test-*.log)"
+HELI_DATABASE_URL="sqlite:///$(pwd)/var/test.sqlite3" HELI_TEST_DB_NAME=test-sqlite.sqlite3 \
+  pytest "$@" >var/test-sqlite.log 2>&1 &
+sqlite_run=$!
+HELI_DATABASE_URL="$PG_URL" HELI_REQUIRE_APP_ROLE=1 pytest "$@" >var/test-postgres.log 2>&1 &
+postgres_run=$!
+sqlite_status=0
+postgres_status=0
+wait "$sqlite_run" || sqlite_status=$?
+wait "$postgres_run" || postgres_status=$?
+echo "== tests on SQLite (exit $sqlite_status)"
+cat var/test-sqlite.log
+echo "== tests on PostgreSQL (exit $postgres_status)"
+cat var/test-postgres.log
+[ "$sqlite_status" = 0 ] && [ "$postgres_status" = 0 ]
