@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from heli.audit.services import Actor
@@ -37,8 +38,10 @@ def assert_tallies_right() -> None:
 
 
 def _data(member: Member, **changes) -> dict:
-    fields = ("name", "gender", "ethnicity", "education", "joined_on", "membership", "full_on",
-              "org", "residence_grid", "reported_to", "reported_on", "status", "occupation")  # fmt: skip
+    fields = (
+        *("name", "gender", "ethnicity", "education", "joined_on", "membership", "full_on"),
+        *("org", "residence_grid", "reported_to", "reported_on", "status", "occupation"),
+    )
     return {**{f: getattr(member, f) for f in fields}, **changes}
 
 
@@ -59,7 +62,7 @@ def test_the_tallies_equal_the_members_after_every_kind_of_change(world, everyth
             residence_grid=world.grid_a2,
             reported_to=world.village_a,
             reported_on=dt.date(2024, 7, 1),
-        ),  # fmt: skip
+        ),
         created.version,
     )
     assert_tallies_right()
@@ -114,3 +117,35 @@ def test_the_check_command_names_a_wrong_tally_and_rebuild_puts_it_right(world, 
     call_command("tallies", "rebuild")
     call_command("tallies", "check")
     assert_tallies_right()
+
+
+def _member_counts(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if "COUNT(" in q["sql"].upper() and 'FROM "members_member"' in q["sql"]
+    ]
+
+
+def test_the_dashboard_tree_and_member_list_count_no_members(world, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.users["district_admin"])
+    pages = [
+        reverse("control:dashboard"),
+        reverse("control:region_detail", kwargs={"pk": world.district.pk}),
+        reverse("control:member_list"),
+    ]
+    for url in pages:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        assert _member_counts(queries.captured_queries) == [], url
+
+
+def test_the_member_list_total_comes_from_the_tallies(world, client_for):
+    client = client_for(world.users["district_admin"])
+    page = client.get(reverse("control:member_list")).content.decode()
+    with activate(world.users["district_admin"].scope()):
+        on_roll = Member.objects.filter(status__in=ACTIVE_STATUSES).count()
+    assert f"共 {on_roll} 条" in page
