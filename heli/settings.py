@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "heli.letters",
     "heli.transfers",
     "heli.accounts",
+    "heli.reports",
     "heli.control",
     "heli.public",
     "heli.demo",

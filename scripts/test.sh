@@ -28,6 +28,8 @@ mkdir -p var
 echo "== ruff"
 ruff check .
 ruff format --check .
+echo "== import layers"
+lint-imports
 echo "== migrations"
 HELI_DATABASE_URL="sqlite:///:memory:" heli makemigrations --check --dry-run
 echo "== deploy checks (production profile)"

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from heli.audit.models import AuditEntry
 from heli.audit.services import Actor
-from heli.campaigns import services, stats
+from heli.campaigns import services
 from heli.campaigns.models import (
     DECIDED,
     Campaign,
@@ -33,6 +33,7 @@ from heli.core.sealed import unseal
 from heli.members.models import Member
 from heli.mobility import clock
 from heli.mobility.models import Document, FloatingRecord, RecordStatus
+from heli.reports import campaigns as stats
 from tests import sheets
 from tests.factories import MemberFactory, UserFactory
 

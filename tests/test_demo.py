@@ -18,8 +18,8 @@ from heli.members import services
 from heli.members.choices import FloatingDirection, MemberStatus
 from heli.members.models import Member
 from heli.mobility.checkins import Identity, record_check_in, register_unknown
-from heli.orgs import stats
 from heli.orgs.models import OrgCategory, PartyOrg, Region, RegionKind
+from heli.reports import structure as stats
 from heli.stations.models import Station, StationKind
 from tests.conftest import FAST_HASHERS
 
@@ -210,7 +210,7 @@ def test_the_demo_sent_149_reminder_letters_one_to_each_outflow_member(demo, db,
 
 
 def test_the_demo_reproduces_the_articles_floating_work_figures(demo, db):
-    from heli.mobility.figures import figures
+    from heli.reports.floating import figures
 
     with activate(Scope.everything()):
         result = figures()
@@ -229,8 +229,8 @@ def test_some_demo_members_are_due_a_letter_and_the_articles_figures_still_hold(
     have left again since: 149 outflow members, 149 letters, one to each, 581 floating."""
     from heli.letters.models import CloseReason, LetterStatus, ReminderLetter
     from heli.letters.services import due_records
-    from heli.mobility.figures import figures
     from heli.mobility.models import RecordStatus
+    from heli.reports.floating import figures
 
     with activate(Scope.everything()):
         due = list(due_records())

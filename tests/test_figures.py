@@ -10,7 +10,7 @@ from heli.audit.services import Actor
 from heli.core.scoping import activate
 from heli.mobility import floating
 from heli.mobility.checkins import record_check_in
-from heli.mobility.figures import figures
+from heli.reports.floating import figures
 from tests import sheets
 
 pytestmark = pytest.mark.django_db

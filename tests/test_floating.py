@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 
 from heli.audit.services import Actor
 from heli.core.scoping import activate
-from heli.members.ledgers import counts_for
 from heli.mobility import floating
 from heli.mobility.checkins import record_check_in
 from heli.mobility.models import CheckIn, CheckInSource, Document, FloatingRecord
+from heli.reports.ledgers import counts_for
 from tests.factories import UserFactory
 
 

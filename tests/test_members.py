@@ -13,6 +13,7 @@ from heli.core.scoping import activate
 from heli.core.sealed import unseal
 from heli.members import idcard, ledgers, services
 from heli.members.models import Member, MemberChange
+from heli.reports import ledgers as ledger_counts
 from tests import sheets
 from tests.factories import MemberFactory, make_id_number
 
@@ -232,15 +233,15 @@ def test_deleting_needs_a_reason_hides_the_member_and_a_district_admin_restores_
 @pytest.mark.django_db
 def test_the_three_ledgers_are_derived_from_the_records(world):
     with activate(world.users["district_admin"].scope()):
-        grid = ledgers.counts_for(world.grid_a)
+        grid = ledger_counts.counts_for(world.grid_a)
         assert (grid.affiliated, grid.in_service, grid.floating) == (2, 0, 2)
-        village = ledgers.counts_for(world.village_a)
+        village = ledger_counts.counts_for(world.village_a)
         assert (village.affiliated, village.in_service, village.floating) == (2, 1, 2)
         assert set(ledgers.ledger_members("floating", world.grid_a)) == {
             world.outflow_a,
             world.inflow_a,
         }
-        by_town = ledgers.counts_by_child_region(world.district)
+        by_town = ledger_counts.counts_by_child_region(world.district)
         assert by_town[world.town_a.path].floating == 2
         # Town B: 李娜, and 周杰 who floated out (affiliated there, and floating).
         assert (by_town[world.town_b.path].affiliated, by_town[world.town_b.path].floating) == (
@@ -252,7 +253,7 @@ def test_the_three_ledgers_are_derived_from_the_records(world):
 @pytest.mark.django_db
 def test_the_floating_share_counts_active_members_in_scope(world):
     with activate(world.users["district_admin"].scope()):
-        share = ledgers.floating_share()
+        share = ledger_counts.floating_share()
     # 张伟, 李娜, 王强 (out), 潘永贤 (in), 赵敏 and 周杰 (out of town B); 钱进 is deleted.
     assert (share.members, share.floating, share.outflow, share.inflow) == (6, 3, 2, 1)
     assert share.share == pytest.approx(0.5)

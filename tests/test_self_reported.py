@@ -21,8 +21,8 @@ from heli.letters.models import CloseReason, LetterStatus, ReminderLetter
 from heli.mobility import clock, floating, self_reports
 from heli.mobility.checkins import record_check_in
 from heli.mobility.clock import ContactState
-from heli.mobility.figures import figures
 from heli.mobility.models import CheckIn, CheckInSource, CheckInStatus, FloatingRecord
+from heli.reports.floating import figures
 
 pytestmark = pytest.mark.django_db
 

@@ -67,18 +67,3 @@ def record(
         entry.object_repr = str(obj)[:255]
     entry.save()
     return entry
-
-
-def changed_fields(before: dict, after: dict) -> dict:
-    """{field: [old, new]} for the fields that differ, as JSON-safe strings."""
-    return {
-        key: [_plain(before.get(key)), _plain(value)]
-        for key, value in after.items()
-        if before.get(key) != value
-    }
-
-
-def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)

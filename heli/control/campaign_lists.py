@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from heli.accounts.roles import Right
-from heli.campaigns import stats
 from heli.campaigns.models import Campaign, CampaignStatus, CampaignTask, Outcome
 from heli.control.lists.columns import column, date_column, detail_link
 from heli.control.lists.export import exportable
@@ -22,6 +21,7 @@ from heli.control.lists.filters import ChoiceFilter, FlagFilter, TreeFilter
 from heli.control.lists.page import BatchAction, ListPage, Search
 from heli.core.scoping import get_scoped_or_404
 from heli.orgs.models import Region
+from heli.reports import campaigns as stats
 
 
 def _progress_cell(campaign: Campaign):

@@ -16,6 +16,7 @@ from heli.control.lists.columns import column, date_column, detail_link, text_co
 from heli.control.lists.export import exportable
 from heli.control.lists.filters import ChoiceFilter, FlagFilter, TreeFilter
 from heli.control.lists.page import BatchAction, ListPage, Search
+from heli.control.member_lists import COUNT_LIMIT
 from heli.control.views.common import breadcrumbs, region_scope_path, visible_roots
 from heli.core.exporters import Exporter
 from heli.core.tree import counts_by_child
@@ -107,6 +108,8 @@ class FloatingList(ListPage):
     empty_text = _("No floating members yet: register one from a member's page.")
     export_action = "floating.export"
 
+    count_limit = COUNT_LIMIT  # floating records grow with the members
+
     def base_queryset(self) -> QuerySet:
         return _records()
 
@@ -191,6 +194,8 @@ class LostList(ListPage):
             return self.values["region"]
         roots = visible_roots(Region, region_scope_path())
         return roots[0] if roots else None
+
+    count_limit = COUNT_LIMIT  # floating records grow with the members
 
     def base_queryset(self) -> QuerySet:
         silent = _records()

@@ -14,7 +14,7 @@ from heli.control.lists.export import exportable
 from heli.control.lists.filters import ChoiceFilter, TreeFilter, YearFilter, age_filter
 from heli.control.lists.page import ListPage, Search
 from heli.core.exporters import Exporter
-from heli.core.scoping import get_scoped_or_404
+from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.members.choices import (
     ACTIVE_STATUSES,
     Education,
@@ -28,7 +28,11 @@ from heli.members.exporters import MemberExporter
 from heli.members.ledgers import Ledger, ledger_members
 from heli.members.models import Member
 from heli.orgs.models import PartyOrg, Region
+from heli.reports import ledgers as ledger_counts
+from heli.reports import tallies
 
+# Past this many rows a filtered list says "more than" instead of counting them all.
+COUNT_LIMIT = 10_000
 ON_ROLL = "on_roll"  # 在册: the statuses that count as members everywhere (ACTIVE_STATUSES)
 
 
@@ -110,8 +114,17 @@ class MemberList(ListPage):
     export_action = "member.export"
     sensitive = True
 
+    count_limit = COUNT_LIMIT
+
     def base_queryset(self) -> QuerySet:
         return Member.objects.select_related("org", "residence_grid")
+
+    def known_total(self) -> int | None:
+        """Filtered by status alone (or not at all): the tallies' sum, no count of members."""
+        if self.term or self.find or set(self.values) - {"status"}:
+            return None
+        status = self.values.get("status")
+        return tallies.member_count(current_scope(), _status_q(status) if status else None)
 
     @property
     def count_note(self) -> str:
@@ -152,6 +165,11 @@ class LedgerList(MemberList):
 
     def base_queryset(self) -> QuerySet:
         return ledger_members(self.kind, self.region).select_related("org", "residence_grid")
+
+    def known_total(self) -> int | None:
+        if self.term or self.find or self.values:
+            return None
+        return getattr(ledger_counts.counts_for(self.region), self.kind)
 
     def job_params(self) -> dict[str, Any]:
         return {"region": self.region.pk, "kind": self.kind}

@@ -1,5 +1,6 @@
-"""The to-do list (待办) of the desk and the counts on the menu: what waits for this user, counted
-from the records in their scope, each item linking to the list that shows exactly those rows."""
+"""The to-do list (待办) of the desk and the counts on the menu: what waits for this user,
+counted by heli.reports.desk from the records in their scope, each item linking to the list
+that shows exactly those rows."""
 
 from __future__ import annotations
 
@@ -7,27 +8,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from heli.accounts.roles import Right
-from heli.campaigns.models import CampaignStatus, CampaignTask, Outcome
-from heli.core.scoping import current_scope
-from heli.letters import services as letters
-from heli.letters.models import ReminderLetter
 from heli.members.import_models import ImportJob, JobStatus
-from heli.mobility import clock
-from heli.mobility.models import (
-    CheckIn,
-    CheckInStatus,
-    FloatingRecord,
-    PendingCheckIn,
-    PendingStatus,
-)
-from heli.transfers import rules
-from heli.transfers.models import Transfer
+from heli.reports import desk
 
 # Menu counts are kept in the session this long (seconds) and dropped after any change.
 BADGE_SECONDS = 60
@@ -49,28 +36,25 @@ def todos(user) -> list[Todo]:
     Only work the user can act on: read-only roles (liaison, auditor) have no to-do items."""
     found: list[Todo] = []
     if user.can(Right.APPROVE_TRANSFERS):
-        waiting = len(rules.awaiting(user, Transfer.objects.all()))
         found.append(
-            Todo("transfers", _("Transfers waiting for my approval or acceptance"), waiting,
+            Todo("transfers", _("Transfers waiting for my approval or acceptance"),
+                 desk.transfers_awaiting(user),
                  reverse("control:transfer_list") + "?mine=1", "transfer", urgent=True)
         )  # fmt: skip
     if user.can(Right.EDIT_MEMBERS):
-        pending = PendingCheckIn.objects.filter(status=PendingStatus.PENDING).count()
         found.append(
-            Todo("pending", _("Check-ins to confirm"), pending,
+            Todo("pending", _("Check-ins to confirm"), desk.pending_check_ins(),
                  reverse("control:check_in_list"), "check", urgent=True)
         )  # fmt: skip
-        # Self-reports of members at home here, wherever they scanned (mobility.self_reports).
-        reported = CheckIn.objects.filter(CheckIn.home_q(current_scope()))
         found.append(
             Todo("self_reported", _("Self-reported check-ins to confirm"),
-                 reported.filter(status=CheckInStatus.SELF_REPORTED).count(),
+                 desk.self_reports_at_home(),
                  reverse("control:check_in_history") + "?status=self_reported&home=1", "check")
         )  # fmt: skip
         found += _task_items(user)
         found.append(
             Todo("letters_due", _("Members due a reminder letter"),
-                 letters.due_records().count(), reverse("control:letter_due"), "letter")
+                 desk.letters_due(), reverse("control:letter_due"), "letter")
         )  # fmt: skip
         waiting = (JobStatus.CHECKED, JobStatus.NEEDS_SETUP)
         imports = ImportJob.objects.filter(created_by=user, status__in=waiting)
@@ -83,14 +67,14 @@ def todos(user) -> list[Todo]:
                 Todo(f"import-{job.pk}", label % {"file": job.filename}, count,
                      reverse("control:member_import_job", kwargs={"pk": job.pk}), "member")
             )  # fmt: skip
-        overdue = ReminderLetter.objects.filter(letters.overdue_q()).count()
         found.append(
-            Todo("letters_overdue", _("Reminder letters with the reply overdue"), overdue,
+            Todo("letters_overdue", _("Reminder letters with the reply overdue"),
+                 desk.letters_overdue(),
                  reverse("control:letter_list") + "?overdue=1", "letter", urgent=True)
         )  # fmt: skip
-        newly_lost = FloatingRecord.objects.filter(clock.newly_lost_q()).count()
         found.append(
-            Todo("newly_lost", _("Members who lost contact in the last 7 days"), newly_lost,
+            Todo("newly_lost", _("Members who lost contact in the last 7 days"),
+                 desk.newly_lost(),
                  reverse("control:floating_lost") + "?new=1", "floating", urgent=True)
         )  # fmt: skip
     return [item for item in found if item.count]
@@ -99,33 +83,25 @@ def todos(user) -> list[Todo]:
 def _task_items(user) -> list[Todo]:
     """My pending sweep tasks, and for those who hand tasks out, the unassigned ones: per open
     campaign, since each campaign has its own task list (one grouped query each)."""
-    open_tasks = CampaignTask.objects.filter(
-        campaign__status=CampaignStatus.OPEN, outcome=Outcome.PENDING
-    )
     items = _per_campaign(
-        open_tasks.filter(assignee=user), "tasks", _("My sweep tasks: %(campaign)s"),
+        desk.open_tasks_per_campaign(assignee=user), "tasks", _("My sweep tasks: %(campaign)s"),
         "mine=1&outcome=pending",
     )  # fmt: skip
     if user.can(Right.OPEN_CAMPAIGNS):
         items += _per_campaign(
-            open_tasks.filter(assignee__isnull=True), "unassigned",
+            desk.open_tasks_per_campaign(unassigned=True), "unassigned",
             _("Sweep tasks nobody has yet: %(campaign)s"), "unassigned=1",
         )  # fmt: skip
     return items
 
 
-def _per_campaign(tasks, key: str, label: str, query: str) -> list[Todo]:
-    """One item per campaign of `tasks` (one grouped query), linking to its task list."""
-    counted = (
-        tasks.values("campaign_id", "campaign__name")
-        .annotate(n=Count("pk"))
-        .order_by("campaign_id")
-    )
+def _per_campaign(counted: list[dict], key: str, label: str, query: str) -> list[Todo]:
+    """One item per campaign counted, linking to its task list."""
     return [
         Todo(f"{key}-{row['campaign_id']}", label % {"campaign": row["campaign__name"]}, row["n"],
              reverse("control:campaign_tasks", kwargs={"pk": row["campaign_id"]}) + f"?{query}",
              "campaign")
-        for row in counted.order_by("campaign_id")
+        for row in counted
     ]  # fmt: skip
 
 

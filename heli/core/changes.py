@@ -6,8 +6,6 @@ from typing import Any
 
 from django.db import models
 
-from heli.audit.services import changed_fields
-
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in fields}
@@ -20,3 +18,18 @@ def apply(obj: models.Model, data: dict[str, Any]) -> dict:
         setattr(obj, name, value)
     obj.full_clean(validate_unique=False)
     return changed_fields(before, data)
+
+
+def changed_fields(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for the fields that differ, as JSON-safe strings."""
+    return {
+        key: [_plain(before.get(key)), _plain(value)]
+        for key, value in after.items()
+        if before.get(key) != value
+    }
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

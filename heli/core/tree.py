@@ -103,8 +103,14 @@ def move_subtree(model: type[TreeNode], node: TreeNode, new_parent: TreeNode | N
     node.path, node.depth, node.parent = new_path, new_depth, new_parent
 
 
-def counts_by_child(queryset: models.QuerySet, path_field: str, parent_path: str) -> dict[str, int]:
-    """Count rows of `queryset` per child subtree of `parent_path`, in one grouped query.
+def counts_by_child(
+    queryset: models.QuerySet,
+    path_field: str,
+    parent_path: str,
+    measure: models.Aggregate | None = None,
+) -> dict[str, int]:
+    """Count rows of `queryset` per child subtree of `parent_path`, in one grouped query
+    (or add up `measure`, e.g. the counts of tally rows).
 
     Returns {child path: count}; rows at the parent itself are left out.
     """
@@ -115,7 +121,7 @@ def counts_by_child(queryset: models.QuerySet, path_field: str, parent_path: str
         .filter(_len__gte=child_length)
         .annotate(_child=Substr(path_field, 1, child_length))
         .values("_child")
-        .annotate(_n=models.Count("pk"))
+        .annotate(_n=measure or models.Count("pk"))
         .order_by()
     )
-    return {row["_child"]: row["_n"] for row in rows}
+    return {row["_child"]: row["_n"] or 0 for row in rows}

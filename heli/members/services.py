@@ -13,8 +13,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from heli.accounts.roles import Right, require
-from heli.audit.services import Actor, changed_fields, record
+from heli.audit.services import Actor, record
 from heli.core import crypto, sealed
+from heli.core.changes import changed_fields
 from heli.core.scoping import activate
 from heli.members import dates, idcard, sensitive
 from heli.members.choices import FloatingDirection, Gender, Membership, MemberStatus

@@ -8,12 +8,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import pgettext
 
 from heli.core import freetext
 from heli.core.exporters import Exporter
 from heli.mobility import clock
-from heli.mobility.figures import KEYS, Figures
 
 
 class FloatingExporter(Exporter):
@@ -48,57 +47,3 @@ class FloatingExporter(Exporter):
                 clock.state_of(r, self.today).label,
                 r.joined_org.name if r.joined_org else "",
             ]  # fmt: skip
-
-
-class FiguresExporter(Exporter):
-    """The report's figures: one row per town or street (and what no town holds), the total,
-    then every figure of the zone on its own row with its own label."""
-
-    filename = "floating-member-report"
-    LABELS = {
-        "floating": gettext_lazy("Floating members"),
-        "outflow": gettext_lazy("Floated out"),
-        "inflow": gettext_lazy("Floated in"),
-        "check_in_points": gettext_lazy("Check-in points in use"),
-        "letters_sent": gettext_lazy("Reminder letters sent"),
-        "joined": gettext_lazy("Inflow members in nearby branches"),
-        "lost": gettext_lazy("Lost contact"),
-    }
-
-    def __init__(self, result: Figures, *, today: dt.date):
-        self.result = result
-        self.today = today
-        self.sheet_name = _("Report %(date)s") % {"date": today.isoformat()}
-
-    def header(self) -> list[str]:
-        return [_("Town or street"), *(str(self.LABELS[key]) for key in KEYS)]
-
-    def rows(self) -> Iterator[list[Any]]:
-        result = self.result
-        for row in result.towns:
-            yield [row["town"].name, *(row[key] for key in KEYS)]
-        if result.rest is not None:
-            yield [_("Not in any town or street"), *(result.rest[key] for key in KEYS)]
-        yield [_("Total"), *(getattr(result, key) for key in KEYS)]
-        yield []
-        yield [_("Figure"), _("Value")]
-        yield from ([str(label), value] for label, value in self.figures())
-
-    def figures(self) -> list[tuple[Any, Any]]:
-        """Every figure of the report with its label (the page shows the same list)."""
-        r = self.result
-        return [
-            (_("All members (on the roll)"), r.members),
-            (self.LABELS["floating"], r.floating),
-            (_("Floating share of all members (%)"), r.share_percent),
-            (self.LABELS["outflow"], r.outflow),
-            (self.LABELS["inflow"], r.inflow),
-            (self.LABELS["check_in_points"], r.check_in_points),
-            (self.LABELS["letters_sent"], r.letters_sent),
-            (_("Reminder letters overdue"), r.letters_overdue),
-            (self.LABELS["joined"], r.joined),
-            (self.LABELS["lost"], r.lost),
-            (_("Sweep tasks decided"), r.sweep_done),
-            (_("Sweep tasks in all"), r.sweep_total),
-            (_("Sweep progress (%)"), r.sweep_percent),
-        ]

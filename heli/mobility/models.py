@@ -356,6 +356,17 @@ EVENT_LABELS = {
 }
 
 
+# The vocabularies of the codes a timeline event's detail holds, by detail key. Apps above
+# mobility that write events add their own (campaigns: a sweep task's outcome) through
+# `describe_detail`, so the vocabulary stays with the app that owns it.
+DETAIL_CHOICES: dict[str, type[models.TextChoices]] = {"document": Document, "kind": ContactKind}
+
+
+def describe_detail(key: str, choices: type[models.TextChoices]) -> None:
+    """Show the detail `key` of timeline events by the labels of `choices`."""
+    DETAIL_CHOICES[key] = choices
+
+
 class FloatingEvent(AppendOnly):
     """The shared timeline of a floating record (append-only, written by the services)."""
 
@@ -378,12 +389,9 @@ class FloatingEvent(AppendOnly):
     @property
     def details(self) -> list[str]:
         """The detail's values as the timeline shows them (codes by their labels)."""
-        from heli.campaigns.models import Outcome  # a sweep's outcome on the timeline
-
-        labels = {"document": Document, "kind": ContactKind, "outcome": Outcome}
         shown = []
         for key, value in self.detail.items():
-            choices = labels.get(key)
+            choices = DETAIL_CHOICES.get(key)
             shown.append(
                 str(choices(value).label) if choices and value in choices.values else value
             )

@@ -206,8 +206,23 @@ class ListPage:
             self.paper_columns, rows, title=str(self.title), decorate=self.decorate
         )
 
+    # Lists over tables that grow with the members count no further than this: past it the
+    # total reads "more than …" and the pages stop there (a bounded offset).
+    count_limit: int | None = None
+
+    def known_total(self) -> int | None:
+        """The total without counting the rows (from the tallies), when the list can tell."""
+        return None
+
     def page(self) -> Page:
-        paginator = Paginator(self.queryset(), self.page_size)
+        rows = self.queryset()
+        total, more = self.known_total(), False
+        if total is None and self.count_limit is not None:
+            # COUNT over LIMIT n+1: reads at most n+1 rows of the index, whatever the table.
+            total = rows[: self.count_limit + 1].count()
+            more = total > self.count_limit
+            total = min(total, self.count_limit)
+        paginator = CountedPaginator(rows, self.page_size, total, more)
         return paginator.get_page(self._get_page())
 
     def _get_page(self) -> str:
@@ -257,3 +272,14 @@ class ListPage:
             else:
                 query[key] = value
         return query
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its total (a tally's sum, or a bounded count with `more` when rows lie
+    beyond it) instead of counting the queryset itself."""
+
+    def __init__(self, rows: QuerySet, per_page: int, total: int | None, more: bool = False):
+        super().__init__(rows, per_page)
+        self.more = more
+        if total is not None:
+            self.__dict__["count"] = total  # Paginator.count is a cached property

@@ -20,10 +20,10 @@ from django.views.decorators.http import require_POST
 from heli.accounts.models import User
 from heli.accounts.roles import Right, Role, rights_of
 from heli.audit.services import Actor
-from heli.campaigns import exporters, services, stats
-from heli.campaigns.forms import AssignForm, CampaignForm, DecideForm
+from heli.campaigns import services
 from heli.campaigns.models import Campaign, CampaignTask, Outcome
 from heli.control.access import requires
+from heli.control.campaign_forms import AssignForm, CampaignForm, DecideForm
 from heli.control.campaign_lists import CampaignList, TaskList
 from heli.control.lists.views import respond
 from heli.control.views.common import add_errors, attachment, post_action
@@ -34,6 +34,8 @@ from heli.core.params import to_id
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.mobility import clock
 from heli.orgs.models import OrgCategory
+from heli.reports import campaign_export as exporters
+from heli.reports import campaigns as stats
 
 GRIDS_PER_PAGE = 50
 

@@ -15,12 +15,12 @@ from heli.control.access import paginate, requires
 from heli.control.context import home
 from heli.control.views.common import region_scope_path, visible_roots
 from heli.core.tree import STEP_WIDTH
-from heli.members import ledgers
 from heli.mobility import clock
-from heli.mobility.figures import figures
 from heli.mobility.models import FloatingRecord, RecordStatus
-from heli.orgs import stats
 from heli.orgs.models import Region
+from heli.reports import ledgers
+from heli.reports import structure as stats
+from heli.reports.floating import figures
 from heli.stations.models import Station
 
 # The level of a place by the depth of its path: 区 / 镇（街道） / 村（社区） / 网格.

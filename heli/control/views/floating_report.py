@@ -14,8 +14,8 @@ from heli.control.views.common import attachment
 from heli.core.exporters import SheetInfo
 from heli.core.nostore import no_store
 from heli.mobility import floating
-from heli.mobility.exporters import FiguresExporter
-from heli.mobility.figures import KEYS, report_figures
+from heli.reports.floating import KEYS, report_figures
+from heli.reports.floating_export import FiguresExporter
 
 
 @requires(Right.VIEW)

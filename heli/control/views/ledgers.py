@@ -10,8 +10,9 @@ from heli.control.lists.views import export, respond
 from heli.control.member_lists import LedgerList
 from heli.control.views.common import breadcrumbs, region_scope_path
 from heli.core.scoping import get_scoped_or_404
-from heli.members.ledgers import Ledger, counts_for
+from heli.members.ledgers import Ledger
 from heli.orgs.models import Region
+from heli.reports.ledgers import counts_for
 
 
 def _ledger(pk: int, kind: str) -> dict:

@@ -17,8 +17,9 @@ from heli.control.views.common import (
     visible_roots,
 )
 from heli.core.scoping import get_scoped_or_404
-from heli.orgs import services, stats
+from heli.orgs import services
 from heli.orgs.models import OrgCategory, PartyOrg
+from heli.reports import structure as stats
 from heli.stations.models import Station
 
 

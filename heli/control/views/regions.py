@@ -15,10 +15,11 @@ from heli.control.views.common import (
     visible_roots,
 )
 from heli.core.scoping import get_scoped_or_404
-from heli.members import ledgers
-from heli.orgs import services, stats
+from heli.orgs import services
 from heli.orgs.geo import feature_collection
 from heli.orgs.models import OrgLevel, PartyOrg, Region, RegionKind
+from heli.reports import ledgers
+from heli.reports import structure as stats
 from heli.stations.models import Station
 
 

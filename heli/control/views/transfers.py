@@ -18,6 +18,7 @@ from heli.accounts.roles import Right
 from heli.audit.services import Actor
 from heli.control.access import requires
 from heli.control.lists.views import respond
+from heli.control.transfer_forms import ApplyForm, IncomingForm, StepForm
 from heli.control.views.common import add_errors
 from heli.control.widgets import node_label
 from heli.control.work_lists import TransferList
@@ -28,7 +29,6 @@ from heli.members.models import Member
 from heli.orgs.models import OrgCategory, PartyOrg
 from heli.orgs.search import matching
 from heli.transfers import rules, services
-from heli.transfers.forms import ApplyForm, IncomingForm, StepForm
 from heli.transfers.letter import letter_context, may_print, print_id_number
 from heli.transfers.models import OPEN_STATUSES, Transfer
 

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from heli.audit.services import Actor, record
-from heli.campaigns import stats
 from heli.campaigns.models import Campaign
 from heli.core import freetext
 from heli.core.exporters import Exporter, SheetInfo
+from heli.reports import campaigns as stats
 
 
 class CampaignReportExporter(Exporter):

@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from heli.campaigns import stats as campaign_stats
 from heli.campaigns.models import CampaignStatus, CampaignTask
 from heli.letters.models import LetterStatus, ReminderLetter
-from heli.members import ledgers
 from heli.members.choices import FloatingDirection
 from heli.mobility import clock
 from heli.mobility.models import CheckIn, CheckInStatus, FloatingRecord, RecordStatus
 from heli.orgs.models import TOWN_LEVEL, Region
-from heli.orgs.stats import per_town
+from heli.reports import campaigns as campaign_stats
+from heli.reports import ledgers
+from heli.reports.structure import per_town
 from heli.stations.models import Station
 
 # The figures a row of the report has, in the order of the report's columns.

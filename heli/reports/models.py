@@ -1,0 +1,36 @@
+"""Tallies: member counts kept per combination of what a member's scope and ledgers look at, so
+that counting a scope or a place sums a few thousand tally rows instead of scanning members."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from heli.orgs.models import PartyOrg, Region
+
+
+class MemberTally(models.Model):
+    """How many not-deleted members share one organization, residence grid, community reported
+    to, status and floating direction. Kept by database triggers on the member table
+    (heli.reports.tallies) in the same transaction as every insert, update and delete, whatever
+    wrote it (the services, the import's COPY, a queryset update); `heli tallies check` compares
+    them with the members, `heli tallies rebuild` counts them again."""
+
+    # The key as one text column (ids with "" for none), so that an upsert has one conflict
+    # target on both databases whatever is null.
+    key = models.CharField(max_length=80, unique=True)
+    # No constraints: a tally row is arithmetic, never a reason to keep or lock a node.
+    org = models.ForeignKey(
+        PartyOrg, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    residence_grid = models.ForeignKey(
+        Region, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    reported_to = models.ForeignKey(
+        Region, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    status = models.CharField(max_length=16)
+    floating_direction = models.CharField(max_length=3, blank=True)
+    n = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.n}"

@@ -1,0 +1,151 @@
+"""Member tallies: kept right through every kind of change, summed exactly for every scope,
+and read by the pages instead of counting members."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from heli.audit.services import Actor
+from heli.core.scoping import activate
+from heli.members import services
+from heli.members.choices import ACTIVE_STATUSES
+from heli.members.import_models import JobStatus
+from heli.members.models import Member
+from heli.mobility import floating
+from heli.privacy import retention
+from heli.reports import tallies
+from heli.reports.models import MemberTally
+from tests.factories import MemberFactory, make_id_number
+from tests.test_member_import import _check_and_save, member_row, problem_text
+from tests.world import ROLES
+
+pytestmark = pytest.mark.django_db
+SYSTEM = Actor.system("test")
+
+
+@pytest.fixture(autouse=True)
+def _import_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("HELI_IMPORT_DIR", str(tmp_path / "imports"))
+
+
+def assert_tallies_right() -> None:
+    assert tallies.differences() == []
+
+
+def _data(member: Member, **changes) -> dict:
+    fields = (
+        *("name", "gender", "ethnicity", "education", "joined_on", "membership", "full_on"),
+        *("org", "residence_grid", "reported_to", "reported_on", "status", "occupation"),
+    )
+    return {**{f: getattr(member, f) for f in fields}, **changes}
+
+
+def test_the_tallies_equal_the_members_after_every_kind_of_change(world, everything):
+    assert_tallies_right()
+    admin = Actor(world.users["district_admin"])
+    created = services.create_member(
+        admin,
+        {**_data(world.member_a, name="新党员", gender=""), "id_number": make_id_number()},
+    )
+    assert_tallies_right()
+    moved = services.update_member(
+        admin,
+        created,
+        _data(
+            created,
+            org=world.branch_a2,
+            residence_grid=world.grid_a2,
+            reported_to=world.village_a,
+            reported_on=dt.date(2024, 7, 1),
+        ),
+        created.version,
+    )
+    assert_tallies_right()
+    record = floating.register(
+        admin, moved,
+        {"direction": "out", "place": "上海市", "since": dt.date(2026, 3, 1),
+         "flow_range": "other_province", "reason": "work", "expected_months": 12},
+    )  # fmt: skip
+    assert_tallies_right()
+    floating.register_return(admin, record, dt.date(2026, 9, 1))
+    assert_tallies_right()
+    services.transfer_relationship(admin, world.member_a, world.branch_b)
+    assert_tallies_right()
+    services.delete_member(admin, moved, "重复录入")
+    assert_tallies_right()
+    services.restore_member(admin, moved)
+    assert_tallies_right()
+    with translation.override("zh-hans"):
+        job = _check_and_save(world, [member_row(world), member_row(world, name="周华")])
+    assert job.status == JobStatus.DONE, problem_text(job)
+    assert_tallies_right()
+    Member.unscoped.filter(pk=world.member_b.pk).update(status="transferred_out")
+    assert_tallies_right()
+    Member.unscoped.filter(pk=world.deleted_a.pk).update(
+        deleted_at=timezone.now() - dt.timedelta(days=365 * 31)
+    )
+    assert retention.anonymize_due(SYSTEM) == 1  # the residence grid goes with the rest
+    assert_tallies_right()
+    Member.unscoped.filter(pk=world.in_service_a.pk).delete()
+    assert_tallies_right()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_users_scope_sums_exactly_the_members_it_sees(world, role):
+    MemberFactory(org=world.external, residence_grid=world.grid_b, reported_to=world.village_a)
+    MemberFactory(org=world.enterprise_a, residence_grid=None)
+    scope = world.users[role].scope()
+    with activate(scope):
+        assert tallies.member_count(scope) == Member.objects.count()
+        active = {"status__in": ACTIVE_STATUSES}
+        assert (
+            tallies.member_count(scope, tallies.Q(**active))
+            == Member.objects.filter(**active).count()
+        )
+
+
+def test_the_check_command_names_a_wrong_tally_and_rebuild_puts_it_right(world, capsys):
+    MemberTally.objects.filter(n__gt=0).update(n=99)
+    with pytest.raises(SystemExit):
+        call_command("tallies", "check")
+    assert "99" in capsys.readouterr().out
+    call_command("tallies", "rebuild")
+    call_command("tallies", "check")
+    assert_tallies_right()
+
+
+def _member_counts(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if "COUNT(" in q["sql"].upper() and 'FROM "members_member"' in q["sql"]
+    ]
+
+
+def test_the_dashboard_tree_and_member_list_count_no_members(world, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.users["district_admin"])
+    pages = [
+        reverse("control:dashboard"),
+        reverse("control:region_detail", kwargs={"pk": world.district.pk}),
+        reverse("control:member_list"),
+    ]
+    for url in pages:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        assert _member_counts(queries.captured_queries) == [], url
+
+
+def test_the_member_list_total_comes_from_the_tallies(world, client_for):
+    client = client_for(world.users["district_admin"])
+    page = client.get(reverse("control:member_list")).content.decode()
+    with activate(world.users["district_admin"].scope()):
+        on_roll = Member.objects.filter(status__in=ACTIVE_STATUSES).count()
+    assert f"共 {on_roll} 条" in page
