@@ -8,6 +8,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from heli.core import replica
 from heli.env import (
     envbool,
     envfieldkeys,
@@ -79,6 +80,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # HELI_TEST_DB_NAME lets several test runs share a checkout without sharing a database.
     test_db = envstr("HELI_TEST_DB_NAME", "test-heli.sqlite3")
     DATABASES["default"]["TEST"] = {"NAME": str(PROJECT_DIR / "var" / test_db)}
+# Reads of list and report pages from a PostgreSQL streaming replica, off when unset; after a
+# change the same browser reads the primary for HELI_REPLICA_STICKY_SECONDS (heli.core.replica).
+DATABASE_ROUTERS = replica.configure(
+    DATABASES, envstr("HELI_REPLICA_DATABASE_URL"), envint("HELI_CONN_MAX_AGE", 600)
+)
+HELI_REPLICA_STICKY_SECONDS = envint("HELI_REPLICA_STICKY_SECONDS", 10)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -112,6 +119,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "heli.core.params.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "heli.core.replica.ReadYourWritesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "heli.accounts.sessions.IdleTimeoutMiddleware",
     "django.middleware.common.CommonMiddleware",
