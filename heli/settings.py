@@ -115,6 +115,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "heli.core.proxy.RealAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "heli.core.params.RefuseNulMiddleware",
@@ -225,6 +226,8 @@ X_FRAME_OPTIONS = "DENY"
 # when the proxy always sets or overwrites that header, or a client could claim HTTPS.
 SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = envheader("HELI_PROXY_SSL_HEADER")
+# Behind nginx: the proxies whose X-Real-IP is the client's address (heli.core.proxy).
+HELI_TRUSTED_PROXIES = envlist("HELI_TRUSTED_PROXIES", "")
 SECURE_HSTS_SECONDS = envint("HELI_HSTS_SECONDS", 31_536_000) if SESSION_COOKIE_SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HELI_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = envbool("HELI_HSTS_PRELOAD", True)
