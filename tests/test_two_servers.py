@@ -13,7 +13,6 @@ import http.cookiejar
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -34,7 +33,7 @@ from heli.members.import_models import ImportJob, JobStatus
 from heli.members.models import Member
 from tests.factories import make_id_number
 from tests.test_member_import import BORN, make_xlsx, member_row
-from tests.test_worker_resilience import ROOT, database_url
+from tests.test_worker_resilience import ROOT, database_url, stop
 
 PASSWORD = "Two#Servers2026"
 NAMES = ["甲一", "乙二", "丙三", "丁四"]
@@ -102,18 +101,6 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _stop(process: subprocess.Popen) -> int | None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            return None
-    return process.returncode
-
-
 @pytest.fixture
 def deployment(transactional_db, tmp_path) -> Iterator[dict]:
     """Two servers and two workers sharing the test database and one import folder."""
@@ -147,7 +134,7 @@ def deployment(transactional_db, tmp_path) -> Iterator[dict]:
         yield {"servers": servers, "processes": processes, "logs": tmp_path}
     finally:
         for process in processes.values():
-            _stop(process)
+            stop(process)
 
 
 def _wait(ready, seconds: float, what: str) -> None:
@@ -232,5 +219,6 @@ def test_two_servers_share_a_session_and_two_workers_run_each_import_once(world,
 
     for name, process in deployment["processes"].items():
         assert process.poll() is None, f"{name} is still running"
-        assert _stop(process) == 0, f"{name} stops cleanly on SIGTERM"
+        stop(process)
+        assert process.returncode == 0, f"{name} stops cleanly on SIGTERM"
     assert "Traceback" not in _logs(logs)
