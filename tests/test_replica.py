@@ -164,6 +164,13 @@ def test_a_refused_change_sets_no_mark(world, client_for):
 
 @REPLICA_DB
 @pytest.mark.usefixtures("mirror")
+def test_an_anonymous_post_sets_no_mark(world, client):
+    response = client.post(reverse("login"), {"username": "district", "password": "wrong"})
+    assert response.status_code == 200 and replica.STICKY_COOKIE not in response.cookies
+
+
+@REPLICA_DB
+@pytest.mark.usefixtures("mirror")
 def test_a_transaction_never_touches_the_replica(world):
     with activate(Scope.everything()), replica.replica_reads():
         with queries() as seen, transaction.atomic():
