@@ -8,6 +8,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from heli.core import replica
 from heli.env import (
     envbool,
     envfieldkeys,
@@ -79,6 +80,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # HELI_TEST_DB_NAME lets several test runs share a checkout without sharing a database.
     test_db = envstr("HELI_TEST_DB_NAME", "test-heli.sqlite3")
     DATABASES["default"]["TEST"] = {"NAME": str(PROJECT_DIR / "var" / test_db)}
+# Reads of list and report pages from a PostgreSQL streaming replica, off when unset; after a
+# change the same browser reads the primary for HELI_REPLICA_STICKY_SECONDS (heli.core.replica).
+DATABASE_ROUTERS = replica.configure(
+    DATABASES, envstr("HELI_REPLICA_DATABASE_URL"), envint("HELI_CONN_MAX_AGE", 600)
+)
+HELI_REPLICA_STICKY_SECONDS = envint("HELI_REPLICA_STICKY_SECONDS", 10)
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -109,10 +116,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "heli.core.proxy.RealAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "heli.core.params.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "heli.core.replica.ReadYourWritesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "heli.accounts.sessions.IdleTimeoutMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -218,6 +227,8 @@ X_FRAME_OPTIONS = "DENY"
 # when the proxy always sets or overwrites that header, or a client could claim HTTPS.
 SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = envheader("HELI_PROXY_SSL_HEADER")
+# Behind nginx: the proxies whose X-Real-IP is the client's address (heli.core.proxy).
+HELI_TRUSTED_PROXIES = envlist("HELI_TRUSTED_PROXIES", "")
 SECURE_HSTS_SECONDS = envint("HELI_HSTS_SECONDS", 31_536_000) if SESSION_COOKIE_SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HELI_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = envbool("HELI_HSTS_PRELOAD", True)

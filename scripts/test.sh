@@ -14,6 +14,9 @@ PG_URL="${HELI_TEST_POSTGRES_URL:-postgres://heli:heli@127.0.0.1:5432/heli}"
 # The application's role on PostgreSQL (owns nothing; tests/test_db_roles.py): its tests fail
 # rather than skip here when it is missing.
 export HELI_TEST_APP_DATABASE_URL="${HELI_TEST_APP_DATABASE_URL:-postgres://heli_app:heli_app@127.0.0.1:5432/heli}"
+# A streaming replica of that server (tests/test_replica.py; .ci/run makes it on port 5433): its
+# test fails rather than skips here when it is missing.
+export HELI_TEST_REPLICA_URL="${HELI_TEST_REPLICA_URL:-postgres://heli:heli@127.0.0.1:5433/heli}"
 
 if [ ! -x "$HELI_CHROMIUM" ]; then
   echo "Chromium not found at $HELI_CHROMIUM (install Debian's chromium): browser tests cannot run." >&2
@@ -45,7 +48,8 @@ echo "== tests on SQLite and on PostgreSQL, side by side (var/test-*.log)"
 HELI_DATABASE_URL="sqlite:///$(pwd)/var/test.sqlite3" HELI_TEST_DB_NAME=test-sqlite.sqlite3 \
   pytest "$@" >var/test-sqlite.log 2>&1 &
 sqlite_run=$!
-HELI_DATABASE_URL="$PG_URL" HELI_REQUIRE_APP_ROLE=1 pytest "$@" >var/test-postgres.log 2>&1 &
+HELI_DATABASE_URL="$PG_URL" HELI_REQUIRE_APP_ROLE=1 HELI_REQUIRE_REPLICA=1 pytest "$@" \
+  >var/test-postgres.log 2>&1 &
 postgres_run=$!
 sqlite_status=0
 postgres_status=0

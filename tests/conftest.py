@@ -9,6 +9,18 @@ from tests.world import build_world
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """A replica alias for the whole run, a test mirror of the primary (no database of its
+    own, no router: unused unless a test of tests/test_replica.py installs the router)."""
+    from django.db import connections
+
+    from heli.core.replica import REPLICA
+
+    primary = connections["default"].settings_dict
+    connections.settings[REPLICA] = {**primary, "TEST": {**primary["TEST"], "MIRROR": "default"}}
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = FAST_HASHERS

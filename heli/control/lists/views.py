@@ -21,6 +21,7 @@ from heli.control.widgets import node_label
 from heli.core import exportjobs
 from heli.core.exporters import XLSX_TYPE
 from heli.core.nostore import forbid_storing
+from heli.core.replica import reads_replica
 
 
 def respond(
@@ -33,6 +34,17 @@ def respond(
     `page_context` goes to the list (a ledger's region), `context` to the template."""
     if request.method == "POST":
         return _filter_post(page_class, request)
+    return _show(request, page_class, page_context, context)
+
+
+@reads_replica
+def _show(
+    request: HttpRequest,
+    page_class: type[ListPage],
+    page_context: dict[str, Any] | None,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """A list's page, print view or export: read-only, so from the replica when there is one."""
     page = page_class(request.user, request.GET, request.session, **(page_context or {}))
     if request.GET.get("export") == "xlsx":
         return export(page, request, unmasked=request.GET.get("unmasked") == "1")

@@ -31,6 +31,7 @@ from heli.control.work_lists import parse_ids
 from heli.core.exporters import SheetInfo
 from heli.core.nostore import no_store
 from heli.core.params import to_id
+from heli.core.replica import reads_replica
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.mobility import clock
 from heli.orgs.models import OrgCategory
@@ -300,6 +301,7 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires(Right.VIEW)
+@reads_replica
 def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_scoped_or_404(
         Campaign.objects.select_related("region", "opened_by", "closed_by"), pk=pk
@@ -321,6 +323,7 @@ def campaign_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Right.VIEW)
 @no_store
+@reads_replica
 def campaign_report_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_scoped_or_404(Campaign.objects.select_related("region"), pk=pk)
     tasks = CampaignTask.objects.filter(campaign=campaign)

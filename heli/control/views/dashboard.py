@@ -14,6 +14,7 @@ from heli.control import todo
 from heli.control.access import paginate, requires
 from heli.control.context import home
 from heli.control.views.common import region_scope_path, visible_roots
+from heli.core.replica import reads_replica
 from heli.core.tree import STEP_WIDTH
 from heli.mobility import clock
 from heli.mobility.models import FloatingRecord, RecordStatus
@@ -35,6 +36,7 @@ def _place(request: HttpRequest) -> Region | None:
 
 
 @login_required
+@reads_replica
 def dashboard(request: HttpRequest) -> HttpResponse:
     if not request.user.can(Right.VIEW):
         # The three administrators have no desk (it is member work): their own page instead.

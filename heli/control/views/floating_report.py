@@ -13,12 +13,14 @@ from heli.control.access import requires
 from heli.control.views.common import attachment
 from heli.core.exporters import SheetInfo
 from heli.core.nostore import no_store
+from heli.core.replica import reads_replica
 from heli.mobility import floating
 from heli.reports.floating import KEYS, report_figures
 from heli.reports.floating_export import FiguresExporter
 
 
 @requires(Right.VIEW)
+@reads_replica
 def floating_report(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     result = report_figures(today)
@@ -46,6 +48,7 @@ def floating_report(request: HttpRequest) -> HttpResponse:
 
 @requires(Right.VIEW)
 @no_store
+@reads_replica
 def floating_report_xlsx(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     exporter = FiguresExporter(report_figures(today), today=today)

@@ -9,6 +9,7 @@ from heli.control.access import requires
 from heli.control.lists.views import export, respond
 from heli.control.member_lists import LedgerList
 from heli.control.views.common import breadcrumbs, region_scope_path
+from heli.core.replica import reads_replica
 from heli.core.scoping import get_scoped_or_404
 from heli.members.ledgers import Ledger
 from heli.orgs.models import Region
@@ -22,6 +23,7 @@ def _ledger(pk: int, kind: str) -> dict:
 
 
 @requires(Right.VIEW)
+@reads_replica
 def ledger(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     place = _ledger(pk, kind)
     region = place["region"]
@@ -37,6 +39,7 @@ def ledger(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 
 @requires(Right.VIEW)
+@reads_replica
 def ledger_export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     page = LedgerList(request.user, request.GET, request.session, **_ledger(pk, kind))
     return export(page, request, unmasked=request.GET.get("unmasked") == "1")

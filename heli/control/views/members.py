@@ -15,6 +15,7 @@ from heli.control.member_forms import DeleteMemberForm, MemberForm
 from heli.control.member_lists import MemberList
 from heli.control.views.common import attachment, form_page
 from heli.core.nostore import no_store
+from heli.core.replica import reads_replica
 from heli.core.scoping import get_scoped_or_404
 from heli.members import sensitive, services
 from heli.members.models import Member
@@ -27,6 +28,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Right.VIEW)
+@reads_replica
 def member_export(request: HttpRequest) -> HttpResponse:
     """The member list's export under its own address (as linked from older bookmarks)."""
     page = MemberList(request.user, request.GET, request.session)

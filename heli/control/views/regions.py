@@ -14,6 +14,7 @@ from heli.control.views.common import (
     region_scope_path,
     visible_roots,
 )
+from heli.core.replica import reads_replica
 from heli.core.scoping import get_scoped_or_404
 from heli.orgs import services
 from heli.orgs.geo import feature_collection
@@ -54,6 +55,7 @@ def region_list(request: HttpRequest) -> HttpResponse:
 
 
 @requires(Right.VIEW)
+@reads_replica
 def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
     region = get_scoped_or_404(Region.objects.select_related("parent"), pk=pk)
     children = stats.region_children(region)
