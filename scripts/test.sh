@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check and the whole test suite, on SQLite and then on PostgreSQL, browser tests included.
-# Needs: a PostgreSQL server reachable at $HELI_TEST_POSTGRES_URL and Chromium at
+# Needs: a PostgreSQL server reachable at $HELI_TEST_POSTGRES_URL, Redis at $HELI_TEST_REDIS_URL
+# and Chromium at
 # $HELI_CHROMIUM (default /usr/bin/chromium). Fails, rather than skips, when either is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,13 @@ if [ ! -x "$HELI_CHROMIUM" ]; then
 fi
 if ! python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=5).close()" "$PG_URL"; then
   echo "PostgreSQL is not reachable at $PG_URL (set HELI_TEST_POSTGRES_URL): cannot run the suite on it." >&2
+  exit 1
+fi
+# Redis for the tasks' rq backend (tests/test_tasks_rq.py): set here so that it fails rather
+# than skips when Redis is missing.
+export HELI_TEST_REDIS_URL="${HELI_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+if ! python -c "import redis, sys; redis.Redis.from_url(sys.argv[1], socket_timeout=5).ping()" "$HELI_TEST_REDIS_URL"; then
+  echo "Redis is not reachable at $HELI_TEST_REDIS_URL (install Debian's redis-server): cannot run the rq tests." >&2
   exit 1
 fi
 

@@ -27,7 +27,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection, connections
-from django_tasks import TaskResultStatus
+from django_tasks import TaskResultStatus, default_task_backend
 from django_tasks.signals import task_finished
 
 from heli.core import schedule
@@ -64,14 +64,10 @@ class Command(BaseCommand):
             worker.run()
 
     def _once(self) -> None:
-        done: list[str] = []
+        ran: list[str] = []
 
         def finished(sender, task_result, **kwargs) -> None:
-            line = f"{task_result.task.name}: {task_result.status}"
-            if task_result.status == TaskResultStatus.SUCCESSFUL:
-                line = str(task_result.return_value)
-            done.append(line)
-            self.stdout.write(line)
+            ran.append(task_result.id)
 
         _fresh_connections()
         schedule.Scheduler().tick()
@@ -85,8 +81,14 @@ class Command(BaseCommand):
                 _drain(_db_worker(0, batch=True))
         finally:
             task_finished.disconnect(finished)
+        # Read back from the backend: rq saves a result after its `finished` signal.
+        for result in map(default_task_backend.get_result, ran):
+            if result.status == TaskResultStatus.SUCCESSFUL:
+                self.stdout.write(str(result.return_value))
+            else:
+                self.stdout.write(f"{result.task.name}: {result.status}")
         _fresh_connections()
-        self.stdout.write(f"ran {len(done)} task(s)")
+        self.stdout.write(f"ran {len(ran)} task(s)")
 
     def _supervise(self, count: int, sleep: float) -> None:
         """N workers, each a `heli worker` process; all stop when this one is told to."""
