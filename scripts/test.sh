@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every check and the whole test suite, on SQLite and then on PostgreSQL, browser tests included.
 # Needs: a PostgreSQL server reachable at $HELI_TEST_POSTGRES_URL, Redis at $HELI_TEST_REDIS_URL
-# and Chromium at
-# $HELI_CHROMIUM (default /usr/bin/chromium). Fails, rather than skips, when either is missing.
+# and Chromium at $HELI_CHROMIUM (default /usr/bin/chromium). Fails, rather than skips, when any
+# is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -142,3 +142,24 @@ def test_the_worker_says_which_task_failed(world):
     taskqueue.RUNS.clear()
     note_run.enqueue("not a number", "not seconds")
     assert "note_run: FAILED" in run_queued()
+
+
+@pytest.mark.django_db
+def test_pruning_drops_old_results_and_claims_and_keeps_recent_ones():
+    from heli.core import tasks
+
+    taskqueue.RUNS.clear()
+    note_run.enqueue(1)
+    note_run.enqueue(2)
+    run_queued()
+    long_ago = timezone.now() - tasks.KEEP_RESULTS_FOR - dt.timedelta(days=1)
+    old, dead = DBTaskResult.objects.filter(task_path="tests.taskqueue.note_run")
+    DBTaskResult.objects.filter(pk=old.pk).update(finished_at=long_ago)
+    DBTaskResult.objects.filter(pk=dead.pk).update(
+        status=TaskResultStatus.RUNNING, started_at=long_ago, finished_at=None
+    )
+    ScheduledRun.objects.create(task="x", period=long_ago)
+    tasks.prune.call()
+    assert not DBTaskResult.objects.filter(pk__in=[old.pk, dead.pk]).exists()
+    assert not ScheduledRun.objects.filter(task="x").exists()
+    assert DBTaskResult.objects.exists() and ScheduledRun.objects.exists(), "recent ones stay"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Q
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
@@ -28,8 +29,10 @@ def prune() -> str:
     claims = ScheduledRun.objects.filter(period__lt=now - dt.timedelta(days=2)).delete()[0]
     results = 0
     if isinstance(prune.get_backend(), DatabaseBackend):
-        done = DBTaskResult.objects.finished().filter(finished_at__lt=now - KEEP_RESULTS_FOR)
-        results = done.delete()[0]
+        cutoff = now - KEEP_RESULTS_FOR
+        # A task left running that long lost its worker (its job, if any, was queued again).
+        old = Q(finished_at__lt=cutoff) | Q(status=TaskResultStatus.RUNNING, started_at__lt=cutoff)
+        results = DBTaskResult.objects.filter(old).delete()[0]
     return f"pruned {counters} counter(s), {exports} export(s), {claims + results} record(s)"
 
 
