@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -163,3 +164,27 @@ def test_pruning_drops_old_results_and_claims_and_keeps_recent_ones():
     assert not DBTaskResult.objects.filter(pk__in=[old.pk, dead.pk]).exists()
     assert not ScheduledRun.objects.filter(task="x").exists()
     assert DBTaskResult.objects.exists() and ScheduledRun.objects.exists(), "recent ones stay"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_with_workers_two_starts_two_that_share_the_queue_and_stop_together():
+    from tests.test_worker_resilience import start_worker, stop
+
+    for number in range(12):
+        note_run.enqueue(number, 0.3)
+    supervisor = start_worker("--workers", "2")
+    try:
+        deadline = time.monotonic() + 60
+        while (
+            DBTaskResult.objects.filter(task_path="tests.taskqueue.note_run")
+            .exclude(status=TaskResultStatus.SUCCESSFUL)
+            .exists()
+        ):
+            assert time.monotonic() < deadline, "the two workers did not finish the queue"
+            time.sleep(0.2)
+    finally:
+        stop(supervisor)
+    assert supervisor.returncode == 0
+    ran = DBTaskResult.objects.filter(task_path="tests.taskqueue.note_run")
+    workers = {tuple(r.worker_ids) for r in ran}
+    assert all(len(ids) == 1 for ids in workers) and len(workers) == 2, "each once, by two"
