@@ -80,9 +80,15 @@ class Identity:
 def find_member(identity: Identity) -> Member | None:
     """The active member with this ID number (or phone) and exactly this name, if any."""
     field = "id_digest" if identity.id_number else "phone_digest"
-    candidates = Member.unscoped.filter(
-        **{field: identity.digest}, deleted_at__isnull=True, status__in=ACTIVE_STATUSES
-    ).order_by()
+    # Only the name: the check-in row, its audit entry and the signal's receivers need no
+    # more, and the member's full row (dozens of columns) is most of the lookup's cost.
+    candidates = (
+        Member.unscoped.filter(
+            **{field: identity.digest}, deleted_at__isnull=True, status__in=ACTIVE_STATUSES
+        )
+        .only("id", "name")
+        .order_by()
+    )
     name = identity.name.replace(" ", "")
     return next((m for m in candidates if m.name.replace(" ", "") == name), None)
 

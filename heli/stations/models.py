@@ -77,6 +77,13 @@ class Station(models.Model):
         found = cls.unscoped.select_related("grid", "org").filter(token=token).order_by()[:1]
         return next(iter(found), None)
 
+    @classmethod
+    def for_check_in(cls, token: str) -> Station | None:
+        """The station a posted check-in goes to: only what the check-in row and its audit
+        entry need (the public page's full row and joins cost a third of a check-in)."""
+        found = cls.unscoped.only("id", "name").filter(token=token).order_by()[:1]
+        return next(iter(found), None)
+
     @property
     def service_list(self) -> list[str]:
         return [line.strip() for line in self.services.splitlines() if line.strip()]
