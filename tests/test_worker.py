@@ -104,6 +104,21 @@ def test_each_queued_phase_has_its_task(world):
 
 
 @pytest.mark.django_db
+def test_a_job_answered_on_its_setup_page_is_checked_again_by_its_task(world):
+    from heli.core.scoping import activate
+    from heli.members.imports import setup
+
+    user = world.users["town_admin"]
+    content = make_xlsx([member_row(world)], headers=[*HEADERS, "家庭住址"])
+    job = queue(user, content)
+    assert f"{job.pk} 党员.xlsx: needs_setup" in run_queued()
+    job.refresh_from_db()
+    with activate(user.scope()):
+        assert setup.answer(job, Actor(user), "", {"家庭住址": setup.IGNORE})
+    assert f"{job.pk} 党员.xlsx: checked" in run_queued()
+
+
+@pytest.mark.django_db
 def test_a_job_runs_in_the_uploaders_scope_and_language(world):
     rows = [member_row(world, name="")]
     job = jobs.run_job(queue(world.users["town_admin"], make_xlsx(rows), language="en"))
