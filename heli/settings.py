@@ -99,6 +99,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
     "heli.core",
     "heli.audit",
     "heli.orgs",
@@ -298,6 +301,22 @@ HELI_PAGE_SIZE = envint("HELI_PAGE_SIZE", 50)
 # smaller ones are answered at once. Finished files wait in HELI_EXPORT_DIR for a day.
 HELI_EXPORT_INLINE_ROWS = envint("HELI_EXPORT_INLINE_ROWS", 3000)
 HELI_EXPORT_DIR = envstr("HELI_EXPORT_DIR", str(PROJECT_DIR / "var" / "exports"))
+# Background tasks (Django's Tasks API through the django-tasks backport; heli.core.tasks):
+# HELI_TASKS=db queues them in the database (django-tasks-db: SQLite or PostgreSQL, one
+# machine or several sharing the database), rq in Redis at HELI_REDIS_URL (django-tasks-rq).
+# `heli worker` runs the chosen backend's worker. On Django 6 the TASKS setting is read as is.
+HELI_TASKS = envstr("HELI_TASKS", "db")
+if HELI_TASKS not in ("db", "rq"):
+    raise ImproperlyConfigured("HELI_TASKS must be db or rq")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if HELI_TASKS == "db"
+        else "django_tasks_rq.RQBackend",
+        "QUEUES": ["default"],
+    }
+}
+RQ_QUEUES = {"default": {"URL": envstr("HELI_REDIS_URL", "redis://127.0.0.1:6379/0")}}
 # A print view lays out at most this many rows (more is a job for the spreadsheet).
 HELI_PRINT_MAX_ROWS = envint("HELI_PRINT_MAX_ROWS", 2000)
 # Searches by ID number or phone (whole or last four digits) per user in a window.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check and the whole test suite, on SQLite and on PostgreSQL side by side, browser tests included.
-# Needs: a PostgreSQL server reachable at $HELI_TEST_POSTGRES_URL and Chromium at
-# $HELI_CHROMIUM (default /usr/bin/chromium). Fails, rather than skips, when either is missing.
+# Needs: a PostgreSQL server reachable at $HELI_TEST_POSTGRES_URL, Redis at $HELI_TEST_REDIS_BASE
+# and Chromium at $HELI_CHROMIUM (default /usr/bin/chromium). Fails, rather than skips, when any
+# is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +27,14 @@ if ! python -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeou
   echo "PostgreSQL is not reachable at $PG_URL (set HELI_TEST_POSTGRES_URL): cannot run the suite on it." >&2
   exit 1
 fi
+# Redis for the tasks' rq backend (tests/test_tasks_rq.py, which empties its database): each
+# run below gets a database of its own through HELI_TEST_REDIS_URL, so that it fails rather than
+# skips when Redis is missing.
+REDIS_BASE="${HELI_TEST_REDIS_BASE:-redis://127.0.0.1:6379}"
+if ! python -c "import redis, sys; redis.Redis.from_url(sys.argv[1], socket_timeout=5).ping()" "$REDIS_BASE/15"; then
+  echo "Redis is not reachable at $REDIS_BASE (install Debian's redis-server): cannot run the rq tests." >&2
+  exit 1
+fi
 
 mkdir -p var
 echo "== ruff"
@@ -46,10 +55,10 @@ HELI_DEBUG=0 HELI_SECURE_COOKIES=1 HELI_ALLOWED_HOSTS=heli.example.org \
 # printed when both are done, and the script fails when either does.
 echo "== tests on SQLite and on PostgreSQL, side by side (var/test-*.log)"
 HELI_DATABASE_URL="sqlite:///$(pwd)/var/test.sqlite3" HELI_TEST_DB_NAME=test-sqlite.sqlite3 \
-  pytest "$@" >var/test-sqlite.log 2>&1 &
+  HELI_TEST_REDIS_URL="$REDIS_BASE/14" pytest "$@" >var/test-sqlite.log 2>&1 &
 sqlite_run=$!
-HELI_DATABASE_URL="$PG_URL" HELI_REQUIRE_APP_ROLE=1 HELI_REQUIRE_REPLICA=1 pytest "$@" \
-  >var/test-postgres.log 2>&1 &
+HELI_DATABASE_URL="$PG_URL" HELI_REQUIRE_APP_ROLE=1 HELI_REQUIRE_REPLICA=1 \
+  HELI_TEST_REDIS_URL="$REDIS_BASE/15" pytest "$@" >var/test-postgres.log 2>&1 &
 postgres_run=$!
 sqlite_status=0
 postgres_status=0

@@ -1,16 +1,15 @@
-"""Import jobs through their life: `run_job`, atomic claims by concurrent workers, progress,
-recovery, the `heli worker` command, the pages that follow a job, and `heli bench import`."""
+"""Import jobs through their life: `run_job`, their task (`run_import`), atomic claims,
+progress, recovery, the `heli worker` command, the pages that follow a job, and `heli bench
+import`. Two workers racing for the same tasks: tests/test_tasks.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import threading
 
 import openpyxl
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
@@ -21,8 +20,8 @@ from heli.members.imports import files, jobs
 from heli.members.imports.template import template_xlsx
 from heli.members.models import Member
 from heli.orgs.models import Region
-from tests.factories import PartyOrgFactory, UserFactory
 from tests.import_matrix import IMPORT_MATRIX, add_import_jobs
+from tests.taskqueue import run_queued
 from tests.test_member_import import (
     HEADERS,
     make_xlsx,
@@ -89,35 +88,34 @@ def test_a_claimed_job_cannot_be_claimed_again(world):
     first, second = ImportJob.unscoped.get(pk=job.pk), ImportJob.unscoped.get(pk=job.pk)
     assert jobs.claim(first) is True
     assert jobs.claim(second) is False
-    assert jobs.run_next_job() is None
+    assert jobs.run_import.call(str(job.pk)).endswith("not queued"), "its task leaves it alone"
     assert jobs.run_job(second).status == JobStatus.CHECKING, "the loser leaves it alone"
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_workers_racing_for_the_queue_never_take_the_same_job():
-    org = PartyOrgFactory()
-    user = UserFactory(org=org, role="town_admin")
-    for n in range(20):
-        ImportJob.unscoped.create(created_by=user, org_path=org.path, filename=f"{n}.xlsx")
-    claimed: list[list[str]] = [[], []]
-    start = threading.Barrier(2)
+@pytest.mark.django_db
+def test_each_queued_phase_has_its_task(world):
+    user = world.users["town_admin"]
+    job = queue(user, make_xlsx([member_row(world)]))
+    assert f"{job.pk} 党员.xlsx: checked" in run_queued()
+    job.refresh_from_db()
+    assert jobs.confirm(job, Actor(user))
+    assert f"{job.pk} 党员.xlsx: done" in run_queued()
+    assert Member.unscoped.filter(name="孙丽").exists()
 
-    def worker(mine: list[str]) -> None:
-        start.wait()
-        try:
-            while (job := jobs.claim_next()) is not None:
-                mine.append(str(job.pk))
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=worker, args=(c,)) for c in claimed]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    everyone = claimed[0] + claimed[1]
-    assert len(everyone) == 20 and len(set(everyone)) == 20
-    assert not ImportJob.unscoped.filter(status=JobStatus.QUEUED_CHECK).exists()
+@pytest.mark.django_db
+def test_a_job_answered_on_its_setup_page_is_checked_again_by_its_task(world):
+    from heli.core.scoping import activate
+    from heli.members.imports import setup
+
+    user = world.users["town_admin"]
+    content = make_xlsx([member_row(world)], headers=[*HEADERS, "家庭住址"])
+    job = queue(user, content)
+    assert f"{job.pk} 党员.xlsx: needs_setup" in run_queued()
+    job.refresh_from_db()
+    with activate(user.scope()):
+        assert setup.answer(job, Actor(user), "", {"家庭住址": setup.IGNORE})
+    assert f"{job.pk} 党员.xlsx: checked" in run_queued()
 
 
 @pytest.mark.django_db
@@ -148,6 +146,7 @@ def test_jobs_left_running_by_a_dead_worker_are_queued_again(world):
     later = timezone.now() + jobs.stale_after() + dt.timedelta(seconds=1)
     assert jobs.requeue_stale(now=later) == 1
     assert ImportJob.unscoped.get(pk=job.pk).status == JobStatus.QUEUED_CHECK
+    assert f"{job.pk} 党员.xlsx: checked" in run_queued(), "queued again with a task"
 
 
 @pytest.mark.django_db
@@ -177,12 +176,9 @@ def test_a_tampered_stage_file_is_not_loaded(world):
 @pytest.mark.django_db
 def test_the_worker_command_runs_what_is_queued_and_exits_with_once(world):
     job = queue(world.users["town_admin"], make_xlsx([member_row(world)]))
-    out = io.StringIO()
-    call_command("worker", "--once", stdout=out)
-    assert f"{job.pk} 党员.xlsx: checked" in out.getvalue() and "ran 1 job(s)" in out.getvalue()
-    out = io.StringIO()
-    call_command("worker", "--once", stdout=out)
-    assert "ran 0 job(s)" in out.getvalue()
+    first = run_queued()
+    assert f"{job.pk} 党员.xlsx: checked" in first and "task(s)" in first
+    assert str(job.pk) not in run_queued()
 
 
 @pytest.mark.django_db
@@ -223,7 +219,7 @@ def test_upload_check_confirm_and_done_through_the_pages(world, client):
     assert response.status_code == 302 and response["Location"].endswith(f"/{job.pk}/")
     waiting = client.get(response["Location"]).content.decode()
     assert "data-import-status-url" in waiting and "import.js" in waiting
-    jobs.run_next_job()
+    run_queued()
     status = client.get(reverse("control:member_import_status", kwargs={"pk": job.pk})).json()
     assert status | {"label": ""} == {
         "status": "checked", "label": "", "running": False, "total": 1, "processed": 1,
@@ -232,7 +228,7 @@ def test_upload_check_confirm_and_done_through_the_pages(world, client):
     assert "全部 1 行均无误" in client.get(response["Location"]).content.decode()
     saved = client.post(reverse("control:member_import_save", kwargs={"pk": job.pk}))
     assert saved.status_code == 302
-    jobs.run_next_job()
+    run_queued()
     done = client.get(response["Location"]).content.decode()
     assert "已导入 1 名党员" in done and reverse("control:member_list") in done
     assert Member.unscoped.get(name="孙丽").org == world.branch_a

@@ -38,7 +38,7 @@ def database_url() -> str:
     return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
-def start_worker(**env: str) -> subprocess.Popen:
+def start_worker(*args: str, **env: str) -> subprocess.Popen:
     environment = {
         **os.environ,
         "HELI_DATABASE_URL": database_url(),
@@ -47,7 +47,7 @@ def start_worker(**env: str) -> subprocess.Popen:
         **env,
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "heli", "worker", "--sleep", "0.2"],
+        [sys.executable, "-m", "heli", "worker", "--sleep", "0.2", *args],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.DEVNULL,

@@ -1,6 +1,9 @@
-"""Large exports as background jobs: the page queues an `ExportJob`, `heli worker` writes the
-workbook to disk in constant memory (progress on the job row), and the account that asked for
-it downloads the file.
+"""Large exports as background jobs: the page queues an `ExportJob` and its task (`run_export`,
+carrying the job's id), `heli worker` writes the workbook to disk in constant memory (progress
+on the job row), and the account that asked for it downloads the file. The task claims the job
+with a conditional UPDATE from the queued state, so a task run twice writes it once; a job
+whose worker died (no progress for STALE_AFTER) is queued again with a new task by the
+periodic `heli.core.tasks.requeue_stale_exports`.
 
 What a job of a kind exports is decided by a builder registered for that kind by the front end
 that offers the export (`register`): given the job, it returns the exporter and the title block,
@@ -17,8 +20,9 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
-from heli.core.claims import claim_first
+from heli.core.background import enqueue
 from heli.core.exporters import Exporter, SheetInfo
 from heli.core.models import ExportJob, ExportStatus
 from heli.core.scoping import activate
@@ -49,7 +53,7 @@ def file_of(job: ExportJob) -> Path:
 def queue(
     user, *, kind: str, params: dict, unmasked: bool, title: str, filename: str, total: int
 ) -> ExportJob:
-    return ExportJob.unscoped.create(
+    job = ExportJob.unscoped.create(
         kind=kind,
         created_by=user,
         org_path=user.org.path if user.org_id else "",
@@ -60,6 +64,8 @@ def queue(
         filename=filename[-255:],
         total_rows=total,
     )
+    enqueue(run_export, str(job.pk))
+    return job
 
 
 def _claim(job: ExportJob) -> bool:
@@ -69,17 +75,14 @@ def _claim(job: ExportJob) -> bool:
     return moved == 1
 
 
-def claim_next() -> ExportJob | None:
-    queued = ExportJob.unscoped.filter(status=ExportStatus.QUEUED).order_by("created_at")
-    return claim_first(queued, _claim)
-
-
-def run_next() -> ExportJob | None:
-    job = claim_next()
-    if job is None:
-        return None
+@task()
+def run_export(job_id: str) -> str:
+    """Write the export of the job, unless another run of its task has it already."""
+    job = ExportJob.unscoped.filter(pk=job_id).first()
+    if job is None or not _claim(job):
+        return f"{job_id}: not queued"
     run(job)
-    return job
+    return f"{job.pk} {job.filename}: {job.status}"
 
 
 def run(job: ExportJob) -> None:
@@ -112,11 +115,18 @@ def _finish(job: ExportJob, status: str, message: str, **fields) -> None:
     job.refresh_from_db()
 
 
-def requeue_stale() -> int:
-    """Jobs left running by a worker that stopped go back to the queue."""
-    return ExportJob.unscoped.filter(
-        status=ExportStatus.RUNNING, updated_at__lt=timezone.now() - STALE_AFTER
-    ).update(status=ExportStatus.QUEUED, processed_rows=0)
+def requeue_stale(now: dt.datetime | None = None) -> int:
+    """Jobs left running by a worker that stopped go back to the queue, each with a new task."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    requeued = 0
+    for job in ExportJob.unscoped.filter(status=ExportStatus.RUNNING, updated_at__lt=cutoff):
+        moved = ExportJob.unscoped.filter(
+            pk=job.pk, status=ExportStatus.RUNNING, updated_at__lt=cutoff
+        ).update(status=ExportStatus.QUEUED, processed_rows=0, updated_at=timezone.now())
+        if moved:
+            enqueue(run_export, str(job.pk))
+            requeued += 1
+    return requeued
 
 
 def prune(now: dt.datetime | None = None) -> int:

@@ -95,6 +95,24 @@ class RateCounter(models.Model):
         return f"{self.key}@{self.slot}: {self.hits}"
 
 
+class ScheduledRun(models.Model):
+    """One period of one periodic task, claimed by the scheduler that enqueued it (see
+    heli.core.schedule): the unique pair makes a second scheduler's insert fail, so a task is
+    enqueued once per period however many schedulers run."""
+
+    task = models.CharField(max_length=200)
+    period = models.DateTimeField(help_text="start of the period")
+    enqueued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["task", "period"], name="one_run_per_task_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}@{self.period:%Y-%m-%d %H:%M:%S}"
+
+
 class ExportStatus(models.TextChoices):
     QUEUED = "queued", _("Waiting")
     RUNNING = "running", _("Writing")

@@ -16,11 +16,11 @@ from django.db import connection
 
 from heli.core import crypto
 from heli.members import idcard
-from heli.members.imports.jobs import run_next_job
 from heli.members.models import Member
 from heli.members.sensitive import ID_PURPOSE
 from tests import sheets
 from tests.browser.helpers import login
+from tests.taskqueue import run_queued
 
 BRANCH = "东方社区第1网格党支部"
 GRID = "东方社区第1网格"
@@ -30,14 +30,15 @@ HEADERS = ["姓名", "民族", "出生日期", "公民身份号码", "手机号�
 
 @pytest.fixture
 def worker(zone):
-    """`heli worker` in a thread: claims and runs queued import jobs until the test ends."""
+    """`heli worker --once` in a thread, again and again: runs the queued tasks until the test
+    ends."""
     stop = threading.Event()
 
     def loop():
         try:
             while not stop.is_set():
-                if run_next_job() is None:
-                    stop.wait(0.1)
+                run_queued()
+                stop.wait(0.1)
         finally:
             connection.close()
 

@@ -1,6 +1,8 @@
 """The life of an ImportJob: created by an upload, checked by a worker, confirmed by a user,
-saved by a worker. Workers claim a job with a conditional UPDATE (status = the queued state),
-so two workers never run the same job; PostgreSQL first skips rows another worker has locked.
+saved by a worker. Each queued phase has its task (`run_import`, carrying the job's id: see
+heli.core.background), which claims the job with a conditional UPDATE (status = the queued
+state), so a phase runs once even if its task were run twice; the task backend makes sure two
+workers never take the same task.
 
 A worker runs a job in the uploader's scope and language: it sees exactly the organizations
 and places the uploader sees, and writes its problems in the uploader's language.
@@ -8,7 +10,8 @@ and places the uploader sees, and writes its problems in the uploader's language
 A worker can die mid-phase (killed, out of memory, the machine restarted). While it runs a
 phase it holds the job's lock file (`files.holding`) and moves `updated_at` (progress, and a
 heartbeat while the sheet is read in its child process); every worker loop looks for running
-jobs with no news for STALE_AFTER whose lock nobody holds, and queues them again, or fails
+jobs with no news for STALE_AFTER whose lock nobody holds (the periodic task
+`heli.members.tasks.requeue_stale_imports`), and queues them again with a new task, or fails
 them once MAX_ATTEMPTS starts of the phase have died (`attempts`), so that no file is retried
 forever.
 """
@@ -25,10 +28,11 @@ from django.db.models import F, Q
 from django.db.models.expressions import CombinedExpression
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from heli.accounts.roles import Right, require
 from heli.audit.services import Actor
-from heli.core.claims import claim_first
+from heli.core.background import enqueue
 from heli.core.scoping import activate
 from heli.env import envint
 from heli.members.import_models import QUEUED, ImportJob, JobStatus
@@ -59,7 +63,7 @@ def create_job(user, chunks: Iterable[bytes], filename: str, language: str) -> I
     path = files.store_upload(chunks, job_id)
     try:
         files.inspect(path, filename)
-        return ImportJob.unscoped.create(
+        job = ImportJob.unscoped.create(
             id=job_id,
             created_by=user,
             org_path=user.org.path,
@@ -67,6 +71,8 @@ def create_job(user, chunks: Iterable[bytes], filename: str, language: str) -> I
             size=path.stat().st_size,
             language=language or "zh-hans",
         )
+        enqueue(run_import, str(job.pk))
+        return job
     except BaseException:
         files.remove_upload(job_id)
         raise
@@ -75,7 +81,7 @@ def create_job(user, chunks: Iterable[bytes], filename: str, language: str) -> I
 def confirm(job: ImportJob, actor: Actor) -> bool:
     """Queue a checked job for saving; False when it is not (or no longer) waiting."""
     require(actor.user, Right.EDIT_MEMBERS)
-    return _move(
+    moved = _move(
         job,
         JobStatus.CHECKED,
         JobStatus.QUEUED_SAVE,
@@ -84,6 +90,9 @@ def confirm(job: ImportJob, actor: Actor) -> bool:
         processed_rows=0,
         attempts=0,
     )
+    if moved:
+        enqueue(run_import, str(job.pk))
+    return moved
 
 
 def _move(job: ImportJob, old: str, new: str, *, where: Q | None = None, **fields) -> bool:
@@ -110,14 +119,14 @@ def claim(job: ImportJob) -> bool:
     return True
 
 
-def claim_next() -> ImportJob | None:
-    """The oldest queued job, claimed; None when there is nothing to do."""
-    return claim_first(ImportJob.unscoped.filter(status__in=QUEUED).order_by("created_at"), claim)
-
-
-def run_next_job() -> ImportJob | None:
-    job = claim_next()
-    return run_job(job) if job is not None else None
+@task()
+def run_import(job_id: str) -> str:
+    """The task of a queued phase: run it, unless another run of this task already has."""
+    job = ImportJob.unscoped.filter(pk=job_id).first()
+    if job is None or job.status not in QUEUED:  # done, or running under another task
+        return f"{job_id}: not queued"
+    job = run_job(job)
+    return f"{job.pk} {job.filename}: {job.status}"
 
 
 def run_job(job: ImportJob) -> ImportJob:
@@ -308,9 +317,11 @@ def requeue_stale(now: dt.datetime | None = None) -> int:
                     moved += 1
                 continue
             message = _("The worker handling this file stopped; the file was queued again.")
-        moved += _move(
+        if _move(
             job, job.status, QUEUE_OF[job.status], where=stale, message=message, processed_rows=0
-        )
+        ):
+            enqueue(run_import, str(job.pk))
+            moved += 1
     return moved
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from heli.audit.services import Actor
+from heli.core.background import enqueue
 from heli.members.import_models import HeaderMapping, ImportJob, JobStatus
 from heli.members.imports.columns import COLUMNS, HEADER_OF
 from heli.members.imports.headers import IGNORE, normalize_header
@@ -54,10 +55,10 @@ def effective(job: ImportJob) -> Setup:
 
 
 def answer(job: ImportJob, actor: Actor, sheet: str, choices: dict[str, str]) -> bool:
-    """Store the user's sheet and header choices and queue the check again. `choices` maps a
-    header AS WRITTEN in the file to a field key or IGNORE. ValidationError when the answers
-    leave a required column missing, give one field twice, or name an unknown field; False
-    when the job is no longer waiting for them."""
+    """Store the user's sheet and header choices and queue the check again (with its task).
+    `choices` maps a header AS WRITTEN in the file to a field key or IGNORE. ValidationError
+    when the answers leave a required column missing, give one field twice, or name an unknown
+    field; False when the job is no longer waiting for them."""
     setup = job.header_setup or {}
     chosen_sheet = sheet or job.sheet
     sheet_changed = bool(job.sheets) and chosen_sheet != job.sheet
@@ -76,6 +77,10 @@ def answer(job: ImportJob, actor: Actor, sheet: str, choices: dict[str, str]) ->
         )
         if not moved:
             return False
+        # Here, not at the top: jobs (which holds the task) imports this module.
+        from heli.members.imports.jobs import run_import
+
+        enqueue(run_import, str(job.pk))
         org_id = job.created_by.org_id
         if not sheet_changed and org_id is not None:
             for header, key in choices.items():
