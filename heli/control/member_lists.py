@@ -92,7 +92,7 @@ MEMBER_FILTERS = (
 PERSON_SEARCH = Search(
     gettext_lazy("Name, pinyin initials, employer, or ID number / phone (whole or last 4)"),
     person="",
-    fields=("employer",),
+    prefix_fields=("employer",),
 )
 
 

@@ -1,0 +1,169 @@
+"""`heli bench export [--rows N]`: the member export end to end against its floor.
+
+N members (default 200,000) with real ciphertexts (ID number and phone, written by the
+import's writer) are inserted in a zone of their own inside a transaction that is rolled back
+at the end, so the database is left as it was. Then, in that zone's scope:
+
+- the masked export and the full export (every ID number and phone decrypted), end to end as
+  the page and the worker write them: rows read, names spelled as the importer finds them,
+  free text masked, the workbook written to a file;
+- the floor: the same rows read as stored (no decryption, no masking, no spelling) and written
+  by the same writer.
+
+Printed: rows per second of each, the ratio floor / end to end (1.0: the export costs no more
+than writing what is stored), and the process's peak memory (ru_maxrss).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import resource
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from heli.core.exporters import Exporter, SheetInfo
+from heli.core.ids import allocate_ids
+from heli.core.scoping import Scope, activate
+from heli.members import idcard, sensitive
+from heli.members.choices import MemberStatus
+from heli.members.exporters import MemberExporter
+from heli.members.imports import writer
+from heli.members.imports.columns import COLUMNS
+from heli.members.models import Member
+
+TARGET_ROWS_PER_SECOND = 20_000
+AREA = "320412"  # 常州市武进区: an area no test, demo or other bench number uses
+# The stored columns the floor writes, one per column of the export.
+FLOOR_FIELDS = (
+    "name", "gender", "ethnicity", "birth_date", "id_cipher", "phone_cipher", "education",
+    "joined_on", "membership", "full_on", "org_id", "residence_grid_id", "employer",
+    "industry_chain_id", "occupation", "status", "reported_to_id", "reported_on",
+    "floating_direction", "floating_place", "floating_since", "notes",
+)  # fmt: skip
+
+
+class Rollback(Exception):
+    pass
+
+
+@dataclass
+class ExportTiming:
+    rows: int
+    masked: float
+    unmasked: float
+    floor: float
+
+    def rate(self, seconds: float) -> float:
+        return self.rows / seconds if seconds else float("inf")
+
+
+class FloorExporter(Exporter):
+    """The same rows as stored: what writing costs with nothing else to do."""
+
+    def __init__(self, members):
+        self.members = members
+
+    def header(self) -> list[str]:
+        return [column.header for column in COLUMNS]
+
+    def rows(self) -> Iterator[tuple]:
+        for row in self.members.values_list(*FLOOR_FIELDS).iterator(chunk_size=2000):
+            yield tuple(bytes(v[:8]).hex() if isinstance(v, bytes | memoryview) else v for v in row)
+
+
+def build(rows: int) -> Scope:
+    """A district, a town, a grid and its branch; `rows` members in the branch, each with an
+    ID number and a phone. Returns the zone's scope."""
+    from heli.bench.world import _node
+    from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg, Region, RegionKind
+
+    district = _node(Region, name="导出基准区", kind=RegionKind.DISTRICT)
+    town = _node(Region, district, name="导出基准镇", kind=RegionKind.TOWN)
+    grid = _node(Region, town, name="导出基准网格", kind=RegionKind.GRID)
+    committee = _node(
+        PartyOrg, name="导出基准区党工委", level=OrgLevel.WORKING_COMMITTEE,
+        category=OrgCategory.REGIONAL, region=district,
+    )  # fmt: skip
+    branch = _node(
+        PartyOrg, committee, name="导出基准网格党支部", level=OrgLevel.BRANCH,
+        category=OrgCategory.REGIONAL, region=grid,
+    )  # fmt: skip
+    pks = allocate_ids(Member, rows)
+    batch: list[Member] = []
+    for i, pk in enumerate(pks):
+        born = dt.date(1960, 1, 1) + dt.timedelta(days=i // 1000)
+        number = idcard.make(AREA, born, i % 1000)
+        member = Member(
+            pk=pk, name=f"导出{i}", gender=idcard.gender(number), ethnicity="汉族",
+            birth_date=born, education="bachelor", joined_on=born + dt.timedelta(days=9131),
+            membership="full", org=branch, residence_grid=grid, occupation="worker",
+            employer="常州导出基准有限公司", status=MemberStatus.NORMAL,
+            notes="联系电话见档案" if i % 10 == 0 else "",
+        )  # fmt: skip
+        sensitive.set_id_number(member, number)
+        sensitive.set_phone(member, f"139{i:08d}")
+        batch.append(member)
+        if len(batch) == 20_000:
+            writer.write_members(batch, username="bench", batch="bench")
+            batch = []
+    if batch:
+        writer.write_members(batch, username="bench", batch="bench")
+    return Scope(org_path=committee.path, region_path=district.path)
+
+
+def _timed(exporter: Exporter) -> float:
+    info = SheetInfo("基准导出", ("组织：导出基准区党工委",))
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as target:
+        start = time.perf_counter()
+        exporter.write_xlsx(target.name, info)
+        return time.perf_counter() - start
+
+
+def measure(rows: int, out: Callable[[str], None]) -> ExportTiming:
+    try:
+        with transaction.atomic():
+            with activate(Scope.everything()):
+                out(f"building {rows:,} members …")
+                scope = build(rows)
+            with activate(scope):
+                members = Member.objects.order_by("name", "pk")
+                timing = ExportTiming(
+                    rows,
+                    masked=_timed(MemberExporter(members, unmasked=False)),
+                    unmasked=_timed(MemberExporter(members, unmasked=True)),
+                    floor=_timed(FloorExporter(members)),
+                )
+            raise Rollback
+    except Rollback:
+        pass
+    return timing
+
+
+def report(timing: ExportTiming, out: Callable[[str], None]) -> bool:
+    out(f"{'member export, ' + format(timing.rows, ',') + ' rows':<44}{'s':>8}{'rows/s':>10}"
+        f"{'floor/this':>12}")  # fmt: skip
+    passed = True
+    for label, seconds in (
+        ("masked (mask, spell, write)", timing.masked),
+        ("in full (decrypt, spell, write)", timing.unmasked),
+        ("floor (stored values, same writer)", timing.floor),
+    ):
+        rate = timing.rate(seconds)
+        out(f"{label:<44}{seconds:>8.2f}{rate:>10,.0f}{timing.floor / seconds:>12.2f}")
+        if seconds is not timing.floor and rate < TARGET_ROWS_PER_SECOND:
+            passed = False
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    out(f"peak memory of this process: {peak} MB (ru_maxrss, the build included)")
+    out(f"target: ≥ {TARGET_ROWS_PER_SECOND:,} rows/s end to end — {'PASS' if passed else 'MISS'}")
+    return passed
+
+
+def bench_export(rows: int, out: Callable[[str], None]) -> Any:
+    timing = measure(rows, out)
+    report(timing, out)
+    return timing
