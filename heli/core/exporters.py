@@ -22,7 +22,7 @@ import xlsxwriter
 from heli.core import sheetxml
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = sheetxml.FORMULA_STARTS
 # Column widths in characters (a CJK character counts two): at least a short word, at most what
 # fits a landscape page without making one column swallow the rest.
 MIN_WIDTH, MAX_WIDTH = 6, 50
@@ -158,12 +158,10 @@ class Exporter:
         # The rows go to a file of their own, written by sheetxml (xlsxwriter's cell-by-cell
         # writer was most of an export's time); `book.close` puts them into the sheet.
         rows_file = book.rows_file()
-        rows = sheetxml.RowWriter(rows_file, first + 1, book.styles, is_formula_like)
+        rows = sheetxml.RowWriter(rows_file, first + 1, book.styles, widths.widths)
         count = 0
         for row in self.rows():
-            row = list(row)
-            rows.write(row)
-            widths.see(row)
+            rows.write(row if isinstance(row, list | tuple) else list(row))
             count += 1
             if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(count)

@@ -17,7 +17,7 @@ import datetime as dt
 import re
 import shutil
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import IO, Any
 
@@ -32,6 +32,10 @@ _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 # Characters XML 1.0 cannot hold, and text that reads as such an escape: written as Excel
 # writes them (_x0001_; a literal "_x0041_" as "_x005F_x0041_"), as xlsxwriter does.
 _CONTROL = re.compile(r"_x[0-9A-Fa-f]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
+# Anything text_xml must change: most cells hold none of it and are written as they are.
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # core.exporters.is_formula_like
+DATE_WIDTH, DATETIME_WIDTH = 10, 16
 _MAX_CHARS = 32767  # Excel's longest cell text
 
 
@@ -41,10 +45,10 @@ def _control(match: re.Match) -> str:
 
 
 def text_xml(value: str) -> str:
-    text = value[:_MAX_CHARS].translate(_ESCAPES)
-    if _CONTROL.search(text):
-        text = _CONTROL.sub(_control, text)
-    if text[:1].isspace() or text[-1:].isspace():
+    text = value if len(value) <= _MAX_CHARS else value[:_MAX_CHARS]
+    if _SPECIAL.search(text):
+        text = _CONTROL.sub(_control, text.translate(_ESCAPES))
+    if text[0].isspace() or text[-1].isspace():
         return f'<is><t xml:space="preserve">{text}</t></is>'
     return f"<is><t>{text}</t></is>"
 
@@ -59,65 +63,79 @@ def serial(value: dt.datetime) -> float:
 class RowWriter:
     """Writes rows of values as `<row>` elements to `out` (text, UTF-8), numbering them from
     `first` (0-based, as xlsxwriter counts). `styles` gives the xf index of the formats the
-    cells need: "date", "datetime" and "text" (formula-like text shown as text)."""
+    cells need: "date", "datetime" and "text" (formula-like text shown as text). `widths`
+    (characters per column, a CJK character two) grows to the widest cell written."""
 
-    def __init__(
-        self,
-        out: IO[str],
-        first: int,
-        styles: dict[str, int],
-        formula_like: Callable[[Any], bool],
-    ):
+    def __init__(self, out: IO[str], first: int, styles: dict[str, int], widths: list[int]):
         self.out, self.row, self.columns = out, first, 0
-        self.formula_like = formula_like
+        self.widths = widths
         self._date = f' s="{styles["date"]}"'
         self._datetime = f' s="{styles["datetime"]}"'
         self._text = f' s="{styles["text"]}" t="inlineStr">'
-        self._refs: list[str] = []
+        self._refs = [xl_col_to_name(c) for c in range(64)]
         self._pending: list[str] = []
 
-    def _ref(self, c: int) -> str:
-        while c >= len(self._refs):
-            self._refs.append(xl_col_to_name(len(self._refs)))
-        return self._refs[c]
-
-    def write(self, values: Iterable[Any]) -> None:
+    def write(self, values: Sequence[Any]) -> None:
         number = self.row + 1
         cells = [f'<row r="{number}">']
         add = cells.append
-        c = -1
+        if len(values) > len(self._refs):
+            self._refs.extend(xl_col_to_name(c) for c in range(len(self._refs), len(values)))
+        while len(self.widths) < len(values):
+            self.widths.append(0)
+        refs, widths = self._refs, self.widths
         for c, value in enumerate(values):
             if value is None:
                 continue
             kind = type(value)
             if kind is str:
+                # 2 × length bounds the width: most cells are not the widest and skip the
+                # exact count ((bytes + characters) // 2: CJK three bytes, ASCII one).
+                if 2 * len(value) > widths[c]:
+                    width = (len(value.encode()) + len(value)) // 2
+                    if width > widths[c]:
+                        widths[c] = width
                 if not value:
-                    add(f'<c r="{self._ref(c)}{number}" t="inlineStr"><is><t></t></is></c>')
-                elif self.formula_like(value):
-                    add(f'<c r="{self._ref(c)}{number}"{self._text}{text_xml(value)}</c>')
+                    add(f'<c r="{refs[c]}{number}" t="inlineStr"><is><t></t></is></c>')
+                elif value.startswith(FORMULA_STARTS):
+                    add(f'<c r="{refs[c]}{number}"{self._text}{text_xml(value)}</c>')
                 else:
-                    add(f'<c r="{self._ref(c)}{number}" t="inlineStr">{text_xml(value)}</c>')
+                    add(f'<c r="{refs[c]}{number}" t="inlineStr">{text_xml(value)}</c>')
             elif kind is dt.date:
                 days = (value - _EPOCH.date()).days - (value < _LEAP_BUG_BEFORE.date())
-                add(f'<c r="{self._ref(c)}{number}"{self._date}><v>{days}</v></c>')
+                add(f'<c r="{refs[c]}{number}"{self._date}><v>{days}</v></c>')
+                widths[c] = max(widths[c], DATE_WIDTH)
             elif kind is dt.datetime:
                 local = timezone.localtime(value) if timezone.is_aware(value) else value
                 add(
-                    f'<c r="{self._ref(c)}{number}"{self._datetime}>'
+                    f'<c r="{refs[c]}{number}"{self._datetime}>'
                     f"<v>{serial(local.replace(tzinfo=None))!r}</v></c>"
                 )
+                widths[c] = max(widths[c], DATETIME_WIDTH)
             elif kind is bool:
-                add(f'<c r="{self._ref(c)}{number}" t="b"><v>{int(value)}</v></c>')
+                add(f'<c r="{refs[c]}{number}" t="b"><v>{int(value)}</v></c>')
+                widths[c] = max(widths[c], len(str(value)))
             elif kind is int or kind is float or kind is Decimal:
-                add(f'<c r="{self._ref(c)}{number}"><v>{value!r}</v></c>')
-            else:  # anything else as its text (a subclass of str, a lazy translation)
-                add(f'<c r="{self._ref(c)}{number}" t="inlineStr">{text_xml(str(value))}</c>')
+                text = repr(value) if kind is not Decimal else str(value)
+                add(f'<c r="{refs[c]}{number}"><v>{text}</v></c>')
+                widths[c] = max(widths[c], len(str(value)))
+            else:  # anything else as its text (a lazy translation, a str subclass)
+                self.write_other(c, number, str(value), add)
         add("</row>")
-        self.columns = max(self.columns, c + 1)
+        self.columns = max(self.columns, len(values))
         self._pending.append("".join(cells))
         self.row += 1
         if len(self._pending) >= CHUNK_ROWS:
             self.flush()
+
+    def write_other(self, c: int, number: int, text: str, add: Callable[[str], None]) -> None:
+        self.widths[c] = max(self.widths[c], (len(text.encode()) + len(text)) // 2)
+        if not text:
+            add(f'<c r="{self._refs[c]}{number}" t="inlineStr"><is><t></t></is></c>')
+        elif text.startswith(FORMULA_STARTS):
+            add(f'<c r="{self._refs[c]}{number}"{self._text}{text_xml(text)}</c>')
+        else:
+            add(f'<c r="{self._refs[c]}{number}" t="inlineStr">{text_xml(text)}</c>')
 
     def flush(self) -> None:
         self.out.write("".join(self._pending))

@@ -53,10 +53,13 @@ class Rollback(Exception):
 
 @dataclass
 class ExportTiming:
+    """Seconds of each export as (wall clock, this process's CPU): on a shared machine the
+    CPU time says what the export costs, the wall clock what a user waits."""
+
     rows: int
-    masked: float
-    unmasked: float
-    floor: float
+    masked: tuple[float, float]
+    unmasked: tuple[float, float]
+    floor: tuple[float, float]
 
     def rate(self, seconds: float) -> float:
         return self.rows / seconds if seconds else float("inf")
@@ -116,12 +119,12 @@ def build(rows: int) -> Scope:
     return Scope(org_path=committee.path, region_path=district.path)
 
 
-def _timed(exporter: Exporter) -> float:
+def _timed(exporter: Exporter) -> tuple[float, float]:
     info = SheetInfo("基准导出", ("组织：导出基准区党工委",))
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as target:
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         exporter.write_xlsx(target.name, info)
-        return time.perf_counter() - start
+        return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def measure(rows: int, out: Callable[[str], None]) -> ExportTiming:
@@ -145,21 +148,24 @@ def measure(rows: int, out: Callable[[str], None]) -> ExportTiming:
 
 
 def report(timing: ExportTiming, out: Callable[[str], None]) -> bool:
-    out(f"{'member export, ' + format(timing.rows, ',') + ' rows':<44}{'s':>8}{'rows/s':>10}"
-        f"{'floor/this':>12}")  # fmt: skip
+    out(f"member export, {timing.rows:,} rows")
+    out(f"{'':<38}{'wall s':>8}{'rows/s':>10}{'cpu s':>8}{'rows/s':>10}{'floor/this':>12}")
     passed = True
-    for label, seconds in (
+    for label, (wall, cpu) in (
         ("masked (mask, spell, write)", timing.masked),
         ("in full (decrypt, spell, write)", timing.unmasked),
         ("floor (stored values, same writer)", timing.floor),
     ):
-        rate = timing.rate(seconds)
-        out(f"{label:<44}{seconds:>8.2f}{rate:>10,.0f}{timing.floor / seconds:>12.2f}")
-        if seconds is not timing.floor and rate < TARGET_ROWS_PER_SECOND:
+        out(
+            f"{label:<38}{wall:>8.2f}{timing.rate(wall):>10,.0f}{cpu:>8.2f}"
+            f"{timing.rate(cpu):>10,.0f}{timing.floor[0] / wall:>12.2f}"
+        )
+        if label.startswith(("masked", "in full")) and timing.rate(wall) < TARGET_ROWS_PER_SECOND:
             passed = False
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     out(f"peak memory of this process: {peak} MB (ru_maxrss, the build included)")
-    out(f"target: ≥ {TARGET_ROWS_PER_SECOND:,} rows/s end to end — {'PASS' if passed else 'MISS'}")
+    verdict = "PASS" if passed else "MISS"
+    out(f"target: ≥ {TARGET_ROWS_PER_SECOND:,} rows/s end to end (wall clock) — {verdict}")
     return passed
 
 
