@@ -12,7 +12,7 @@ databases (a search box at a million members must not scan the table).
 
 from __future__ import annotations
 
-from django.db.models import CharField, Lookup
+from django.db.models import CharField, Func, Lookup
 
 LAST_CODE_POINT = "\U0010ffff"
 
@@ -37,3 +37,17 @@ class Prefix(Lookup):
             *lhs_params,
             value + LAST_CODE_POINT,
         ]
+
+
+class Unindexed(Func):
+    """A column as SQLite's planner must not drive a query by (`+col`, SQLite's documented way
+    to keep an index out of a term), as is elsewhere. For a condition that holds for most rows
+    (a broad scope), where an index on it would be read whole and the rows then sorted, and
+    the index of the ORDER BY, read in order and stopped at the page's end, is the right one.
+    PostgreSQL's planner judges that from its statistics."""
+
+    template = "+%(expressions)s"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return compiler.compile(self.source_expressions[0])
