@@ -17,7 +17,7 @@ import datetime as dt
 import re
 import shutil
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import IO, Any
 
@@ -36,6 +36,7 @@ _CONTROL = re.compile(r"_x[0-9A-Fa-f]{4}_|[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # core.exporters.is_formula_like
 DATE_WIDTH, DATETIME_WIDTH = 10, 16
+_TYPED = frozenset((str, dt.date, dt.datetime, bool, int, float, Decimal))
 _MAX_CHARS = 32767  # Excel's longest cell text
 
 
@@ -88,6 +89,8 @@ class RowWriter:
             if value is None:
                 continue
             kind = type(value)
+            if kind not in _TYPED:  # anything else as its text (a lazy translation)
+                value, kind = str(value), str
             if kind is str:
                 # 2 × length bounds the width: most cells are not the widest and skip the
                 # exact count ((bytes + characters) // 2: CJK three bytes, ASCII one).
@@ -119,23 +122,12 @@ class RowWriter:
                 text = repr(value) if kind is not Decimal else str(value)
                 add(f'<c r="{refs[c]}{number}"><v>{text}</v></c>')
                 widths[c] = max(widths[c], len(str(value)))
-            else:  # anything else as its text (a lazy translation, a str subclass)
-                self.write_other(c, number, str(value), add)
         add("</row>")
         self.columns = max(self.columns, len(values))
         self._pending.append("".join(cells))
         self.row += 1
         if len(self._pending) >= CHUNK_ROWS:
             self.flush()
-
-    def write_other(self, c: int, number: int, text: str, add: Callable[[str], None]) -> None:
-        self.widths[c] = max(self.widths[c], (len(text.encode()) + len(text)) // 2)
-        if not text:
-            add(f'<c r="{self._refs[c]}{number}" t="inlineStr"><is><t></t></is></c>')
-        elif text.startswith(FORMULA_STARTS):
-            add(f'<c r="{self._refs[c]}{number}"{self._text}{text_xml(text)}</c>')
-        else:
-            add(f'<c r="{self._refs[c]}{number}" t="inlineStr">{text_xml(text)}</c>')
 
     def flush(self) -> None:
         self.out.write("".join(self._pending))

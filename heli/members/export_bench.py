@@ -29,6 +29,7 @@ from django.db import transaction
 from heli.core.exporters import Exporter, SheetInfo
 from heli.core.ids import allocate_ids
 from heli.core.scoping import Scope, activate
+from heli.core.tree import STEP_WIDTH
 from heli.members import idcard, sensitive
 from heli.members.choices import MemberStatus
 from heli.members.exporters import MemberExporter
@@ -80,22 +81,12 @@ class FloorExporter(Exporter):
 
 
 def build(rows: int) -> Scope:
-    """A district, a town, a grid and its branch; `rows` members in the branch, each with an
-    ID number and a phone. Returns the zone's scope."""
-    from heli.bench.world import _node
-    from heli.orgs.models import OrgCategory, OrgLevel, PartyOrg, Region, RegionKind
+    """The check-in bench's zone (district → town → village → grid, its branch); `rows`
+    members in the branch, each with an ID number and a phone. Returns the zone's scope."""
+    from heli.bench.world import build_zone
 
-    district = _node(Region, name="导出基准区", kind=RegionKind.DISTRICT)
-    town = _node(Region, district, name="导出基准镇", kind=RegionKind.TOWN)
-    grid = _node(Region, town, name="导出基准网格", kind=RegionKind.GRID)
-    committee = _node(
-        PartyOrg, name="导出基准区党工委", level=OrgLevel.WORKING_COMMITTEE,
-        category=OrgCategory.REGIONAL, region=district,
-    )  # fmt: skip
-    branch = _node(
-        PartyOrg, committee, name="导出基准网格党支部", level=OrgLevel.BRANCH,
-        category=OrgCategory.REGIONAL, region=grid,
-    )  # fmt: skip
+    _station, branch = build_zone()
+    grid = branch.region
     pks = allocate_ids(Member, rows)
     batch: list[Member] = []
     for i, pk in enumerate(pks):
@@ -116,7 +107,7 @@ def build(rows: int) -> Scope:
             batch = []
     if batch:
         writer.write_members(batch, username="bench", batch="bench")
-    return Scope(org_path=committee.path, region_path=district.path)
+    return Scope(org_path=branch.parent.path, region_path=grid.path[:STEP_WIDTH])
 
 
 def _timed(exporter: Exporter) -> tuple[float, float]:
