@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import F, Q
+from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThan
 from django.utils.translation import gettext_lazy as _
 
 from heli.audit import describe
+from heli.core.lookups import Unindexed
 from heli.core.models import AppendOnly, AppendOnlyError, AppendOnlyQuerySet
 from heli.core.scoping import Scope, ScopedManager
-from heli.core.tree import STEP_WIDTH
+from heli.core.tree import STEP_WIDTH, next_prefix
+
+# Scopes of the zone and of a town (two levels of paths) read the log in time order.
+BROAD_SCOPE_LEVELS = 2
 
 
 class ScopedAuditManager(ScopedManager.from_queryset(AppendOnlyQuerySet)):
@@ -60,6 +66,14 @@ class AuditEntry(AppendOnly):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
         ordering = ["-at", "-id"]
+        # The log is read newest first, a page at a time: each filter that narrows it has an
+        # index that gives its rows in that order, so a page reads its own rows and stops
+        # (no sort of every matching entry): all of it (`at`; a date range is a range of it),
+        # by action, by account. Small scopes read their entries by org_path and sort them.
+        indexes = [
+            models.Index(fields=["action", "at", "id"], name="audit_action_at_id"),
+            models.Index(fields=["username", "at", "id"], name="audit_username_at_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.action}"
@@ -101,7 +115,15 @@ class AuditEntry(AppendOnly):
     def scope_q(cls, scope: Scope) -> models.Q:
         # Entries of actors outside any organization (the system, failed logins of unknown
         # names) belong to the whole zone: users of a top organization see them.
-        zone_wide = scope.org_path is not None and len(scope.org_path) <= STEP_WIDTH
-        return scope.org_q("org_path") | (
-            models.Q(org_path="") if zone_wide else models.Q(pk__in=[])
-        )
+        root = scope.org_path
+        if root is None or root == "":
+            return scope.org_q("org_path")
+        zone_wide = len(root) <= STEP_WIDTH
+        # A district's or a town's share of the log is large: its newest entries are found by
+        # reading the time index backwards and checking each, not by reading the whole
+        # subtree from the org_path index and sorting it (SQLite took that plan, and for the
+        # zone's OR sorted the whole log). A smaller subtree holds few entries: its index.
+        broad = len(root) <= BROAD_SCOPE_LEVELS * STEP_WIDTH
+        path = Unindexed("org_path") if broad else F("org_path")
+        condition = Q(GreaterThanOrEqual(path, root)) & Q(LessThan(path, next_prefix(root)))
+        return condition | Q(Exact(path, "")) if zone_wide else condition

@@ -57,7 +57,7 @@ class AuditList(ListPage):
     )  # fmt: skip
     filters = (
         ChoiceFilter("action", _("Action"), _action_options, query=_action_q),
-        TextFilter("user", _("Account"), "username"),
+        TextFilter("user", _("Account"), "username", lookup="exact"),
         TextFilter("object", _("Object"), "object_repr"),
         ChoiceFilter("success", _("Outcome"), [("1", _("Succeeded")), ("0", _("Failed"))],
                      query=lambda value: Q(success=value == "1")),

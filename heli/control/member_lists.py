@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.db.models.lookups import In
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -14,6 +15,7 @@ from heli.control.lists.export import exportable
 from heli.control.lists.filters import ChoiceFilter, TreeFilter, YearFilter, age_filter
 from heli.control.lists.page import ListPage, Search
 from heli.core.exporters import Exporter
+from heli.core.lookups import Unindexed
 from heli.core.scoping import current_scope, get_scoped_or_404
 from heli.members.choices import (
     ACTIVE_STATUSES,
@@ -38,7 +40,9 @@ ON_ROLL = "on_roll"  # 在册: the statuses that count as members everywhere (AC
 
 def _status_q(value: str) -> Q:
     if value == ON_ROLL:
-        return Q(status__in=ACTIVE_STATUSES)
+        # Nearly every member is on the roll: SQLite must not drive the page from the status
+        # index (a search then read every member) but from the name's or the search's.
+        return Q(In(Unindexed("status"), list(ACTIVE_STATUSES)))
     return Q(status=value)
 
 
@@ -96,7 +100,7 @@ MEMBER_FILTERS = (
 PERSON_SEARCH = Search(
     gettext_lazy("Name, pinyin initials, employer, or ID number / phone (whole or last 4)"),
     person="",
-    fields=("employer",),
+    prefix_fields=("employer",),
 )
 
 

@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from heli.core import lookups  # noqa: F401 (registers `__prefix` on CharField)
         from heli.core.history import register_sqlite_flag
 
         connection_created.connect(register_sqlite_flag, dispatch_uid="heli_history_flag")

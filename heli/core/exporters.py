@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 import xlsxwriter
-from django.utils import timezone
+
+from heli.core import sheetxml
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = sheetxml.FORMULA_STARTS
 # Column widths in characters (a CJK character counts two): at least a short word, at most what
 # fits a landscape page without making one column swallow the rest.
 MIN_WIDTH, MAX_WIDTH = 6, 50
@@ -123,20 +124,20 @@ class Exporter:
         """Write the workbook to a path or a binary file; returns the number of data rows.
 
         `progress(rows_written)` is called every PROGRESS_EVERY rows (background exports)."""
-        book, formats = _workbook(target)
-        count = self.write_sheet(book, formats, info, progress)
-        book.close()
+        with _Book() as book:
+            count = self.write_sheet(book, info, progress)
+            book.close(target)
         return count
 
     def write_sheet(
         self,
-        book: xlsxwriter.Workbook,
-        formats: dict[str, Any],
+        book: _Book,
         info: SheetInfo | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> int:
         """Add this exporter's sheet to `book`; returns the number of data rows."""
-        sheet = book.add_worksheet(_sheet_title(self.sheet_name))
+        sheet = book.xlsx.add_worksheet(_sheet_title(self.sheet_name))
+        formats = book.formats
         header = self.header()
         first = 0
         if info is not None:
@@ -154,15 +155,18 @@ class Exporter:
         sheet.fit_to_pages(1, 0)
         sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
         sheet.set_footer("&C&P / &N")
+        # The rows go to a file of their own, written by sheetxml (xlsxwriter's cell-by-cell
+        # writer was most of an export's time); `book.close` puts them into the sheet.
+        rows_file = book.rows_file()
+        rows = sheetxml.RowWriter(rows_file, first + 1, book.styles, widths.widths)
         count = 0
-        for r, row in enumerate(self.rows(), start=first + 1):
-            row = list(row)
-            for c, value in enumerate(row):
-                _write_cell(sheet, r, c, value, formats)
-            widths.see(row)
+        for row in self.rows():
+            rows.write(row if isinstance(row, list | tuple) else list(row))
             count += 1
             if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(count)
+        rows.flush()
+        book.rows_of_sheet(len(book.xlsx.worksheets()), rows_file, rows.row, rows.columns)
         widths.apply(sheet)
         return count
 
@@ -173,19 +177,33 @@ class Exporter:
             spool.seek(0)
             return spool.read()
 
-    def to_csv(self) -> bytes:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(self.header())
-        for row in self.rows():
-            writer.writerow(
-                [
-                    "" if v is None else safe_cell(v.isoformat() if isinstance(v, dt.date) else v)
-                    for v in row
-                ]
-            )
+    def write_csv(self, target: IO[bytes]) -> int:
+        """The rows as CSV to a binary file, as they come; returns the number of data rows."""
         # UTF-8 with BOM: Excel on Chinese Windows opens it without garbling.
-        return ("\ufeff" + buffer.getvalue()).encode()
+        text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="", write_through=False)
+        try:
+            writer = csv.writer(text)
+            writer.writerow(self.header())
+            count = 0
+            for row in self.rows():
+                writer.writerow(
+                    [
+                        ""
+                        if v is None
+                        else safe_cell(v.isoformat() if isinstance(v, dt.date) else v)
+                        for v in row
+                    ]
+                )
+                count += 1
+            text.flush()
+        finally:
+            text.detach()  # the caller's file stays open
+        return count
+
+    def to_csv(self) -> bytes:
+        buffer = io.BytesIO()
+        self.write_csv(buffer)
+        return buffer.getvalue()
 
 
 class Table(Exporter):
@@ -206,56 +224,68 @@ class Table(Exporter):
 
 def book_bytes(sheets: Iterable[Exporter], info: SheetInfo | None = None) -> bytes:
     """One workbook with a sheet per exporter, `info` above the first, as bytes."""
-    with tempfile.TemporaryFile() as spool:
-        book, formats = _workbook(spool)
+    with tempfile.TemporaryFile() as spool, _Book() as book:
         for i, exporter in enumerate(sheets):
-            exporter.write_sheet(book, formats, info if i == 0 else None)
-        book.close()
+            exporter.write_sheet(book, info if i == 0 else None)
+        book.close(spool)
         spool.seek(0)
         return spool.read()
 
 
-def _workbook(target: str | IO[bytes]) -> tuple[xlsxwriter.Workbook, dict[str, Any]]:
-    book = xlsxwriter.Workbook(
-        target,
-        {
-            # Rows go to a temporary file as they are written: memory stays flat however
-            # many rows there are. (`in_memory` would silently turn this off.)
-            "constant_memory": True,
-            # Strings stay strings: no formula, URL or number guessing on export.
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-        },
-    )
-    formats = {
-        "title": book.add_format({"bold": True, "font_size": 14}),
-        "line": book.add_format({"font_color": "#555555"}),
-        "header": book.add_format(
-            {"bold": True, "bg_color": "#F6E3E3", "border": 1, "text_wrap": True}
-        ),
-        "date": book.add_format({"num_format": "yyyy-mm-dd", "align": "left"}),
-        "datetime": book.add_format({"num_format": "yyyy-mm-dd hh:mm", "align": "left"}),
-        "text": book.add_format({"quote_prefix": True}),
-    }
-    return book, formats
+class _Book:
+    """A workbook being written: xlsxwriter's package (title blocks, headers, formats, print
+    settings, widths) in a temporary file, and each sheet's data rows in another, put
+    together by `close` (sheetxml.splice)."""
 
+    def __init__(self):
+        self._package = tempfile.TemporaryFile()  # noqa: SIM115 (closed by __exit__)
+        self.xlsx = xlsxwriter.Workbook(
+            self._package,
+            {
+                # Strings stay strings: no formula, URL or number guessing on export.
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        self.formats = {
+            "title": self.xlsx.add_format({"bold": True, "font_size": 14}),
+            "line": self.xlsx.add_format({"font_color": "#555555"}),
+            "header": self.xlsx.add_format(
+                {"bold": True, "bg_color": "#F6E3E3", "border": 1, "text_wrap": True}
+            ),
+            "date": self.xlsx.add_format({"num_format": "yyyy-mm-dd", "align": "left"}),
+            "datetime": self.xlsx.add_format({"num_format": "yyyy-mm-dd hh:mm", "align": "left"}),
+            "text": self.xlsx.add_format({"quote_prefix": True}),
+        }
+        # The style numbers the spliced cells name: xlsxwriter gives a format its number (and
+        # a place in styles.xml) when a cell first uses it, which here none of its own does.
+        self.styles = {
+            key: self.formats[key]._get_xf_index() for key in ("date", "datetime", "text")
+        }
+        self._files: list[IO] = []
+        self._sheets: dict[int, tuple[IO[bytes], int, int]] = {}
 
-def _write_cell(sheet, r: int, c: int, value: Any, formats: dict) -> None:
-    if isinstance(value, dt.datetime):
-        local = timezone.localtime(value) if timezone.is_aware(value) else value
-        sheet.write_datetime(r, c, local.replace(tzinfo=None), formats["datetime"])
-    elif isinstance(value, dt.date):
-        sheet.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), formats["date"])
-    elif value is None:
-        sheet.write_blank(r, c, None)
-    elif isinstance(value, str):
-        if is_formula_like(value):
-            sheet.write_string(r, c, value, formats["text"])
-        else:
-            sheet.write_string(r, c, value)
-    else:
-        sheet.write(r, c, value)
+    def rows_file(self) -> IO[str]:
+        rows = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by __exit__)
+        self._files.append(rows)
+        return rows
+
+    def rows_of_sheet(self, number: int, rows: IO[str], last_row: int, columns: int) -> None:
+        rows.flush()
+        self._sheets[number] = (rows.buffer, last_row, columns)
+
+    def close(self, target: str | IO[bytes]) -> None:
+        self.xlsx.close()
+        self._package.seek(0)
+        sheetxml.splice(self._package, target, self._sheets)
+
+    def __enter__(self) -> _Book:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for f in [*self._files, self._package]:
+            f.close()
 
 
 # Characters Excel refuses in a sheet's name.

@@ -127,6 +127,15 @@ class Member(NameInitials):
         indexes = [
             models.Index(fields=["status", "floating_direction"]),
             models.Index(fields=["name"]),
+            # Search by what the employer starts with (`__prefix`): on PostgreSQL LIKE 'x%',
+            # which needs the pattern operator class under any collation. (The name's own
+            # pattern index, PostgreSQL only, is made by migration 0010: on SQLite the index
+            # above serves the range.)
+            models.Index(
+                fields=["employer"],
+                name="member_employer_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

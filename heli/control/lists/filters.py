@@ -201,18 +201,20 @@ class FlagFilter(Filter):
 
 @dataclass
 class TextFilter(Filter):
-    """Free text matched by substring in one field (an account name, an object's name)."""
+    """Free text matched by substring in one field (an object's name), or by another lookup
+    (`exact`: an account name, found through its index)."""
 
     key: str
     label: str | Promise
     field: str
+    lookup: str = "icontains"
     widget = "text"
 
     def clean(self, raw: str) -> str | None:
         return raw[:100] or None
 
     def apply(self, queryset: QuerySet, value: str, user: Any = None) -> QuerySet:
-        return queryset.filter(**{f"{self.field}__icontains": value})
+        return queryset.filter(**{f"{self.field}__{self.lookup}": value})
 
     def describe(self, value: str) -> str:
         return f"{self.label}：{value}"

@@ -40,17 +40,19 @@ class Search:
     """Text search of a list. `person` is the path to the member the row is about ("" for the
     member list itself, "member" for rows with a member; None: rows are not about a person),
     searched by name, pinyin initials and numbers; `fields` are text fields searched by
-    substring (a letter's number, a place); `initials` a field of pinyin initials searched by
-    prefix (an organization's name)."""
+    substring (a letter's number, a place); `prefix_fields` the person's text fields searched
+    by prefix through their index (an employer); `initials` a field of pinyin initials
+    searched by prefix (an organization's name)."""
 
     placeholder: str | Promise
     person: str | None = None
     fields: tuple[str, ...] = ()
     initials: str = ""
+    prefix_fields: tuple[str, ...] = ()
 
     def q(self, term: str) -> Q:
         if self.person is not None:
-            return name_q(self.prefix, term, self.fields)
+            return name_q(self.prefix, term, self.fields, self.prefix_fields)
         condition = Q(pk__in=[])
         for name in self.fields:
             condition |= Q(**{f"{name}__icontains": term})

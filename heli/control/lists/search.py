@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from heli.audit.services import Actor, record
 from heli.core import crypto, ratelimit
 from heli.core.pinyin import as_initials, prefix_range
 from heli.members import sensitive
+from heli.members.models import Member
 
 SESSION_KEY = "heli_finds"
 KEEP_FINDS = 20
@@ -138,13 +140,29 @@ def recall(session: SessionBase | None, token: str) -> Find | None:
     return Find.from_json(data) if data else None
 
 
-def name_q(prefix: str, term: str, extra_fields: tuple[str, ...] = ()) -> Q:
-    """A name (or another text field) containing the term; pinyin initials by prefix when the
-    term is latin letters only (an index range, which SQLite uses and `startswith` is not)."""
-    condition = Q(**{f"{prefix}name__icontains": term})
-    letters = as_initials(term)
+def name_q(
+    prefix: str, term: str, extra_fields: tuple[str, ...] = (), prefix_fields: tuple[str, ...] = ()
+) -> Q:
+    """A person found by what their name starts with, or by their pinyin initials when the term
+    is latin letters only, or by what one of `prefix_fields` of theirs starts with; or a row
+    whose `extra_fields` contain the term. Prefixes, not substrings: each is a range on an
+    index (`__prefix`, `prefix_range`), where `LIKE '%…%'` reads every member.
+
+    `prefix` is the path to the member from the rows listed ("member__"): the members are then
+    found through their own indexes and the rows by their member (`member_id IN (…)`); the
+    same condition across the join would read every row of the list."""
+    text = " ".join(unicodedata.normalize("NFKC", term).split())
+    person = Q(name__prefix=text)
+    letters = as_initials(text)
     if letters:
-        condition |= Q(**prefix_range(f"{prefix}name_initials", letters))
+        person |= Q(**prefix_range("name_initials", letters))
+    for name in prefix_fields:
+        person |= Q(**{f"{name}__prefix": text})
+    if prefix:
+        # Unscoped: it only narrows rows the list's own scoped queryset already selected.
+        condition = Q(**{f"{prefix}in": Member.unscoped.filter(person).values("pk")})
+    else:
+        condition = person
     for name in extra_fields:
-        condition |= Q(**{f"{name}__icontains": term})
+        condition |= Q(**{f"{name}__icontains": text})
     return condition

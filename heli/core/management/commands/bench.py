@@ -2,7 +2,9 @@
 `heli bench import [--rows N ...] [--runs 3] [--profile]`: the member import end to end against
 the floor of the same work (default 100,000 and 200,000 rows; medians of the runs).
 `heli bench checkin [--db sqlite|postgres|both] [--connections 32] [--seconds 15] [--workers N]`:
-check-ins per second on a gunicorn server against a one-read-one-insert view (needs wrk)."""
+check-ins per second on a gunicorn server against a one-read-one-insert view (needs wrk).
+`heli bench export [--rows N]`: the member export end to end against writing the same stored
+rows (default 200,000 rows; rolled back)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from heli.core.bench import bench_tree
 from heli.core.scoping import Scope, activate
+from heli.members import export_bench
 from heli.members.imports import bench as import_bench
 
 
@@ -20,7 +23,7 @@ class Command(BaseCommand):
         from heli.bench.checkin import POSTGRES_URL, Options
 
         defaults = Options()
-        parser.add_argument("what", choices=["tree", "import", "checkin"])
+        parser.add_argument("what", choices=["tree", "import", "checkin", "export"])
         parser.add_argument("--nodes", type=int, default=100_000)
         parser.add_argument(
             "--runs", type=int, default=None, help="tree: 5 by default; import: 3 (medians)"
@@ -29,8 +32,9 @@ class Command(BaseCommand):
             "--rows",
             type=int,
             nargs="+",
-            default=[100_000, 200_000],
-            help="rows of the import file (one file per size)",
+            default=None,
+            help="import: rows of the import file, one file per size (100,000 and 200,000); "
+            "export: members exported (200,000)",
         )
         parser.add_argument(
             "--profile", action="store_true", help="import: where the time goes (cProfile)"
@@ -52,17 +56,22 @@ class Command(BaseCommand):
             help="the PostgreSQL bench database (its name must contain 'bench': it is wiped)",
         )
 
-    def handle(self, *args, what: str, nodes: int, runs: int | None, rows: list[int], **options):
+    def handle(
+        self, *args, what: str, nodes: int, runs: int | None, rows: list[int] | None, **options
+    ):
         if runs is not None and runs < 1:
             raise CommandError("--runs must be at least 1")
+        if rows is not None and min(rows) < 1:
+            raise CommandError("--rows must be at least 1")
+        if what == "export":
+            export_bench.bench_export(rows[0] if rows else 200_000, self.stdout.write)
+            return
         if what == "checkin":
             self._checkin(options)
             return
         if what == "import":
-            if min(rows) < 1:
-                raise CommandError("--rows must be at least 1")
             settings = import_bench.Options(
-                rows, runs or import_bench.RUNS, profile=options["profile"]
+                rows or [100_000, 200_000], runs or import_bench.RUNS, profile=options["profile"]
             )
             import_bench.bench_imports(settings, self.stdout.write)
             return
