@@ -2,7 +2,11 @@
 `heli bench import [--rows N ...] [--runs 3] [--profile]`: the member import end to end against
 the floor of the same work (default 100,000 and 200,000 rows; medians of the runs).
 `heli bench checkin [--db sqlite|postgres|both] [--connections 32] [--seconds 15] [--workers N]`:
-check-ins per second on a gunicorn server against a one-read-one-insert view (needs wrk)."""
+check-ins per second on a gunicorn server against a one-read-one-insert view (needs wrk).
+`heli bench world [--members 1000000] [--audit N]`: a province-scale zone in the configured
+database, which is emptied first (its name or path must contain "bench").
+`heli bench pages [--rounds 3] [--roles district,town,grid] [--fail-over MS]`: every staff page
+on that zone, p50/p95 and queries against a baseline page."""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ class Command(BaseCommand):
         from heli.bench.checkin import POSTGRES_URL, Options
 
         defaults = Options()
-        parser.add_argument("what", choices=["tree", "import", "checkin"])
+        parser.add_argument("what", choices=["tree", "import", "checkin", "world", "pages"])
         parser.add_argument("--nodes", type=int, default=100_000)
         parser.add_argument(
             "--runs", type=int, default=None, help="tree: 5 by default; import: 3 (medians)"
@@ -44,7 +48,16 @@ class Command(BaseCommand):
             "--workers", type=int, default=defaults.workers, help="gunicorn sync workers"
         )
         parser.add_argument(
-            "--members", type=int, default=defaults.members, help="members in the bench database"
+            "--members",
+            type=int,
+            default=None,
+            help=f"members in the bench database (checkin: {defaults.members:,}; world: 1,000,000)",
+        )
+        parser.add_argument("--audit", type=int, default=None, help="world: audit entries")
+        parser.add_argument("--rounds", type=int, default=3, help="pages: requests per page")
+        parser.add_argument("--roles", default="district,town,grid", help="pages: who walks")
+        parser.add_argument(
+            "--fail-over", type=float, default=None, help="pages: fail when a p50 exceeds MS"
         )
         parser.add_argument(
             "--postgres-url",
@@ -57,6 +70,16 @@ class Command(BaseCommand):
             raise CommandError("--runs must be at least 1")
         if what == "checkin":
             self._checkin(options)
+            return
+        if what == "world":
+            from heli.bench.worldcmd import build_world
+
+            build_world(options["members"] or 1_000_000, options["audit"], self.stdout.write)
+            return
+        if what == "pages":
+            from heli.bench.pagescmd import walk_pages
+
+            walk_pages(options, self.stdout.write)
             return
         if what == "import":
             if min(rows) < 1:
@@ -80,6 +103,7 @@ class Command(BaseCommand):
     def _checkin(self, options: dict) -> None:
         from heli.bench import checkin, load
 
+        options["members"] = options["members"] or checkin.Options().members
         if options["members"] < 2 or options["connections"] < 1 or options["seconds"] < 1:
             raise CommandError("--members must be at least 2, --connections and --seconds 1")
         settings = checkin.Options(
