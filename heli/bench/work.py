@@ -62,7 +62,7 @@ def build_campaign(p: Places) -> int:
     """A sweep (归队行动) over the first town, opened a week ago, a task per floating record
     as `campaigns.services.plan` finds them, the grid user's grid assigned to them."""
     from heli.campaigns.models import Campaign, CampaignTask
-    from heli.campaigns.services import grid_workers, plan
+    from heli.campaigns.services import plan, tasks_for
 
     town, user = p.towns[0], p.users["district"]
     opened = timezone.now() - dt.timedelta(days=7)
@@ -71,18 +71,7 @@ def build_campaign(p: Places) -> int:
         due_on=TODAY + dt.timedelta(days=30),
     )  # fmt: skip
     sweep = plan(town, today=TODAY)
-    workers = grid_workers({grid.pk for _record, grid in sweep.pairs})
-    tasks = [
-        CampaignTask(
-            campaign=campaign,
-            record=record,
-            member_id=record.member_id,
-            grid=grid,
-            assignee=workers.get(grid.pk),
-            was_lost=record.pk in sweep.lost_ids,
-        )
-        for record, grid in sweep.pairs
-    ]
+    tasks = tasks_for(campaign, sweep)
     CampaignTask.unscoped.bulk_create(tasks, batch_size=2000)
     return len(tasks)
 
