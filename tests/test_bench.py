@@ -23,6 +23,16 @@ def test_the_tree_benchmark_prints_ratios_and_keeps_nothing():
     assert Region.unscoped.count() == 0
 
 
+def test_the_tree_benchmark_works_on_a_database_that_already_holds_a_zone(world):
+    regions = Region.unscoped.count()
+    out = io.StringIO()
+    call_command("bench", "tree", "--nodes", "400", "--runs", "1", stdout=out)
+    text = out.getvalue()
+    assert f"built {400:,} regions" in text or "built 4" in text
+    assert "count a town's subtree (" in text
+    assert Region.unscoped.count() == regions
+
+
 @pytest.mark.django_db
 def test_the_import_benchmark_runs_each_size_end_to_end_against_the_floor_and_keeps_nothing(
     tmp_path, monkeypatch

@@ -102,6 +102,23 @@ def plan(region: Region, today: dt.date | None = None) -> Sweep:
     return Sweep(region, pairs, frozenset(lost.values_list("pk", flat=True)), without_grid)
 
 
+def tasks_for(campaign: Campaign, sweep: Sweep) -> list[CampaignTask]:
+    """The campaign's tasks (unsaved): one per record of the sweep, handed to its grid's
+    worker where there is one."""
+    workers = grid_workers({grid.pk for _rec, grid in sweep.pairs})
+    return [
+        CampaignTask(
+            campaign=campaign,
+            record=rec,
+            member_id=rec.member_id,
+            grid=grid,
+            assignee=workers.get(grid.pk),
+            was_lost=rec.pk in sweep.lost_ids,
+        )
+        for rec, grid in sweep.pairs
+    ]
+
+
 def grid_workers(grid_ids: set[int]) -> dict[int, User]:
     """The first grid worker (by username) bound to each grid's branch."""
     workers = (
@@ -181,21 +198,7 @@ def open_campaign(
     campaign = Campaign.unscoped.create(
         name=name.strip(), region=region, due_on=due_on, note=note.strip(), opened_by=actor.user
     )
-    workers = grid_workers({grid.pk for _rec, grid in sweep.pairs})
-    CampaignTask.unscoped.bulk_create(
-        [
-            CampaignTask(
-                campaign=campaign,
-                record=rec,
-                member_id=rec.member_id,
-                grid=grid,
-                assignee=workers.get(grid.pk),
-                was_lost=rec.pk in sweep.lost_ids,
-            )
-            for rec, grid in sweep.pairs
-        ],
-        batch_size=1000,
-    )
+    CampaignTask.unscoped.bulk_create(tasks_for(campaign, sweep), batch_size=1000)
     record(
         actor,
         "campaign.open",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Count
 
-from heli.core.tree import counts_by_child, step_string, subtree_q
+from heli.core.tree import allocate_child_path, counts_by_child, step_string, subtree_q
 from heli.orgs.models import Region, RegionKind
 
 
@@ -46,8 +46,10 @@ def best_of(runs: int, work: Callable[[], object]) -> float:
 
 
 def build_tree(nodes: int, fanout: tuple[int, ...] = (8, 30)) -> list[Region]:
-    """District → `fanout[0]` towns → `fanout[1]` villages each → grids, to `nodes` in all."""
-    district = Region(name="区", kind=RegionKind.DISTRICT, path=step_string(1), depth=0)
+    """District → `fanout[0]` towns → `fanout[1]` villages each → grids, to `nodes` in all,
+    under the first free root path (the database may hold a zone already)."""
+    root, _depth = allocate_child_path(Region, None)
+    district = Region(name="区", kind=RegionKind.DISTRICT, path=root, depth=0)
     rows, parents = [district], []
     for t in range(fanout[0]):
         town = Region(
@@ -83,15 +85,16 @@ def bench_tree(nodes: int, runs: int, out: Callable[[str], None]) -> list[Timing
     try:
         with transaction.atomic():
             start = time.perf_counter()
-            build_tree(nodes)
+            rows = build_tree(nodes)
             out(
-                f"built {Region.unscoped.count():,} regions in {time.perf_counter() - start:.1f}s "
+                f"built {len(rows):,} regions in {time.perf_counter() - start:.1f}s "
                 f"on {connection.vendor}"
             )
-            district = Region.unscoped.get(depth=0, name="区")
-            town = Region.unscoped.filter(depth=1).order_by("path").first()
+            district = rows[0]
+            tree = Region.unscoped.filter(subtree_q("path", district.path))
+            town = tree.filter(depth=1).order_by("path").first()
             size = Region.unscoped.filter(subtree_q("path", town.path)).count()
-            first_pk = Region.unscoped.order_by("pk").values_list("pk", flat=True).first()
+            first_pk = tree.order_by("pk").values_list("pk", flat=True).first()
 
             def baseline_count():
                 return Region.unscoped.filter(pk__gte=first_pk, pk__lt=first_pk + size).count()
@@ -130,7 +133,7 @@ def bench_tree(nodes: int, runs: int, out: Callable[[str], None]) -> list[Timing
                     base_all,
                 )
             )
-            village = Region.unscoped.filter(depth=2).order_by("path").first()
+            village = tree.filter(depth=2).order_by("path").first()
             results.append(
                 Timing(
                     "one village's children page (50 rows)",
@@ -145,7 +148,7 @@ def bench_tree(nodes: int, runs: int, out: Callable[[str], None]) -> list[Timing
                     base_rows,
                 )
             )
-            grid = Region.unscoped.filter(depth=3).order_by("path").last()
+            grid = tree.filter(depth=3).order_by("path").last()
             results.append(
                 Timing(
                     "breadcrumbs of a grid (ancestors)",

@@ -16,7 +16,7 @@ from django.utils import timezone
 from heli.accounts.models import User
 from heli.audit.services import Actor, record
 from heli.campaigns.models import Campaign, CampaignStatus, CampaignTask, Outcome, TaskEvent
-from heli.campaigns.services import grid_workers, plan
+from heli.campaigns.services import plan, tasks_for
 from heli.core import crypto, sealed
 from heli.core.ids import allocate_ids
 from heli.core.models import wipe
@@ -47,18 +47,7 @@ def _sweep(
         name=name, region=region, opened_by=user, opened_at=opened_at, due_on=due_on, note=note
     )
     sweep = plan(region, today=timezone.localdate(opened_at))
-    workers = grid_workers({grid.pk for _rec, grid in sweep.pairs})
-    tasks = [
-        CampaignTask(
-            campaign=campaign,
-            record=rec,
-            member_id=rec.member_id,
-            grid=grid,
-            assignee=workers.get(grid.pk),
-            was_lost=rec.pk in sweep.lost_ids,
-        )
-        for rec, grid in sweep.pairs
-    ]
+    tasks = tasks_for(campaign, sweep)
     # Ids first: a located member's new phone is encrypted for its task's row.
     for task, pk in zip(tasks, allocate_ids(CampaignTask, len(tasks)), strict=True):
         task.pk = pk

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from contextlib import closing
 from functools import lru_cache
 
 from django.core.signals import setting_changed
@@ -26,6 +25,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from heli.core import crypto, seal, sealed
+from heli.core.fastinsert import copy as _copy
+from heli.core.fastinsert import executemany as _executemany
 from heli.core.pinyin import initials
 from heli.members.imports.matching import batches
 from heli.members.imports.validate import Row
@@ -55,12 +56,6 @@ def check_fields() -> None:
                 f"the import writer does not match {model.__name__}: "
                 f"missing {sorted(actual - expected)}, unknown {sorted(expected - actual)}"
             )
-
-
-def _columns(model: type, fields: Iterable[str]) -> str:
-    by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
-    quote = connection.ops.quote_name
-    return ", ".join(quote(by_attname[name]) for name in fields)
 
 
 # prepare() gives every member value but the two timestamps, in this order.
@@ -191,23 +186,6 @@ def write_members(members: list[Member], *, username: str, batch: str) -> int:
     """Insert Member instances built in code through `write` (history action 'generate')."""
     records = ((0, *prepared_values(member)) for member in members)
     return write(records, user_id=None, username=username, job_id=batch, action="generate")
-
-
-def _executemany(model: type, fields: tuple[str, ...], rows: Iterable[tuple]) -> None:
-    table = connection.ops.quote_name(model._meta.db_table)
-    marks = ", ".join("?" * len(fields))
-    with closing(connection.connection.cursor()) as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({_columns(model, fields)}) VALUES ({marks})", rows
-        )
-
-
-def _copy(model: type, fields: tuple[str, ...], rows: Iterable[tuple]) -> None:
-    table = connection.ops.quote_name(model._meta.db_table)
-    sql = f"COPY {table} ({_columns(model, fields)}) FROM STDIN"
-    with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def lock_members(updates: list[tuple]) -> list[tuple]:

@@ -4,7 +4,11 @@ the floor of the same work (default 100,000 and 200,000 rows; medians of the run
 `heli bench checkin [--db sqlite|postgres|both] [--connections 32] [--seconds 15] [--workers N]`:
 check-ins per second on a gunicorn server against a one-read-one-insert view (needs wrk).
 `heli bench export [--rows N]`: the member export end to end against writing the same stored
-rows (default 200,000 rows; rolled back)."""
+rows (default 200,000 rows; rolled back).
+`heli bench world [--members 1000000] [--audit N]`: a province-scale zone in the configured
+database, which is emptied first (its name or path must contain "bench").
+`heli bench pages [--rounds 3] [--roles district,town,grid] [--fail-over MS]`: every staff page
+on that zone, p50/p95 and queries against a baseline page."""
 
 from __future__ import annotations
 
@@ -23,7 +27,9 @@ class Command(BaseCommand):
         from heli.bench.checkin import POSTGRES_URL, Options
 
         defaults = Options()
-        parser.add_argument("what", choices=["tree", "import", "checkin", "export"])
+        parser.add_argument(
+            "what", choices=["tree", "import", "checkin", "export", "world", "pages"]
+        )
         parser.add_argument("--nodes", type=int, default=100_000)
         parser.add_argument(
             "--runs", type=int, default=None, help="tree: 5 by default; import: 3 (medians)"
@@ -48,7 +54,16 @@ class Command(BaseCommand):
             "--workers", type=int, default=defaults.workers, help="gunicorn sync workers"
         )
         parser.add_argument(
-            "--members", type=int, default=defaults.members, help="members in the bench database"
+            "--members",
+            type=int,
+            default=None,
+            help=f"members in the bench database (checkin: {defaults.members:,}; world: 1,000,000)",
+        )
+        parser.add_argument("--audit", type=int, default=None, help="world: audit entries")
+        parser.add_argument("--rounds", type=int, default=3, help="pages: requests per page")
+        parser.add_argument("--roles", default="district,town,grid", help="pages: who walks")
+        parser.add_argument(
+            "--fail-over", type=float, default=None, help="pages: fail when a p50 exceeds MS"
         )
         parser.add_argument(
             "--postgres-url",
@@ -68,6 +83,16 @@ class Command(BaseCommand):
             return
         if what == "checkin":
             self._checkin(options)
+            return
+        if what == "world":
+            from heli.bench.worldcmd import build_world
+
+            build_world(options["members"] or 1_000_000, options["audit"], self.stdout.write)
+            return
+        if what == "pages":
+            from heli.bench.pagescmd import walk_pages
+
+            walk_pages(options, self.stdout.write)
             return
         if what == "import":
             settings = import_bench.Options(
@@ -89,6 +114,7 @@ class Command(BaseCommand):
     def _checkin(self, options: dict) -> None:
         from heli.bench import checkin, load
 
+        options["members"] = options["members"] or checkin.Options().members
         if options["members"] < 2 or options["connections"] < 1 or options["seconds"] < 1:
             raise CommandError("--members must be at least 2, --connections and --seconds 1")
         settings = checkin.Options(
