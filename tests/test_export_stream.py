@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from heli.core.exporters import Exporter, SheetInfo
 from heli.core.scoping import Scope, activate
-from heli.members import export_bench
+from heli.bench import export as export_bench
 from heli.members.exporters import MemberExporter
 from heli.members.models import Member
 

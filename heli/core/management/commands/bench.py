@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from heli.core.bench import bench_tree
 from heli.core.scoping import Scope, activate
-from heli.members import export_bench
+from heli.bench import export as export_bench
 from heli.members.imports import bench as import_bench
 
 
