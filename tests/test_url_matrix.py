@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from heli.accounts.roles import Right
+from heli.core.urlnames import url_names
 from tests.import_matrix import IMPORT_MATRIX
 from tests.parts import PARTS
 from tests.world import ROLES
@@ -215,22 +216,10 @@ TESTED_ELSEWHERE = {
 }
 
 
-def all_url_names(resolver=None, namespace: str = "") -> set[str]:
-    resolver = resolver or get_resolver()
-    names = set()
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            names |= all_url_names(pattern, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            names.add(namespace + pattern.name)
-    return names
-
-
 def test_every_url_is_in_the_matrix():
-    untested = all_url_names() - set(MATRIX) - set(TESTED_ELSEWHERE)
+    untested = url_names() - set(MATRIX) - set(TESTED_ELSEWHERE)
     assert not untested, f"add these URLs to the scoping matrix: {sorted(untested)}"
-    assert not set(MATRIX) - all_url_names(), "the matrix names URLs that no longer exist"
+    assert not set(MATRIX) - url_names(), "the matrix names URLs that no longer exist"
 
 
 def _resolve(world, target: Target):

@@ -18,9 +18,10 @@ from typing import Any
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from heli.core.scoping import activate
+from heli.core.urlnames import url_names
 
 Fill = Callable[[Any], dict[str, Any] | None]  # user → URL kwargs, None when nothing to show
 
@@ -138,19 +139,6 @@ SKIP: dict[str, str] = {
         }.items()
     },
 }
-
-
-def url_names(resolver: Any = None, namespace: str = "") -> set[str]:
-    """Every named URL of the URL conf (namespaced)."""
-    resolver = resolver or get_resolver()
-    names: set[str] = set()
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            names |= url_names(pattern, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            names.add(namespace + pattern.name)
-    return names
 
 
 def uncovered() -> set[str]:
