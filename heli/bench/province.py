@@ -422,7 +422,7 @@ def check(say: Say) -> list[str]:
     from heli.bench.world import check_in_duplicates
     from heli.core.sealed import unseal
     from heli.members.services import check_consistency
-    from heli.orgs.stats import grids_missing_branch_or_station
+    from heli.reports.structure import grids_missing_branch_or_station
 
     problems = []
     if grids_missing_branch_or_station().exists():
