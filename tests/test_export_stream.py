@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
+from heli.bench import export as export_bench
 from heli.core.exporters import Exporter, SheetInfo
 from heli.core.scoping import Scope, activate
-from heli.bench import export as export_bench
 from heli.members.exporters import MemberExporter
 from heli.members.models import Member
 

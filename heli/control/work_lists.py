@@ -18,6 +18,7 @@ from heli.control.lists.columns import column, date_column, detail_link
 from heli.control.lists.export import exportable
 from heli.control.lists.filters import ChoiceFilter, FlagFilter, TreeFilter, YearFilter
 from heli.control.lists.page import BatchAction, ListPage, Search
+from heli.control.member_lists import COUNT_LIMIT
 from heli.core.params import to_ids
 from heli.core.scoping import current_scope
 from heli.letters import services as letters
@@ -112,6 +113,8 @@ class LetterList(ListPage):
     def batch(self) -> list[int]:
         """The letters just issued (`?ids=`), shown with their download."""
         return parse_ids(self._get("ids"))
+
+    count_limit = COUNT_LIMIT  # letters grow with the floating members, year after year
 
     def base_queryset(self) -> QuerySet:
         letters_ = ReminderLetter.objects.select_related("member", "issuing_org", "record")
@@ -245,6 +248,8 @@ class CheckInList(ListPage):
     )
     empty_text = _("No check-ins yet.")
     export_action = "checkin.export"
+
+    count_limit = COUNT_LIMIT  # check-ins grow by the members' every visit
 
     def base_queryset(self) -> QuerySet:
         return CheckIn.objects.select_related("member", "station__grid")

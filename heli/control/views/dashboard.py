@@ -46,15 +46,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return redirect(page)
     place = _place(request)
     level = len(place.path) // STEP_WIDTH if place is not None else 0
-    share = ledgers.floating_share()
-    work = figures()
+    work = figures()  # the floating share among them: its tiles read `work` as `floating`
     context = {
         "todos": todo.todos(request.user),
         "place": place,
         "level": level,
         "tiers": {"district": DISTRICT, "town": TOWN, "village": VILLAGE, "grid": GRID},
-        "floating": share,
-        "floating_percent": round(share.share * 100, 1),
+        "floating": work,
+        "floating_percent": work.share_percent,
         "work": work,
     }
     if place is not None and level < GRID:
@@ -70,7 +69,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "stations": [{"name": n, "value": v} for n, v in stats.station_counts() if v],
                 "orgs": [{"name": n, "value": v} for n, v in stats.org_counts()],
                 "children": children,
-                "floating": {"outflow": share.outflow, "inflow": share.inflow},
+                "floating": {"outflow": work.outflow, "inflow": work.inflow},
             },
         )
     else:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from heli.bench import export as export_bench
 from heli.core.bench import bench_tree
 from heli.core.scoping import Scope, activate
-from heli.bench import export as export_bench
 from heli.members.imports import bench as import_bench
 
 
