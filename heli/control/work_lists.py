@@ -249,9 +249,7 @@ class CheckInList(ListPage):
     empty_text = _("No check-ins yet.")
     export_action = "checkin.export"
 
-    # Check-ins grow by every visit, and each one's scope reaches it through its station and its
-    # member (eight joins): past 2,000 the total reads "more than" (filter by year or area).
-    count_limit = 2_000
+    count_limit = COUNT_LIMIT  # check-ins grow by every visit
 
     def base_queryset(self) -> QuerySet:
         return CheckIn.objects.select_related("member", "station__grid")
