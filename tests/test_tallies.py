@@ -240,3 +240,16 @@ def test_the_floating_list_total_comes_from_the_tallies(world, client_for):
     kept = tallies.floating_in_scope(scope).filter(status="active", direction="out").count()
     FloatingTally.objects.filter(status="active", direction="out", n__gt=0).update(n=F("n") + 7)
     assert f"共 {active_out + 7 * kept} 条" in client.get(url).content.decode()
+
+
+def test_a_grid_desks_contact_states_count_exactly_its_records_in_each(world, client_for):
+    from heli.mobility import clock
+
+    user = world.users["grid_worker"]
+    FloatingRecord.unscoped.filter(pk=world.inflow_record_a.pk).update(
+        last_contact_at=timezone.now() - dt.timedelta(days=100)
+    )
+    by_state = dict(client_for(user).get(reverse("control:dashboard")).context["by_state"])
+    with activate(user.scope()):
+        for state in clock.ContactState:
+            assert by_state[state] == FloatingRecord.objects.filter(clock.state_q(state)).count()
