@@ -50,7 +50,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     level = len(place.path) // STEP_WIDTH if place is not None else 0
     work = figures()  # the floating share among them: its tiles read `work` as `floating`
     context = {
-        "todos": todo.todos(request.user),
+        "todos": todo.kept_todos(request),
         "place": place,
         "level": level,
         "tiers": {"district": DISTRICT, "town": TOWN, "village": VILLAGE, "grid": GRID},
