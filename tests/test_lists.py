@@ -275,3 +275,32 @@ def test_a_large_export_runs_in_the_background_for_its_owner_only(world, client,
     assert rows == listed  # the same rows in the same order as the page
     client.force_login(world.users["grid_worker"])  # a colleague of the same branch
     assert client.get(reverse("control:export_download", kwargs={"pk": job.pk})).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "role", ["district_admin", "town_admin", "grid_worker", "department_liaison"]
+)
+@pytest.mark.parametrize("url", [URL, "/check-ins/history/"])
+def test_a_list_shows_the_same_rows_read_through_a_narrow_scopes_ids_or_not(
+    world, client_for, monkeypatch, role, url
+):
+    from heli.audit.services import Actor
+    from heli.control import member_lists, work_lists
+    from heli.mobility.checkins import record_check_in
+
+    # Seen by town A through one path each: reported to its village; floating in its grid's
+    # chain committee (a check-in seen through the member's industry chain).
+    MemberFactory(org=world.external, residence_grid=world.grid_b, reported_to=world.village_a)
+    chained = MemberFactory(org=world.branch_b, residence_grid=world.grid_b,
+                            industry_chain=world.branch_a)  # fmt: skip
+    staff = Actor(world.users["district_admin"])
+    record_check_in(staff, chained, world.station_b)
+    for member, station in ((world.member_a, world.station_a), (world.member_b, world.station_b)):
+        record_check_in(staff, member, station)
+    client = client_for(world.users[role])
+    params = {"size": "200", "status": "all"}
+    narrow = [row["pk"] for row in client.get(url, params).context["rows"]]
+    assert narrow, "the world gives every role something to list"
+    monkeypatch.setattr(member_lists, "NARROW_MEMBERS", -1)  # every scope read as broad
+    monkeypatch.setattr(work_lists, "NARROW_MEMBERS", -1)
+    assert [row["pk"] for row in client.get(url, params).context["rows"]] == narrow

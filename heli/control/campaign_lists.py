@@ -19,6 +19,7 @@ from heli.control.lists.columns import column, date_column, detail_link
 from heli.control.lists.export import exportable
 from heli.control.lists.filters import ChoiceFilter, FlagFilter, TreeFilter
 from heli.control.lists.page import BatchAction, ListPage, Search
+from heli.control.member_lists import COUNT_LIMIT
 from heli.core.scoping import get_scoped_or_404
 from heli.orgs.models import Region
 from heli.reports import campaigns as stats
@@ -149,6 +150,8 @@ class TaskList(ListPage):
     @property
     def actions(self) -> tuple[BatchAction, ...]:  # type: ignore[override]
         return (self.assign,) if self.campaign.is_open else ()
+
+    count_limit = COUNT_LIMIT  # a task per floating record of the area swept
 
     def base_queryset(self) -> QuerySet:
         return CampaignTask.objects.filter(campaign=self.campaign).select_related(

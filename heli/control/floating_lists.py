@@ -19,6 +19,7 @@ from heli.control.lists.page import BatchAction, ListPage, Search
 from heli.control.member_lists import COUNT_LIMIT
 from heli.control.views.common import breadcrumbs, region_scope_path, visible_roots
 from heli.core.exporters import Exporter
+from heli.core.scoping import current_scope
 from heli.core.tree import counts_by_child
 from heli.letters import services as letters
 from heli.members.choices import FloatingDirection
@@ -26,6 +27,7 @@ from heli.mobility import clock, nearby
 from heli.mobility.exporters import FloatingExporter
 from heli.mobility.models import FloatingRecord, RecordStatus
 from heli.orgs.models import PartyOrg, Region
+from heli.reports import tallies
 
 SERIOUS = (clock.ContactState.WARNING, clock.ContactState.LOST, clock.ContactState.LAPSE)
 
@@ -112,6 +114,13 @@ class FloatingList(ListPage):
 
     def base_queryset(self) -> QuerySet:
         return _records()
+
+    def known_total(self) -> int | None:
+        """Filtered by status and direction alone: the floating tallies' sum, no count."""
+        if self.term or self.find or set(self.values) - {"status", "direction"}:
+            return None
+        kept = {k: v for k, v in self.values.items() if k in ("status", "direction")}
+        return tallies.total(tallies.floating_in_scope(current_scope()).filter(**kept))
 
     def decorate(self, rows) -> list[Any]:
         return with_clock(list(rows))

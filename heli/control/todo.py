@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -105,19 +105,27 @@ def _per_campaign(counted: list[dict], key: str, label: str, query: str) -> list
     ]  # fmt: skip
 
 
-def badges(request: HttpRequest) -> dict[str, int]:
-    """{menu section: count} for the menu, kept in the session for BADGE_SECONDS (see
-    FreshBadgesMiddleware for when they are dropped sooner)."""
+def kept_todos(request: HttpRequest) -> list[Todo]:
+    """The user's to-do items, kept in the session for BADGE_SECONDS with the menu counts
+    made of them (dropped sooner by any POST: FreshBadgesMiddleware), so that the desk and
+    every page's menu count them once a minute at most, and always after the user's change."""
     session = request.session
     kept = session.get(SESSION_KEY)
     now = time.time()
-    if kept and now - kept["at"] < BADGE_SECONDS:
-        return kept["counts"]
+    if kept and now - kept["at"] < BADGE_SECONDS and "items" in kept:
+        return [Todo(**item) for item in kept["items"]]
+    items = todos(request.user)
     counts: dict[str, int] = {}
-    for item in todos(request.user):
+    for item in items:
         counts[item.section] = counts.get(item.section, 0) + item.count
-    session[SESSION_KEY] = {"at": now, "counts": counts}
-    return counts
+    session[SESSION_KEY] = {"at": now, "counts": counts, "items": [asdict(i) for i in items]}
+    return items
+
+
+def badges(request: HttpRequest) -> dict[str, int]:
+    """{menu section: count} for the menu (see kept_todos)."""
+    kept_todos(request)
+    return request.session[SESSION_KEY]["counts"]
 
 
 class FreshBadgesMiddleware:

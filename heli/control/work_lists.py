@@ -18,8 +18,9 @@ from heli.control.lists.columns import column, date_column, detail_link
 from heli.control.lists.export import exportable
 from heli.control.lists.filters import ChoiceFilter, FlagFilter, TreeFilter, YearFilter
 from heli.control.lists.page import BatchAction, ListPage, Search
+from heli.control.member_lists import COUNT_LIMIT, NARROW_MEMBERS
 from heli.core.params import to_ids
-from heli.core.scoping import current_scope
+from heli.core.scoping import Scope, current_scope
 from heli.letters import services as letters
 from heli.letters.models import LetterStatus, ReminderLetter
 from heli.mobility.models import (
@@ -30,6 +31,7 @@ from heli.mobility.models import (
     PendingStatus,
 )
 from heli.orgs.models import PartyOrg, Region
+from heli.reports import tallies
 from heli.transfers import rules
 from heli.transfers.models import OPEN_STATUSES, Transfer, TransferStatus
 
@@ -112,6 +114,8 @@ class LetterList(ListPage):
     def batch(self) -> list[int]:
         """The letters just issued (`?ids=`), shown with their download."""
         return parse_ids(self._get("ids"))
+
+    count_limit = COUNT_LIMIT  # letters grow with the floating members, year after year
 
     def base_queryset(self) -> QuerySet:
         letters_ = ReminderLetter.objects.select_related("member", "issuing_org", "record")
@@ -246,8 +250,30 @@ class CheckInList(ListPage):
     empty_text = _("No check-ins yet.")
     export_action = "checkin.export"
 
+    count_limit = COUNT_LIMIT  # check-ins grow by every visit
+
     def base_queryset(self) -> QuerySet:
-        return CheckIn.objects.select_related("member", "station__grid")
+        check_ins = CheckIn.objects.select_related("member", "station__grid")
+        ids = _narrow_check_in_ids(current_scope())
+        return check_ins if ids is None else check_ins.filter(pk__in=ids)
+
+
+def _narrow_check_in_ids(scope: Scope) -> set[int] | None:
+    """The ids of the check-ins a narrow scope sees (CheckIn.scope_q's five paths, each by its
+    own index; see member_lists.narrow_scope_ids), or None for a broad scope, whose list reads
+    the time index newest first."""
+    if tallies.member_count(scope) > NARROW_MEMBERS:
+        return None
+    orgs = PartyOrg.unscoped.filter(scope.org_q("path")).values("pk")
+    regions = Region.unscoped.filter(scope.region_q("path")).values("pk")
+    paths = (
+        Q(station__grid__in=regions), Q(station__org__in=orgs), Q(member__org__in=orgs),
+        Q(member__residence_grid__in=regions), Q(member__industry_chain__in=orgs),
+    )  # fmt: skip
+    ids: set[int] = set()
+    for q in paths:
+        ids.update(CheckIn.unscoped.filter(q).order_by().values_list("pk", flat=True))
+    return ids
 
 
 def _transfer_status(transfer: Transfer):

@@ -136,6 +136,12 @@ class Member(NameInitials):
                 name="member_employer_prefix",
                 opclasses=["varchar_pattern_ops"],
             ),
+            # The deleted list: the few deleted members, newest first, without a scan.
+            models.Index(
+                fields=["deleted_at"],
+                name="member_deleted",
+                condition=models.Q(deleted_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -82,6 +82,16 @@ class CheckIn(models.Model):
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")
         ordering = ["-at", "-id"]
+        # The history list, newest first, reads the time index backwards; the desk counts the
+        # self-reports waiting for a decision, a few among every check-in of a year.
+        indexes = [
+            models.Index(fields=["at", "id"], name="checkin_at_id"),
+            models.Index(
+                fields=["member"],
+                name="checkin_self_reported",
+                condition=models.Q(status="self_reported"),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["member", "station", "day"], name="one_check_in_per_member_station_day"
@@ -317,6 +327,12 @@ class FloatingRecord(models.Model):
         verbose_name = _("floating record")
         verbose_name_plural = _("floating records")
         ordering = ["-since", "-id"]
+        # The lists and the clock's counts read active records by last contact (lost contact,
+        # warnings, newly lost) or by when they left (letters due), never the whole table.
+        indexes = [
+            models.Index(fields=["status", "last_contact_at"], name="floating_status_contact"),
+            models.Index(fields=["status", "since"], name="floating_status_since"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["member"],

@@ -1,8 +1,12 @@
-"""The figures of floating-member work, counted from records inside the current scope: for the
-dashboard and the downloadable report (the article's 581 / 3.4% / 337 / 149 / 432).
+"""The figures of floating-member work, counted inside the current scope: for the dashboard
+and the downloadable report (the article's 581 / 3.4% / 337 / 149 / 432).
 
-Each figure is one query; per-town figures are one grouped query each (by the path of the grid
-the record, station or letter belongs to).
+Floating members come from the member tallies, floating records by status and direction (and
+joined branch) from the floating tallies (heli.reports.tallies: kept by triggers, exact, a sum
+of a few hundred rows); what depends on the day (lost contact) is one count through the
+(status, last contact) index; stations, letters and tasks are counted as they are. Per-town
+figures are one grouped query each (by the path of the grid the record, station or letter
+belongs to).
 """
 
 from __future__ import annotations
@@ -10,23 +14,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from heli.campaigns.models import CampaignStatus, CampaignTask
+from heli.core.scoping import current_scope
 from heli.letters.models import LetterStatus, ReminderLetter
 from heli.members.choices import FloatingDirection
 from heli.mobility import clock
 from heli.mobility.models import CheckIn, CheckInStatus, FloatingRecord, RecordStatus
 from heli.orgs.models import TOWN_LEVEL, Region
 from heli.reports import campaigns as campaign_stats
-from heli.reports import ledgers
+from heli.reports import ledgers, tallies
 from heli.reports.structure import per_town
 from heli.stations.models import Station
 
 # The figures a row of the report has, in the order of the report's columns.
 KEYS = ("floating", "outflow", "inflow", "check_in_points", "letters_sent", "joined", "lost")
-SHARE = ("floating", "outflow", "inflow")
 
 
 @dataclass
@@ -60,24 +64,32 @@ def _active_records():
     return FloatingRecord.objects.filter(status=RecordStatus.ACTIVE)
 
 
+ACTIVE = Q(status=RecordStatus.ACTIVE)
+# What each figure kept by the floating tallies counts (over the tally's fields).
+TALLIED = {
+    "floating": ACTIVE,
+    "outflow": ACTIVE & Q(direction=FloatingDirection.OUT),
+    "inflow": ACTIVE & Q(direction=FloatingDirection.IN),
+    "joined": ACTIVE & Q(direction=FloatingDirection.IN, joined_org__isnull=False),
+}
+
+
+def _tallies() -> QuerySet:
+    return tallies.floating_in_scope(current_scope())
+
+
 def _querysets(today: dt.date) -> dict:
-    """What each per-place figure counts, and the path of the grid it belongs to."""
+    """What each per-place figure not kept by a tally counts, and the path of the grid it
+    belongs to."""
     # Self-reported check-ins count (they are check-ins); one rejected as not the member does
     # not: nobody who belongs there checked in.
     checked_in = CheckIn.unscoped.exclude(status=CheckInStatus.REJECTED)
     used = Exists(checked_in.filter(station=OuterRef("pk")))
     return {
-        "floating": (_active_records(), "grid__path"),
-        "outflow": (_active_records().filter(direction=FloatingDirection.OUT), "grid__path"),
-        "inflow": (_active_records().filter(direction=FloatingDirection.IN), "grid__path"),
         "check_in_points": (Station.objects.filter(used), "grid__path"),
         "letters_sent": (
             ReminderLetter.objects.filter(sent_on__isnull=False),
             "record__grid__path",
-        ),
-        "joined": (
-            _active_records().filter(direction=FloatingDirection.IN, joined_org__isnull=False),
-            "grid__path",
         ),
         "lost": (FloatingRecord.objects.filter(clock.lost_q(today)), "grid__path"),
     }
@@ -87,15 +99,15 @@ def figures(today: dt.date | None = None) -> Figures:
     """The zone's (or the scope's) figures, for the dashboard."""
     today = today or timezone.localdate()
     share = ledgers.floating_share()
-    querysets = _querysets(today)
     # Floating members as the ledger counts them (the member records), the rest from the
-    # floating records, letters, stations and tasks.
-    counted = {key: q.count() for key, (q, _path) in querysets.items() if key not in SHARE}
+    # floating tallies, letters, stations and tasks.
+    counted = {key: q.count() for key, (q, _path) in _querysets(today).items()}
     result = Figures(
         members=share.members,
         floating=share.floating,
         outflow=share.outflow,
         inflow=share.inflow,
+        joined=tallies.total(_tallies().filter(TALLIED["joined"])),
         **counted,
     )
     result.letters_overdue = ReminderLetter.objects.filter(
@@ -115,6 +127,12 @@ def report_figures(today: dt.date | None = None) -> Figures:
     counts = {
         key: per_town(queryset, path, towns) for key, (queryset, path) in _querysets(today).items()
     }
+    counts.update(
+        {
+            key: per_town(_tallies().filter(q), "grid__path", towns, Sum("n"))
+            for key, q in TALLIED.items()
+        }
+    )
     result.towns = [
         {"town": town, **{key: counts[key].get(town.path, 0) for key in counts}} for town in towns
     ]

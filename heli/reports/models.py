@@ -34,3 +34,29 @@ class MemberTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.n}"
+
+
+def _node(model: type, null: bool = True) -> models.ForeignKey:
+    # No constraints: a tally row is arithmetic, never a reason to keep or lock a node.
+    return models.ForeignKey(
+        model, null=null, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+
+class FloatingTally(models.Model):
+    """How many floating records share one outflow organization, inflow organization,
+    industry-chain committee, joined branch, grid, status and direction: what their scope
+    (三方共管) and the figures look at. Kept by database triggers like MemberTally."""
+
+    key = models.CharField(max_length=120, unique=True)
+    outflow_org = _node(PartyOrg)
+    inflow_org = _node(PartyOrg)
+    industry_chain = _node(PartyOrg)
+    joined_org = _node(PartyOrg)
+    grid = _node(Region)
+    status = models.CharField(max_length=16)
+    direction = models.CharField(max_length=3)
+    n = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.n}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Aggregate, Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from heli.core.tree import STEP_WIDTH, counts_by_child
@@ -149,9 +149,12 @@ def children_overview(region: Region) -> list[dict]:
     return rows
 
 
-def per_town(queryset: QuerySet, field: str, towns: list[Region]) -> dict[str, int]:
-    """{town path: rows of `queryset` whose `field` path lies under that town}."""
+def per_town(
+    queryset: QuerySet, field: str, towns: list[Region], measure: Aggregate | None = None
+) -> dict[str, int]:
+    """{town path: rows of `queryset` whose `field` path lies under that town} (or the sum of
+    `measure` over them, e.g. the counts of tally rows)."""
     counts: dict[str, int] = {}
     for parent_path in {town.path[:-STEP_WIDTH] for town in towns}:
-        counts.update(counts_by_child(queryset, field, parent_path))
+        counts.update(counts_by_child(queryset, field, parent_path, measure))
     return counts

@@ -25,7 +25,10 @@ class ListExport:
         self.rows = page.queryset()
 
     def count(self) -> int:
-        return self.rows.count()
+        """The rows to write: the tallies' sum when the list knows it (a whole roll is not
+        counted row by row to decide that it goes to the worker), else a count."""
+        known = self.page.known_total()
+        return known if known is not None else self.rows.count()
 
     def exporter(self) -> Exporter:
         return self.page.exporter(self.rows, unmasked=self.unmasked)

@@ -15,15 +15,17 @@ from heli.control.access import paginate, requires
 from heli.control.context import home
 from heli.control.views.common import region_scope_path, visible_roots
 from heli.core.replica import reads_replica
+from heli.core.scoping import current_scope
 from heli.core.tree import STEP_WIDTH
 from heli.mobility import clock
 from heli.mobility.models import FloatingRecord, RecordStatus
 from heli.orgs.models import Region
-from heli.reports import ledgers
+from heli.reports import ledgers, tallies
 from heli.reports import structure as stats
 from heli.reports.floating import figures
 from heli.stations.models import Station
 
+SERIOUS_STATES = [s for s in clock.ContactState if s != clock.ContactState.OK]
 # The level of a place by the depth of its path: 区 / 镇（街道） / 村（社区） / 网格.
 DISTRICT, TOWN, VILLAGE, GRID = 1, 2, 3, 4
 
@@ -46,31 +48,31 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return redirect(page)
     place = _place(request)
     level = len(place.path) // STEP_WIDTH if place is not None else 0
-    share = ledgers.floating_share()
-    work = figures()
+    work = figures()  # the floating share among them: its tiles read `work` as `floating`
     context = {
-        "todos": todo.todos(request.user),
+        "todos": todo.kept_todos(request),
         "place": place,
         "level": level,
         "tiers": {"district": DISTRICT, "town": TOWN, "village": VILLAGE, "grid": GRID},
-        "floating": share,
-        "floating_percent": round(share.share * 100, 1),
+        "floating": work,
+        "floating_percent": work.share_percent,
         "work": work,
     }
     if place is not None and level < GRID:
         levels = stats.level_counts()
         children = stats.children_overview(place)
+        station_counts, org_counts = stats.station_counts(), stats.org_counts()
         context.update(
             levels=levels,
             missing=stats.grids_missing_branch_or_station().count(),
-            station_counts=stats.station_counts(),
-            org_counts=stats.org_counts(),
+            station_counts=station_counts,
+            org_counts=org_counts,
             children=children,
             chart={
-                "stations": [{"name": n, "value": v} for n, v in stats.station_counts() if v],
-                "orgs": [{"name": n, "value": v} for n, v in stats.org_counts()],
+                "stations": [{"name": n, "value": v} for n, v in station_counts if v],
+                "orgs": [{"name": n, "value": v} for n, v in org_counts],
                 "children": children,
-                "floating": {"outflow": share.outflow, "inflow": share.inflow},
+                "floating": {"outflow": work.outflow, "inflow": work.inflow},
             },
         )
     else:
@@ -81,9 +83,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def _own_place(place: Region | None) -> dict:
     """A grid's (or a placeless branch's) desk: its three ledgers and its floating members by
     contact state."""
-    states = [s for s in clock.ContactState]
+    # The serious states through the (status, last contact) index; in contact is the rest of
+    # the active records, whose number the floating tallies keep (the states split them).
     active = FloatingRecord.objects.filter(status=RecordStatus.ACTIVE)
-    by_state = [(s, active.filter(clock.state_q(s)).count()) for s in states]
+    serious = [(s, active.filter(clock.state_q(s)).count()) for s in SERIOUS_STATES]
+    kept = tallies.floating_in_scope(current_scope()).filter(status=RecordStatus.ACTIVE)
+    in_contact = tallies.total(kept) - sum(n for _s, n in serious)
+    by_state = [(clock.ContactState.OK, in_contact), *serious]
     return {
         "ledger_counts": ledgers.counts_for(place) if place is not None else None,
         "stations_count": Station.objects.count(),

@@ -122,7 +122,10 @@ def member_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(Right.RESTORE_MEMBERS)
 def member_deleted_list(request: HttpRequest) -> HttpResponse:
-    members = Member.with_deleted.filter(deleted_at__isnull=False).select_related("deleted_by")
+    # The deleted ones first (their partial index), then the scope: SQLite would otherwise walk
+    # every member of the scope's organizations to find the few deleted.
+    deleted = Member.unscoped.filter(deleted_at__isnull=False).values("pk")
+    members = Member.with_deleted.filter(pk__in=deleted).select_related("deleted_by")
     term = request.GET.get("q", "").strip()
     if term:
         members = members.filter(name__icontains=term)

@@ -1,5 +1,6 @@
-"""`heli tallies check` compares the member tallies with the members; `heli tallies rebuild`
-counts them again from scratch (after a restore into an older schema, or when check fails)."""
+"""`heli tallies check` compares the member and floating tallies with their rows;
+`heli tallies rebuild` counts them again from scratch (after a restore into an older schema,
+or when check fails)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from heli.reports import tallies
 
 
 class Command(BaseCommand):
-    help = "Check the member tallies against the members, or count them again (rebuild)."
+    help = (
+        "Check the member and floating tallies against their tables, or count them again (rebuild)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("action", choices=["check", "rebuild"])
@@ -19,12 +22,14 @@ class Command(BaseCommand):
     def handle(self, *args, action: str, **options) -> None:
         if action == "rebuild":
             rows = tallies.rebuild()
-            self.stdout.write(f"{rows} tally rows counted again from the members.")
+            self.stdout.write(
+                f"{rows} tally rows counted again from the members and floating records."
+            )
             return
         wrong = tallies.differences()
         for key, kept, real in wrong:
             self.stdout.write(f"{key}: tally {kept}, members {real}")
         if wrong:
-            self.stdout.write(f"{len(wrong)} tallies differ from the members.")
+            self.stdout.write(f"{len(wrong)} tallies differ from the rows they count.")
             sys.exit(1)
-        self.stdout.write("Every tally equals the members it counts.")
+        self.stdout.write("Every tally equals the rows it counts.")
