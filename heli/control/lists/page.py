@@ -25,6 +25,13 @@ from django.utils.translation import gettext as _
 from heli.accounts.roles import Right
 from heli.control.lists.columns import Column, ColumnExporter
 from heli.control.lists.filters import Filter
+from heli.control.lists.keyset import (
+    Cursor,
+    ListRowsPage,
+    keyset_page,
+    offset_pages,
+    seek_order,
+)
 from heli.control.lists.search import Find, name_q, recall
 from heli.core.exporters import Exporter
 from heli.core.params import to_int
@@ -225,11 +232,19 @@ class ListPage:
             more = total > self.count_limit
             total = min(total, self.count_limit)
         paginator = CountedPaginator(rows, self.page_size, total, more)
-        return paginator.get_page(self._get_page())
-
-    def _get_page(self) -> str:
-        page = to_int(self._get("page"), low=1, high=10**8)
-        return str(page or 1)
+        number = to_int(self._get("page"), low=1, high=10**8) or 1
+        seekable = seek_order(rows) is not None
+        cursor = Cursor.from_params(self._get)
+        if seekable and cursor is not None and number > 1:
+            walked = keyset_page(paginator, number, cursor)
+            if walked is not None:
+                return walked
+        if seekable:  # deeper pages only by keyset (their cursor was stale or missing)
+            number = min(number, offset_pages(self.page_size))
+        shown = paginator.get_page(number)
+        shown.object_list = list(shown.object_list)
+        shown.seekable = seekable
+        return shown
 
     # Words for the title block of exports and prints ---------------------------------------
 
@@ -285,3 +300,6 @@ class CountedPaginator(Paginator):
         self.more = more
         if total is not None:
             self.__dict__["count"] = total  # Paginator.count is a cached property
+
+    def _get_page(self, *args, **kwargs) -> ListRowsPage:
+        return ListRowsPage(*args, **kwargs)

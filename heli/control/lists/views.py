@@ -92,6 +92,7 @@ def list_context(page: ListPage, request: HttpRequest) -> dict[str, Any]:
         ],
         "page": shown,
         "page_numbers": _window(shown),
+        "jump_max": _jump_max(shown),
         "sizes": PAGE_SIZES,
         "size": page.page_size,
         "filters": _filter_bar(page),
@@ -150,16 +151,23 @@ def _filter_bar(page: ListPage) -> list[dict[str, Any]]:
 
 
 def _window(shown) -> list[int | None]:
-    """Page numbers to show: the first, the last, and two on each side of the current one;
+    """Page numbers to show: the first, the last, and two on each side of the current one,
+    each one a link reaches by number (deep pages are reached by keyset: see `keyset`);
     None where numbers are left out."""
-    last, current = shown.paginator.num_pages, shown.number
+    last, current = max(shown.paginator.num_pages, shown.number), shown.number
     wanted = {1, last, *range(current - 2, current + 3)}
     numbers: list[int | None] = []
-    for n in sorted(x for x in wanted if 1 <= x <= last):
+    for n in sorted(x for x in wanted if 1 <= x <= last and shown.reachable(x)):
         if numbers and numbers[-1] is not None and n - numbers[-1] > 1:
             numbers.append(None)
         numbers.append(n)
     return numbers
+
+
+def _jump_max(shown) -> int:
+    """The deepest page the jump box reaches (past it: keyset pages, by Next only)."""
+    pages = shown.paginator.num_pages
+    return min(pages, shown.window) if shown.seekable else pages
 
 
 def print_view(page: ListPage, request: HttpRequest) -> HttpResponse:
