@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -301,6 +302,9 @@ HELI_PAGE_SIZE = envint("HELI_PAGE_SIZE", 50)
 # smaller ones are answered at once. Finished files wait in HELI_EXPORT_DIR for a day.
 HELI_EXPORT_INLINE_ROWS = envint("HELI_EXPORT_INLINE_ROWS", 3000)
 HELI_EXPORT_DIR = envstr("HELI_EXPORT_DIR", str(PROJECT_DIR / "var" / "exports"))
+# A large export's rows are written by this many processes at once (heli.core.exportparts):
+# an export is Python's work on one core, so the machine's cores divide its time.
+HELI_EXPORT_PROCESSES = envint("HELI_EXPORT_PROCESSES", min(4, os.cpu_count() or 1))
 # Background tasks (Django's Tasks API through the django-tasks backport; heli.core.tasks):
 # HELI_TASKS=db queues them in the database (django-tasks-db: SQLite or PostgreSQL, one
 # machine or several sharing the database), rq in Redis at HELI_REDIS_URL (django-tasks-rq).

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 import xlsxwriter
 
-from heli.core import sheetxml
+from heli.core import exportparts, sheetxml
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = sheetxml.FORMULA_STARTS
@@ -27,6 +27,9 @@ FORMULA_STARTS = sheetxml.FORMULA_STARTS
 # fits a landscape page without making one column swallow the rest.
 MIN_WIDTH, MAX_WIDTH = 6, 50
 PROGRESS_EVERY = 1000
+# Any size above the part-writer's threshold: asks whether an exporter could be cut at all
+# before its rows are counted.
+PARALLEL_PROBE = 1 << 62
 
 
 # Characters no file name may hold on Windows, macOS or Linux (a name is a user's Chinese text,
@@ -115,6 +118,15 @@ class Exporter:
     def rows(self) -> Iterator[Iterable[Any]]:
         raise NotImplementedError
 
+    def part(self, start: int, stop: int) -> Exporter | None:
+        """This exporter over rows `start` to `stop` of its order, for writing a large sheet
+        in parts (heli.core.exportparts); None: it cannot be cut."""
+        return None
+
+    def count_rows(self) -> int | None:
+        """How many rows `rows()` yields, when a part-writer asks (None: unknown)."""
+        return None
+
     def write_xlsx(
         self,
         target: str | IO[bytes],
@@ -157,6 +169,16 @@ class Exporter:
         sheet.set_footer("&C&P / &N")
         # The rows go to a file of their own, written by sheetxml (xlsxwriter's cell-by-cell
         # writer was most of an export's time); `book.close` puts them into the sheet.
+        total = self.count_rows() if exportparts.can_split(self, PARALLEL_PROBE) else None
+        if exportparts.can_split(self, total):
+            parts = exportparts.write_parts(
+                self, total, first + 1, book.styles, widths.widths, progress
+            )
+            number = len(book.xlsx.worksheets())
+            book.rows_of_sheet(number, parts.files, parts.last_row, parts.columns)
+            widths.widths[:] = parts.widths
+            widths.apply(sheet)
+            return parts.count
         rows_file = book.rows_file()
         rows = sheetxml.RowWriter(rows_file, first + 1, book.styles, widths.widths)
         count = 0
@@ -166,7 +188,8 @@ class Exporter:
             if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(count)
         rows.flush()
-        book.rows_of_sheet(len(book.xlsx.worksheets()), rows_file, rows.row, rows.columns)
+        rows_file.flush()
+        book.rows_of_sheet(len(book.xlsx.worksheets()), [rows_file.buffer], rows.row, rows.columns)
         widths.apply(sheet)
         return count
 
@@ -264,16 +287,19 @@ class _Book:
             key: self.formats[key]._get_xf_index() for key in ("date", "datetime", "text")
         }
         self._files: list[IO] = []
-        self._sheets: dict[int, tuple[IO[bytes], int, int]] = {}
+        self._sheets: dict[int, tuple[list[IO[bytes]], int, int]] = {}
 
     def rows_file(self) -> IO[str]:
         rows = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed by __exit__)
         self._files.append(rows)
         return rows
 
-    def rows_of_sheet(self, number: int, rows: IO[str], last_row: int, columns: int) -> None:
-        rows.flush()
-        self._sheets[number] = (rows.buffer, last_row, columns)
+    def rows_of_sheet(
+        self, number: int, rows: list[IO[bytes]], last_row: int, columns: int
+    ) -> None:
+        """Sheet `number`'s data rows: the binary files of `<row>` elements, in order."""
+        self._files.extend(rows)
+        self._sheets[number] = (rows, last_row, columns)
 
     def close(self, target: str | IO[bytes]) -> None:
         self.xlsx.close()

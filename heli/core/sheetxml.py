@@ -28,6 +28,7 @@ CHUNK_ROWS = 500  # rows joined into one write
 COPY_CHUNK = 1 << 20
 _EPOCH = dt.datetime(1899, 12, 30)  # Excel's day 0 (counting its 1900 leap-day bug)
 _LEAP_BUG_BEFORE = dt.datetime(1900, 3, 1)
+_EPOCH_DAY, _LEAP_BUG_DAY = _EPOCH.date(), _LEAP_BUG_BEFORE.date()
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 # Characters XML 1.0 cannot hold, and text that reads as such an escape: written as Excel
 # writes them (_x0001_; a literal "_x0041_" as "_x005F_x0041_"), as xlsxwriter does.
@@ -85,10 +86,14 @@ class RowWriter:
         while len(self.widths) < len(values):
             self.widths.append(0)
         refs, widths = self._refs, self.widths
+        # One search of the row's text instead of one a cell: most rows need no escaping,
+        # and their cells are written as they are (a match across two cells only sends the
+        # row the careful way).
+        plain = _SPECIAL.search("".join([v for v in values if v.__class__ is str])) is None
         for c, value in enumerate(values):
             if value is None:
                 continue
-            kind = type(value)
+            kind = value.__class__
             if kind not in _TYPED:  # anything else as its text (a lazy translation)
                 value, kind = str(value), str
             if kind is str:
@@ -102,12 +107,20 @@ class RowWriter:
                     add(f'<c r="{refs[c]}{number}" t="inlineStr"><is><t></t></is></c>')
                 elif value.startswith(FORMULA_STARTS):
                     add(f'<c r="{refs[c]}{number}"{self._text}{text_xml(value)}</c>')
+                elif (
+                    plain
+                    and len(value) <= _MAX_CHARS
+                    and not value[0].isspace()
+                    and not value[-1].isspace()
+                ):
+                    add(f'<c r="{refs[c]}{number}" t="inlineStr"><is><t>{value}</t></is></c>')
                 else:
                     add(f'<c r="{refs[c]}{number}" t="inlineStr">{text_xml(value)}</c>')
             elif kind is dt.date:
-                days = (value - _EPOCH.date()).days - (value < _LEAP_BUG_BEFORE.date())
+                days = (value - _EPOCH_DAY).days - (value < _LEAP_BUG_DAY)
                 add(f'<c r="{refs[c]}{number}"{self._date}><v>{days}</v></c>')
-                widths[c] = max(widths[c], DATE_WIDTH)
+                if widths[c] < DATE_WIDTH:
+                    widths[c] = DATE_WIDTH
             elif kind is dt.datetime:
                 local = timezone.localtime(value) if timezone.is_aware(value) else value
                 add(
@@ -123,7 +136,8 @@ class RowWriter:
                 add(f'<c r="{refs[c]}{number}"><v>{text}</v></c>')
                 widths[c] = max(widths[c], len(str(value)))
         add("</row>")
-        self.columns = max(self.columns, len(values))
+        if len(values) > self.columns:
+            self.columns = len(values)
         self._pending.append("".join(cells))
         self.row += 1
         if len(self._pending) >= CHUNK_ROWS:
@@ -138,11 +152,13 @@ _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)1(?::([A-Z]+)(\d+))?"/>')
 
 
 def splice(
-    package: str | IO[bytes], target: str | IO[bytes], sheets: dict[int, tuple[IO[bytes], int, int]]
+    package: str | IO[bytes],
+    target: str | IO[bytes],
+    sheets: dict[int, tuple[list[IO[bytes]], int, int]],
 ) -> None:
     """Copy the workbook `package` to `target`, putting into sheet i (1-based, as xlsxwriter
-    names them) the rows of `sheets[i]` = (a binary file of `<row>` elements, read from its
-    start; the last row's number; the widest row's column count)."""
+    names them) the rows of `sheets[i]` = (binary files of `<row>` elements, each read from
+    its start, one after the other; the last row's number; the widest row's column count)."""
     with zipfile.ZipFile(package) as source, zipfile.ZipFile(target, "w") as out:
         for info in source.infolist():
             number = _sheet_number(info.filename)
@@ -158,8 +174,9 @@ def splice(
             member._compresslevel = 1  # zipfile's own attribute behind compresslevel=
             with out.open(member, "w", force_zip64=True) as sheet:
                 sheet.write(head)
-                rows.seek(0)
-                shutil.copyfileobj(rows, sheet, COPY_CHUNK)
+                for part in rows:
+                    part.seek(0)
+                    shutil.copyfileobj(part, sheet, COPY_CHUNK)
                 sheet.write(tail)
 
 

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from heli.audit.services import Actor, record
-from heli.core import freetext, sealed
+from heli.core import exportparts, freetext, sealed
 from heli.core.exporters import Exporter
 from heli.members.dates import BITS, month_text
 from heli.members.imports.cells import quoted
@@ -53,6 +53,16 @@ class MemberExporter(Exporter):
 
     def header(self) -> list[str]:
         return [column.header for column in COLUMNS]
+
+    def part(self, start: int, stop: int) -> MemberExporter | None:
+        if not exportparts.cuttable(self.members):
+            return None
+        part = MemberExporter(self.members[start:stop], unmasked=self.unmasked)
+        part.sheet_name = self.sheet_name
+        return part
+
+    def count_rows(self) -> int:
+        return self.members.count()
 
     def _tuples(self) -> Iterator[list[dict[str, Any]]]:
         """The rows as dicts, a chunk at a time (a server-side cursor on PostgreSQL; SQLite
