@@ -187,3 +187,11 @@ def test_a_member_who_became_due_a_letter_is_noticed_to_the_outflow_organization
     assert _of(due) == [(NoticeKind.LETTER_DUE, world.branch_a.name)]
     assert _of(not_yet) == []
     assert AuditEntry.unscoped.filter(action=reminders.LETTER_RUN).count() == 1
+
+
+def test_the_daily_run_removes_notices_read_a_year_ago_and_keeps_unread_ones(world):
+    long_ago = timezone.now() - notices.KEEP_READ - dt.timedelta(days=1)
+    Notice.unscoped.filter(pk=world.notice_a.pk).update(read_at=long_ago)
+    Notice.unscoped.filter(pk=world.notice_b.pk).update(created_at=long_ago)
+    assert notices.contact_notices()["pruned"] == 1
+    assert list(Notice.unscoped.values_list("pk", flat=True)) == [world.notice_b.pk]

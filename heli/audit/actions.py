@@ -382,6 +382,7 @@ _ACTIONS = [
             "since": _("from"),
             "through": _("through"),
             "skipped": _("without an organization"),
+            "pruned": _("read notices removed"),
             "contact_warning": _("Contact warning"),
             "contact_lost": _("Lost contact"),
             "contact_lapse": _("Near six months without contact"),

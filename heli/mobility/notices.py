@@ -30,6 +30,8 @@ from heli.orgs.models import OrgCategory, PartyOrg
 FIRST_RUN_DAYS = clock.NEWLY_LOST_DAYS
 # A worker stopped for longer than this catches up this far back only.
 CATCH_UP_DAYS = 31
+# Read notices are kept this long, then the daily run removes them (unread ones stay: to do).
+KEEP_READ = dt.timedelta(days=365)
 CONTACT_RUN = "notice.contact_run"
 CONTACT_KINDS = {
     clock.ContactState.WARNING: NoticeKind.CONTACT_WARNING,
@@ -131,12 +133,19 @@ def contact_notices(today: dt.date | None = None) -> dict[str, int]:
                 day = clock.last_contact_day(floating)
                 found.append(Notice(kind=kind, record=floating, day=day, org=org))
             counts[kind] = add(found)
+        counts["pruned"] = prune_read()
         record(
             Actor.system("worker"),
             "notice.contact_run",  # CONTACT_RUN, written out for the audit registry's scan
             detail={"since": since.isoformat(), "through": today.isoformat(), **counts},
         )
     return counts
+
+
+def prune_read(now: dt.datetime | None = None) -> int:
+    """Remove the notices read more than KEEP_READ ago."""
+    cutoff = (now or timezone.now()) - KEEP_READ
+    return Notice.unscoped.filter(read_at__lt=cutoff).delete()[0]
 
 
 def unread() -> int:
