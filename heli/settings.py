@@ -343,6 +343,9 @@ FLOATING_LAPSE_FLAG_DAYS = envint("HELI_FLOATING_LAPSE_FLAG_DAYS", 150)
 # is due a letter; the inflow side is expected to reply within the reply period.
 LETTER_DUE_AFTER_DAYS = envint("HELI_LETTER_DUE_AFTER_DAYS", 30)
 LETTER_REPLY_DAYS = envint("HELI_LETTER_REPLY_DAYS", 30)
+# A batch of more letters than this (one Word file, a zip, or the batch's reminder) is done by
+# `heli worker` in the background, with progress; a smaller one at once.
+HELI_LETTER_INLINE_BATCH = envint("HELI_LETTER_INLINE_BATCH", 20)
 
 # Relationship transfers (组织关系转接): validity of the introduction letter, and how many
 # organizations above the sending one approve (0: the sending organization alone).

@@ -26,6 +26,8 @@ PERIODIC = {
     "heli.members.tasks.requeue_stale_imports",
     "heli.members.tasks.expire_unconfirmed_imports",
     "heli.transfers.tasks.expire_overdue_transfers",
+    "heli.mobility.tasks.contact_notices",
+    "heli.letters.tasks.letter_reminders",
 }
 
 
@@ -72,13 +74,16 @@ def test_the_periodic_work_is_registered_with_the_scheduler():
 @pytest.mark.django_db
 def test_a_second_scheduler_enqueues_nothing_in_the_same_period_and_all_again_in_the_next():
     schedule.discover()
-    now = timezone.now()
+    # Noon of the day's period (the daily tasks' period starts at midnight UTC)
+    now = schedule.period_start(timezone.now(), dt.timedelta(days=1)) + dt.timedelta(hours=12)
     assert set(schedule.Scheduler().tick(now)) == set(schedule.PERIODIC)
     assert schedule.Scheduler().tick(now) == []
     queued = list(DBTaskResult.objects.values_list("task_path", flat=True))
     assert sorted(queued) == sorted(schedule.PERIODIC), "each once"
-    later = now + dt.timedelta(hours=1)
+    later = now + dt.timedelta(days=1)  # the longest period (a day): every one has begun again
     assert set(schedule.Scheduler().tick(later)) == set(schedule.PERIODIC)
+    hourly = {name for name, p in schedule.PERIODIC.items() if p.period <= dt.timedelta(hours=1)}
+    assert set(schedule.Scheduler().tick(later + dt.timedelta(hours=1))) == hourly
 
 
 @pytest.mark.django_db

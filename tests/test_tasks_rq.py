@@ -54,3 +54,33 @@ def test_an_import_runs_end_to_end_through_the_redis_queue(world, redis_queue):
     assert ImportJob.unscoped.get(pk=job.pk).status == JobStatus.DONE
     assert Member.unscoped.get(name="孙丽").org == world.branch_a
     assert redis_queue.count == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_days_notices_run_once_through_the_redis_queue(world, redis_queue, settings):
+    from heli.mobility.models import Notice
+    from tests.test_notices import THRESHOLDS, _away
+
+    for name, days in THRESHOLDS.items():
+        setattr(settings, name, days)
+    record = _away(world, 91, "队列失联")
+    first = run_queued()
+    assert "contact_lost 1" in first and "letter notices" in first
+    assert "contact notices" not in run_queued(), "once per day, whatever the queue"
+    assert Notice.unscoped.filter(record=record).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_of_letters_is_written_through_the_redis_queue(
+    world, redis_queue, settings, tmp_path
+):
+    from heli.core.models import ExportJob, ExportStatus
+    from heli.letters import batches
+    from tests.test_letter_batches import _letters
+
+    settings.HELI_EXPORT_DIR = str(tmp_path / "exports")
+    run_queued()  # the periodic tasks of the period, out of the way
+    job = batches.queue_file(world.users["grid_worker"], _letters(world, 3), as_zip=True)
+    assert redis_queue.count == 1
+    assert f"{job.pk} {job.filename}: done" in run_queued()
+    assert ExportJob.unscoped.get(pk=job.pk).status == ExportStatus.DONE

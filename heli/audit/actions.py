@@ -373,6 +373,35 @@ _ACTIONS = [
         discloses=EXPORT,
         keys=ROWS,
     ),
+    # Notices of the daily tasks (mobility.notices, letters.reminders)
+    Action(
+        "notice.contact_run",
+        _("Looked for members who crossed a lost-contact threshold"),
+        A.FLOATING,
+        keys={
+            "since": _("from"),
+            "through": _("through"),
+            "skipped": _("without an organization"),
+            "pruned": _("read notices removed"),
+            "contact_warning": _("Contact warning"),
+            "contact_lost": _("Lost contact"),
+            "contact_lapse": _("Near six months without contact"),
+        },
+    ),
+    Action(
+        "notice.letter_run",
+        _("Looked for overdue replies and members due a letter"),
+        A.LETTERS,
+        keys={
+            "since": _("from"),
+            "through": _("through"),
+            "letter_due": _("A reminder letter is due"),
+            "letter_overdue": _("A reminder letter's reply is overdue"),
+        },
+    ),
+    Action(
+        "notice.read", _("Marked notices read"), A.FLOATING, keys={"notices": _("notices"), **COUNT}
+    ),
     # Return-to-ranks campaigns (campaigns.services, campaigns.exporters, the demo)
     Action(
         "campaign.open",

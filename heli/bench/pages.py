@@ -76,6 +76,7 @@ FILL: dict[str, Fill] = {
     "control:floating_report": NONE,
     "control:floating_report_xlsx": NONE,
     "control:floating_detail": _first("mobility.FloatingRecord"),
+    "control:notice_list": NONE,
     "control:floating_nearby": _first("mobility.FloatingRecord", direction="in"),
     "control:campaign_list": NONE,
     "control:campaign_detail": _first("campaigns.Campaign"),
@@ -105,7 +106,7 @@ FORMS = """
     floating_contact floating_duties floating_confirm_inflow floating_return floating_create
     floating_temporary_branch campaign_create campaign_close campaign_task_batch_assign
     campaign_task_decide campaign_task_assign letter_issue letter_send letter_remind
-    letter_close letter_cancel letter_batch_remind letter_batch_download
+    letter_close letter_cancel letter_batch_remind letter_batch_download notice_batch_read
     transfer_incoming_create transfer_create transfer_approve transfer_reject transfer_cancel
     transfer_issue transfer_accept transfer_return transfer_note member_import
     member_import_setup member_import_save account_create account_edit account_password

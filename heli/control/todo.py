@@ -73,6 +73,11 @@ def todos(user) -> list[Todo]:
                  reverse("control:letter_list") + "?overdue=1", "letter", urgent=True)
         )  # fmt: skip
         found.append(
+            Todo("notices", _("Unread notices: contact, letters due, replies overdue"),
+                 desk.unread_notices(), reverse("control:notice_list"), "floating",
+                 urgent=True)
+        )  # fmt: skip
+        found.append(
             Todo("newly_lost", _("Members who lost contact in the last 7 days"),
                  desk.newly_lost(),
                  reverse("control:floating_lost") + "?new=1", "floating", urgent=True)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from heli.control.views import floating, floating_report, floating_work
+from heli.control.views import floating, floating_report, floating_work, notices
 
 urlpatterns = [
     path("floating/", floating.floating_list, name="floating_list"),
@@ -27,4 +27,6 @@ urlpatterns = [
     path("floating/<int:pk>/return/", floating.floating_return, name="floating_return"),
     path("floating/<int:pk>/nearby/", floating_work.floating_nearby, name="floating_nearby"),
     path("members/<int:pk>/floating/new/", floating.floating_create, name="floating_create"),
+    path("notices/", notices.notice_list, name="notice_list"),
+    path("notices/read/", notices.notice_batch_read, name="notice_batch_read"),
 ]

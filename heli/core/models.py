@@ -165,6 +165,12 @@ class ExportJob(models.Model):
         return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
 
     @property
+    def writes_sheet(self) -> bool:
+        """A list's workbook (counted in rows); other jobs write a file of another kind (a
+        batch of letters) or none (a batch that changes records)."""
+        return self.filename.lower().endswith(".xlsx")
+
+    @property
     def percent(self) -> int:
         if self.status == ExportStatus.DONE:
             return 100

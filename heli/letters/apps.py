@@ -10,7 +10,8 @@ class LettersConfig(AppConfig):
     def ready(self) -> None:
         from heli.mobility import signals
 
-        from . import receivers
+        # batches registers the work of its background jobs with heli.core.exportjobs
+        from . import batches, receivers  # noqa: F401
 
         signals.member_checked_in.connect(
             receivers.on_member_checked_in, dispatch_uid="letters.close_on_check_in"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django.conf import settings
 from django.utils import translation
@@ -32,6 +32,7 @@ LATIN_FONT = "Times New Roman"
 BODY_SIZE = Pt(16)  # 三号
 TITLE_SIZE = Pt(22)  # 二号
 LINE = Pt(28)  # 22 lines to the A4 page of GB/T 9704
+PROGRESS_EVERY = 10
 
 
 def chinese_date(day: dt.date) -> str:
@@ -136,8 +137,12 @@ def _write_letter(document, letter: ReminderLetter, first: bool) -> None:
     _paragraph(document, chinese_date(letter.issued_on), align=WD_ALIGN_PARAGRAPH.RIGHT)
 
 
-def render(letters: Sequence[ReminderLetter]) -> bytes:
-    """One .docx holding the letters in order, each starting on a new page."""
+def render(
+    letters: Sequence[ReminderLetter], progress: Callable[[int], None] | None = None
+) -> bytes:
+    """One .docx holding the letters in order, each starting on a new page; `progress` is
+    told how many are written every PROGRESS_EVERY letters (a batch written in the
+    background)."""
     with translation.override(settings.LANGUAGE_CODE):
         document = Document()
         _setup(document)
@@ -147,17 +152,23 @@ def render(letters: Sequence[ReminderLetter]) -> bytes:
         document.core_properties.author = letters[0].issuing_org.name if letters else ""
         for i, letter in enumerate(letters):
             _write_letter(document, letter, first=i == 0)
+            if progress is not None and (i + 1) % PROGRESS_EVERY == 0:
+                progress(i + 1)
         out = io.BytesIO()
         document.save(out)
         return out.getvalue()
 
 
-def render_zip(letters: Sequence[ReminderLetter]) -> bytes:
+def render_zip(
+    letters: Sequence[ReminderLetter], progress: Callable[[int], None] | None = None
+) -> bytes:
     """A zip with one .docx per letter, named by its number (to send each on its own)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for letter in letters:
+        for i, letter in enumerate(letters):
             archive.writestr(safe_filename(filename([letter])), render([letter]))
+            if progress is not None and (i + 1) % PROGRESS_EVERY == 0:
+                progress(i + 1)
     return out.getvalue()
 
 

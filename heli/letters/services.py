@@ -240,16 +240,22 @@ def mark_sent(actor: Actor, letter: ReminderLetter, on: dt.date) -> ReminderLett
     return locked
 
 
-def _remind_locked(actor: Actor, locked: ReminderLetter, on: dt.date, note: str) -> None:
-    if locked.status != LetterStatus.SENT:
+def check_remindable(letter: ReminderLetter, on: dt.date) -> None:
+    """A reminder is for a sent letter whose reply is late on `on` (checked again under the
+    lock by `remind` and `remind_all`; a page checks a batch before it queues it)."""
+    if letter.status != LetterStatus.SENT:
         raise ValidationError(
-            _("Only a sent letter can be reminded (%(number)s).") % {"number": locked.number}
+            _("Only a sent letter can be reminded (%(number)s).") % {"number": letter.number}
         )
-    if not locked.is_overdue(on):
+    if not letter.is_overdue(on):
         raise ValidationError(
             _("The reply to %(number)s is not late yet: it is expected by %(date)s.")
-            % {"number": locked.number, "date": locked.expected_reply_on.isoformat()}
+            % {"number": letter.number, "date": letter.expected_reply_on.isoformat()}
         )
+
+
+def _remind_locked(actor: Actor, locked: ReminderLetter, on: dt.date, note: str) -> None:
+    check_remindable(locked, on)
     locked.reminder_count += 1
     locked.last_reminded_on = on
     locked.expected_reply_on = on + dt.timedelta(days=reply_days())

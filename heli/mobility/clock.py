@@ -83,6 +83,19 @@ def silent_for_q(days: int, today: dt.date | None = None) -> Q:
     )
 
 
+def last_contact_between_q(after: dt.date, through: dt.date) -> Q:
+    """Active records whose last contact day (as `last_contact_day` counts it) lies after
+    `after` and on or before `through`: two bounded ranges, one per index."""
+    start, end = (
+        timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+        for day in (after, through)
+    )
+    return Q(status=RecordStatus.ACTIVE) & (
+        Q(last_contact_at__gte=start, last_contact_at__lt=end)
+        | Q(last_contact_at__isnull=True, since__gt=after, since__lte=through)
+    )
+
+
 def state_q(state: ContactState, today: dt.date | None = None) -> Q:
     """Active records exactly in `state` (LOST excludes LAPSE; WARNING excludes both)."""
     if state == ContactState.OK:

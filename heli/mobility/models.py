@@ -412,3 +412,6 @@ class FloatingEvent(AppendOnly):
                 str(choices(value).label) if choices and value in choices.values else value
             )
         return [str(v) for v in shown if v not in ("", None)]
+
+
+from heli.mobility.notice_models import Notice, NoticeKind  # noqa: E402,F401

@@ -9,7 +9,7 @@ from heli.campaigns.models import CampaignStatus, CampaignTask, Outcome
 from heli.core.scoping import current_scope
 from heli.letters import services as letters
 from heli.letters.models import ReminderLetter
-from heli.mobility import clock
+from heli.mobility import clock, notices
 from heli.mobility.models import (
     CheckIn,
     CheckInStatus,
@@ -48,6 +48,11 @@ def letters_overdue() -> int:
 
 def newly_lost() -> int:
     return FloatingRecord.objects.filter(clock.newly_lost_q()).count()
+
+
+def unread_notices() -> int:
+    """The daily tasks' notices to this scope's organizations not read yet (a partial index)."""
+    return notices.unread()
 
 
 def open_tasks_per_campaign(*, assignee=None, unassigned: bool = False) -> list[dict]:

@@ -3,6 +3,6 @@ area's tests grow without editing the shared files."""
 
 from __future__ import annotations
 
-from tests.parts import campaigns, floating, letters, lists, transfers
+from tests.parts import campaigns, floating, letters, lists, notices, transfers
 
-PARTS = (floating, campaigns, letters, transfers, lists)
+PARTS = (floating, campaigns, letters, transfers, lists, notices)

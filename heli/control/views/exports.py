@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import render
 
 from heli.core import exportjobs
-from heli.core.exporters import XLSX_TYPE, safe_filename
+from heli.core.exporters import safe_filename
 from heli.core.models import ExportJob, ExportStatus
 from heli.core.nostore import forbid_storing
 from heli.core.scoping import get_scoped_or_404
@@ -48,5 +48,5 @@ def export_download(request: HttpRequest, pk) -> HttpResponse:
     response = FileResponse(
         path.open("rb"), as_attachment=True, filename=safe_filename(job.filename)
     )
-    response["Content-Type"] = XLSX_TYPE
+    response["Content-Type"] = exportjobs.content_type(job)
     return forbid_storing(response)

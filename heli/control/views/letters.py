@@ -26,7 +26,7 @@ from heli.core.freetext import FreeTextForm
 from heli.core.nostore import forbid_storing
 from heli.core.params import to_id
 from heli.core.scoping import current_scope, get_scoped_or_404
-from heli.letters import docx, services
+from heli.letters import batches, docx, services
 from heli.letters.models import CloseReason, ReminderLetter
 from heli.mobility.models import FloatingRecord
 
@@ -105,12 +105,19 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _download(request: HttpRequest, letters: list[ReminderLetter]) -> HttpResponse:
+    """The letters' Word file at once, or, for a large batch, a background job's page."""
     services.record_download(Actor.from_request(request), letters)
+    if batches.runs_in_background(letters):
+        job = batches.queue_file(request.user, letters, as_zip=False)
+        return redirect("control:export_job", pk=job.pk)
     return forbid_storing(attachment(docx.render(letters), docx.filename(letters), DOCX_TYPE))
 
 
 def _download_zip(request: HttpRequest, letters: list[ReminderLetter]) -> HttpResponse:
     services.record_download(Actor.from_request(request), letters)
+    if batches.runs_in_background(letters):
+        job = batches.queue_file(request.user, letters, as_zip=True)
+        return redirect("control:export_job", pk=job.pk)
     return forbid_storing(
         attachment(docx.render_zip(letters), docx.zip_filename(letters), ZIP_TYPE)
     )
@@ -174,6 +181,15 @@ def letter_batch_download(request: HttpRequest) -> HttpResponse:
 def letter_batch_remind(request: HttpRequest) -> HttpResponse:
     picked = _picked(request)
     letters = _batch(picked) if picked else []
+    if batches.runs_in_background(letters):
+        try:  # what is wrong already is said at once; the worker checks again under the lock
+            for letter in letters:
+                services.check_remindable(letter, timezone.localdate())
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return back_to_list(request, "control:letter_list")
+        job = batches.queue_reminder(request.user, letters)
+        return redirect("control:export_job", pk=job.pk)
 
     def remind() -> str:
         count = services.remind_all(Actor.from_request(request), letters)
