@@ -74,10 +74,12 @@ MEMBER_COLUMNS = (
            sort="membership"),
     column("joined_on", gettext_lazy("Date joined the Party"),
            lambda member: member_date(member, "joined_on"), sort="joined_on", css="nowrap"),
+    # Grouped by organization (or grid) through the member's own column and its index: the
+    # other table's path order would sort a million joined rows for one page.
     column("org", gettext_lazy("Organization holding the relationship"), "org.name",
-           sort="org__path"),
+           sort="org_id"),
     column("grid", gettext_lazy("Residence grid"), "residence_grid.name",
-           sort="residence_grid__path"),
+           sort="residence_grid_id"),
     column("occupation", gettext_lazy("Occupation"), "get_occupation_display",
            sort="occupation"),
     column("status", gettext_lazy("Status"), "get_status_display", sort="status",

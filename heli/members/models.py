@@ -30,6 +30,13 @@ class ActiveMemberManager(ScopedManager):
         return super().get_queryset().filter(deleted_at__isnull=True)
 
 
+# The roll's sortable columns besides the name (each has an index of (column, id)).
+SORTED_BY = (
+    "gender", "education", "membership", "joined_on", "occupation", "status", "org",
+    "residence_grid",
+)  # fmt: skip
+
+
 class Member(NameInitials):
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
@@ -39,11 +46,11 @@ class Member(NameInitials):
     id_digest = models.CharField(max_length=64, unique=True, editable=False)
     id_mask = models.CharField(_("ID number"), max_length=18, editable=False)
     # Keyed digests of the last four characters: search by 后四位 without keeping them in clear.
-    id_tail_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    id_tail_digest = models.CharField(max_length=64, blank=True, editable=False)
     phone_cipher = models.BinaryField(null=True, editable=False)
-    phone_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_digest = models.CharField(max_length=64, blank=True, editable=False)
     phone_mask = models.CharField(_("phone"), max_length=11, blank=True, editable=False)
-    phone_tail_digest = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_tail_digest = models.CharField(max_length=64, blank=True, editable=False)
     education = models.CharField(_("education"), max_length=16, choices=Education.choices)
     joined_on = models.DateField(_("date joined the Party"))
     membership = models.CharField(
@@ -58,6 +65,7 @@ class Member(NameInitials):
         verbose_name=_("organization holding the relationship"),
         on_delete=models.PROTECT,
         related_name="members",
+        db_index=False,  # Meta.indexes: (org, id)
     )
     residence_grid = models.ForeignKey(
         Region,
@@ -66,6 +74,7 @@ class Member(NameInitials):
         blank=True,
         on_delete=models.PROTECT,
         related_name="residents",
+        db_index=False,  # Meta.indexes: (residence_grid, id)
     )
     employer = models.CharField(_("employer"), max_length=150, blank=True)
     industry_chain = models.ForeignKey(
@@ -127,6 +136,21 @@ class Member(NameInitials):
         indexes = [
             models.Index(fields=["status", "floating_direction"]),
             models.Index(fields=["name"]),
+            # The digests are looked up whole: declared here, not with db_index on the field,
+            # because PostgreSQL then adds a LIKE index beside each (migration 0012 drops
+            # those, the unique ID digest's too: some 350 MB at a million members that no
+            # query reads, each written on every insert).
+            models.Index(fields=["id_tail_digest"], name="member_id_tail"),
+            models.Index(fields=["phone_digest"], name="member_phone"),
+            models.Index(fields=["phone_tail_digest"], name="member_phone_tail"),
+            # Every sortable column of the roll, with the id that breaks its ties: a page sorted
+            # by it reads its first rows (and the keyset pages after them) in index order
+            # instead of sorting a million rows. An organization or a grid: the member's
+            # organization (or grid) and id, walked in the path order of the other table.
+            *(
+                models.Index(fields=[column, "id"], name=f"member_by_{column}")
+                for column in SORTED_BY
+            ),
             # Search by what the employer starts with (`__prefix`): on PostgreSQL LIKE 'x%',
             # which needs the pattern operator class under any collation. (The name's own
             # pattern index, PostgreSQL only, is made by migration 0010: on SQLite the index
