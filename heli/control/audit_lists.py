@@ -45,9 +45,10 @@ class AuditList(ListPage):
     title = _("Audit log")
     columns = (
         column("at", _("Time"), "at", sort="at", css="nowrap"),
-        column("user", _("Account"), "username", sort="username"),
+        # Ties broken by time: the (username | action, at, id) indexes give that order.
+        column("user", _("Account"), "username", sort=("username", "at")),
         column("org", _("Organization"), "org_name"),
-        column("action", _("Action"), describe.describe, sort="action"),
+        column("action", _("Action"), describe.describe, sort=("action", "at")),
         column("object", _("Object"), lambda e: describe.masked(e.object_repr)),
         column("detail", _("Detail"), "detail_text", css="small text-muted"),
         column("address", _("Address"), "ip_address"),
