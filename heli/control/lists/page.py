@@ -252,8 +252,11 @@ class ListPage:
         rows = self.page_rows()
         total, more = self.known_total(), False
         if total is None and self.count_limit is not None:
-            # COUNT over LIMIT n+1: reads at most n+1 rows of the index, whatever the table.
-            total = rows[: self.count_limit + 1].count()
+            # COUNT over LIMIT n+1: reads at most n+1 rows, whatever the table. In no order:
+            # the first n+1 rows in the page's order may lie far down its index (a town's
+            # check-ins newest first: 40,000 read for 2,000 of its own, 520 ms at a million
+            # members), where any n+1 rows are found by the scope's own indexes (4 ms).
+            total = rows.order_by()[: self.count_limit + 1].count()
             more = total > self.count_limit
             total = min(total, self.count_limit)
         paginator = CountedPaginator(rows, self.page_size, total, more)
