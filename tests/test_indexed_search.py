@@ -132,6 +132,13 @@ def test_a_name_search_reads_the_name_initials_and_employer_indexes(world, monke
     # PostgreSQL would drive a test table's few rows by the status index (its statistics
     # tell it better at scale): the search's own condition is checked on 全部.
     params = {"status": "all"} if connection.vendor == "postgresql" else {}
+    if connection.vendor == "postgresql":
+        # The covering name index (name, the scope's columns, deleted_at) holds every row of a
+        # test table of a few, so PostgreSQL reads it whole for `deleted_at IS NULL` once scans
+        # are made dear; at a million members it reads the name's range in it (docs/benchmarks).
+        # Left out here (the test's transaction drops it and is rolled back) to check the rest.
+        with connection.cursor() as cursor:
+            cursor.execute("DROP INDEX member_name_scope")
     by_letters = plan(member_page(user, q="zw", **params), BY_CONDITION)
     by_name = plan(member_page(user, q="张伟", **params), BY_CONDITION)
     if connection.vendor == "sqlite":
