@@ -78,6 +78,13 @@ def ledger_members(kind: str, region: Region) -> QuerySet:
         return members.filter(ACTIVE & place("held", p))
     if kind == Ledger.IN_SERVICE:
         return members.filter(ACTIVE & place("reported", p))
+    if kind == Ledger.FLOATING and broad:
+        # A district's or a town's: the floating members' own name index (partial) in page
+        # order, each checked against the place, stopping at the page's end (read by their
+        # (status, direction) index, 34,000 at a million members were fetched and sorted).
+        return members.filter(status=MemberStatus.FLOATING).filter(
+            (FLOATING_OUT & place("held", p)) | (FLOATING_IN & place("lives", p))
+        )
     if kind == Ledger.FLOATING:
         # The floating ones by their own index first (a subquery on the member table alone):
         # SQLite's averages would have it walk the scope's organizations instead.
