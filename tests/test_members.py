@@ -241,8 +241,9 @@ def test_the_three_ledgers_are_derived_from_the_records(world):
             world.outflow_a,
             world.inflow_a,
         }
-        # A town's and the district's are read another way (broad places): the same rows.
-        for place in (world.town_a, world.town_b, world.district):
+        # Narrow places (a grid, a village) and broad ones (a town, the district) are read
+        # each their own way: the rows ledger_q selects.
+        for place in (world.grid_a, world.village_a, world.town_a, world.town_b, world.district):
             for kind in ledgers.Ledger:
                 listed = set(ledgers.ledger_members(kind, place))
                 assert listed == set(Member.objects.filter(ledgers.ledger_q(kind, place.path)))
