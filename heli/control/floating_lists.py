@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +20,7 @@ from heli.control.member_lists import COUNT_LIMIT
 from heli.control.views.common import breadcrumbs, region_scope_path, visible_roots
 from heli.core.exporters import Exporter
 from heli.core.scoping import Scope, current_scope
-from heli.core.tree import counts_by_child
+from heli.core.tree import measures_by_child
 from heli.letters import services as letters
 from heli.members.choices import FloatingDirection
 from heli.mobility import clock, nearby
@@ -271,19 +271,22 @@ class LostList(ListPage):
         }
 
     def _per_child(self, place: Region) -> list[dict]:
-        """Warning, lost and near-six-months counts for each child of the place (one grouped
-        query per state)."""
+        """Warning, lost and near-six-months counts for each child of the place: one grouped
+        query over the records silent long enough for any of them, a filtered count per
+        state (a query per state read them three times)."""
         children = list(place.children.order_by("path"))
-        counts = {
-            state: counts_by_child(
-                FloatingRecord.objects.filter(clock.state_q(state)), "grid__path", place.path
-            )
-            for state in SERIOUS
-        }
+        silent = FloatingRecord.objects.filter(clock.silent_for_q(clock.threshold(SERIOUS[0])))
+        counts = measures_by_child(
+            silent,
+            "grid__path",
+            place.path,
+            {s.value: Count("pk", filter=clock.state_q(s)) for s in SERIOUS},
+        )
         rows = [
-            {"region": child, **{s.value: counts[s].get(child.path, 0) for s in SERIOUS}}
+            {"region": child, **{s.value: counts.get(child.path, {}).get(s.value, 0)
+                                 for s in SERIOUS}}
             for child in children
-        ]
+        ]  # fmt: skip
         return [r for r in rows if any(r[s.value] for s in SERIOUS)]
 
 
