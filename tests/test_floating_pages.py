@@ -147,6 +147,35 @@ def test_the_lost_list_counts_by_town_for_the_district(world, client_for):
     assert [r.member.name for r in response.context["page"].object_list] == ["王强"]
 
 
+def test_the_lost_lists_areas_count_each_contact_state_as_the_records_say(world, client_for):
+    from heli.mobility import clock
+    from heli.mobility.models import Document
+    from tests.factories import MemberFactory
+
+    now = timezone.now()
+    for state in ("warning", "lost", "lapse", "lapse"):
+        silent = clock.threshold(clock.ContactState(state)) + 1
+        away = MemberFactory(org=world.branch_a, residence_grid=world.grid_a, status="floating",
+                             floating_direction="out", floating_place="上海市浦东新区")  # fmt: skip
+        FloatingRecord.unscoped.create(
+            member=away, direction="out", outflow_org=world.branch_a, place="上海市浦东新区",
+            grid=world.grid_a, since=dt.date(2025, 1, 5), flow_range="province",
+            reason="work", expected_months=12, document=Document.TRANSFER,
+            last_contact_at=now - dt.timedelta(days=silent),
+        )  # fmt: skip
+    areas = client_for(world.users["district_admin"]).get(reverse("control:floating_lost"))
+    with activate(Scope.everything()):
+        expected = {
+            s.value: FloatingRecord.objects.filter(
+                clock.state_q(s), grid__path__startswith=world.town_a.path
+            ).count()
+            for s in (clock.ContactState.WARNING, clock.ContactState.LOST, clock.ContactState.LAPSE)
+        }
+    row = next(r for r in areas.context["children"] if r["region"] == world.town_a)
+    assert {key: row[key] for key in expected} == expected
+    assert expected["lapse"] >= 2 and expected["warning"] >= 1 and expected["lost"] >= 1
+
+
 def test_the_lost_list_of_a_town_admin_is_their_town(world, client_for):
     response = client_for(world.users["outsider"]).get(reverse("control:floating_lost"))
     assert response.context["place"] == world.town_b

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 
 from heli.audit.models import AuditEntry
 from heli.audit.services import Actor, record
+from heli.control import member_lists
 from heli.control.audit_lists import AuditList
 from heli.control.member_lists import MemberList
 from heli.core.scoping import activate
@@ -125,19 +126,24 @@ def test_a_floating_list_finds_its_members_by_name_start_and_initials(world, cli
 
 
 def test_a_name_search_reads_the_name_initials_and_employer_indexes(world, monkeypatch):
-    from heli.control import member_lists
-
-    # A zone's worth of members: the test world's few would be read through their ids.
-    monkeypatch.setattr(member_lists, "NARROW_MEMBERS", -1)
+    # The test zone is small enough to be read through its members' ids: plan it as a big one.
+    monkeypatch.setattr(member_lists, "NARROW_MEMBERS", 0)
     user = world.users["district_admin"]
     # PostgreSQL would drive a test table's few rows by the status index (its statistics
     # tell it better at scale): the search's own condition is checked on 全部.
     params = {"status": "all"} if connection.vendor == "postgresql" else {}
+    if connection.vendor == "postgresql":
+        # The covering name index (name, the scope's columns, deleted_at) holds every row of a
+        # test table of a few, so PostgreSQL reads it whole for `deleted_at IS NULL` once scans
+        # are made dear; at a million members it reads the name's range in it (docs/benchmarks).
+        # Left out here (the test's transaction drops it and is rolled back) to check the rest.
+        with connection.cursor() as cursor:
+            cursor.execute("DROP INDEX member_name_scope")
     by_letters = plan(member_page(user, q="zw", **params), BY_CONDITION)
     by_name = plan(member_page(user, q="张伟", **params), BY_CONDITION)
     if connection.vendor == "sqlite":
         assert "SCAN members_member" not in by_letters + by_name
-        assert "members_mem_name_" in by_letters and "name_initials" in by_letters
+        assert "member_name_scope" in by_letters and "name_initials" in by_letters
         assert "member_employer_prefix" in by_name
     else:
         assert "member_name_prefix" in by_letters and "name_initials" in by_letters
@@ -192,3 +198,26 @@ def test_the_account_filter_finds_that_account_only(world, client):
     assert found and {e.username for e in found} == {username}
     assert not client.get("/audit/", {"user": username[:-1]}).context["page"].object_list
     assert AuditEntry.unscoped.filter(username=username).exists()
+
+
+def test_a_search_of_several_arms_pages_through_each_arms_first_rows_as_the_whole_would(
+    world, monkeypatch
+):
+    """A page reads each arm's first count_limit + 1 rows (name start, employer start): the
+    pages and the bounded count are those of the whole search, past the limit too."""
+    for serial in range(5):
+        MemberFactory(name=f"欧阳{serial}", org=world.branch_a, employer="城南工业园")
+        MemberFactory(name=f"城南{serial}", org=world.branch_a, employer="欧阳科技")
+        MemberFactory(name=f"阿{serial}", org=world.branch_a, employer="欧阳科技")
+    user = world.users["district_admin"]
+    for limit in (3, 8, 1000):
+        monkeypatch.setattr(MemberList, "count_limit", limit)
+        for params in ({"q": "欧阳"}, {"q": "欧阳", "size": "20", "sort": "-name"}):
+            with activate(user.scope()):
+                listed = MemberList(user, params)
+                whole = list(listed.queryset().values_list("pk", flat=True)[:limit])
+                page = listed.page()
+                shown = [m.pk for m in page.object_list]
+                assert page.paginator.count == min(15, limit)
+                assert page.paginator.more == (limit < 15)
+            assert shown == whole[: len(shown)] and len(shown) == min(15, limit, 20)

@@ -280,19 +280,30 @@ def test_a_large_export_runs_in_the_background_for_its_owner_only(world, client,
 @pytest.mark.parametrize(
     "role", ["district_admin", "town_admin", "grid_worker", "department_liaison"]
 )
-@pytest.mark.parametrize("url", [URL, "/check-ins/history/"])
+@pytest.mark.parametrize("url", [URL, "/check-ins/history/", "/floating/", "/floating/lost/"])
 def test_a_list_shows_the_same_rows_read_through_a_narrow_scopes_ids_or_not(
     world, client_for, monkeypatch, role, url
 ):
     from heli.audit.services import Actor
-    from heli.control import member_lists, work_lists
+    from heli.control import floating_lists, member_lists, work_lists
     from heli.mobility.checkins import record_check_in
+    from heli.mobility.models import Document, FloatingRecord
 
     # Seen by town A through one path each: reported to its village; floating in its grid's
     # chain committee (a check-in seen through the member's industry chain).
     MemberFactory(org=world.external, residence_grid=world.grid_b, reported_to=world.village_a)
     chained = MemberFactory(org=world.branch_b, residence_grid=world.grid_b,
                             industry_chain=world.branch_a)  # fmt: skip
+    # Floating records of town B seen by town A through one organization path each.
+    for field in ("inflow_org", "industry_chain", "joined_org"):
+        away = MemberFactory(org=world.branch_b, residence_grid=world.grid_b, status="floating",
+                             floating_direction="out", floating_place="上海市浦东新区")  # fmt: skip
+        FloatingRecord.unscoped.create(
+            member=away, direction="out", outflow_org=world.branch_b, place="上海市浦东新区",
+            grid=world.grid_b, since=dt.date(2026, 1, 5), flow_range="province",
+            reason="work", expected_months=12, document=Document.TRANSFER,
+            last_contact_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC), **{field: world.branch_a},
+        )  # fmt: skip
     staff = Actor(world.users["district_admin"])
     record_check_in(staff, chained, world.station_b)
     for member, station in ((world.member_a, world.station_a), (world.member_b, world.station_b)):
@@ -303,4 +314,5 @@ def test_a_list_shows_the_same_rows_read_through_a_narrow_scopes_ids_or_not(
     assert narrow, "the world gives every role something to list"
     monkeypatch.setattr(member_lists, "NARROW_MEMBERS", -1)  # every scope read as broad
     monkeypatch.setattr(work_lists, "NARROW_MEMBERS", -1)
+    monkeypatch.setattr(floating_lists, "NARROW_RECORDS", -1)
     assert [row["pk"] for row in client.get(url, params).context["rows"]] == narrow

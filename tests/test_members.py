@@ -241,6 +241,13 @@ def test_the_three_ledgers_are_derived_from_the_records(world):
             world.outflow_a,
             world.inflow_a,
         }
+        # Narrow places (a grid, a village) and broad ones (a town, the district) are read
+        # each their own way: the rows ledger_q selects.
+        for place in (world.grid_a, world.village_a, world.town_a, world.town_b, world.district):
+            for kind in ledgers.Ledger:
+                listed = set(ledgers.ledger_members(kind, place))
+                assert listed == set(Member.objects.filter(ledgers.ledger_q(kind, place.path)))
+                assert len(listed) == getattr(ledger_counts.counts_for(place), kind)
         by_town = ledger_counts.counts_by_child_region(world.district)
         assert by_town[world.town_a.path].floating == 2
         # Town B: 李娜, and 周杰 who floated out (affiliated there, and floating).

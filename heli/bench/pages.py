@@ -174,6 +174,15 @@ def pages_for(user: Any) -> tuple[list[Page], list[str]]:
     return pages, missing
 
 
+def only(pages: list[Page], wanted: str) -> list[Page]:
+    """The pages whose label holds one of the comma-separated substrings of `wanted` (all of
+    them when it names none)."""
+    parts = [part.strip() for part in wanted.split(",") if part.strip()]
+    if not parts:
+        return pages
+    return [page for page in pages if any(part in page.label for part in parts)]
+
+
 @dataclass
 class Measure:
     label: str

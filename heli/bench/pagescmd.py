@@ -53,6 +53,7 @@ def walk_pages(options: dict[str, Any], say: Callable[[str], None]) -> None:
             client = Client()
             client.force_login(user)
             pages, missing = walker.pages_for(user)
+            pages = walker.only(pages, options.get("only") or "")
             baseline = walker.Page(
                 "baseline (pk read, base template)",
                 reverse("bench_page", kwargs={"pk": user.org.region_id}),

@@ -198,7 +198,8 @@ class LedgerList(MemberList):
     def known_total(self) -> int | None:
         if self.term or self.find or self.values:
             return None
-        return getattr(ledger_counts.counts_for(self.region), self.kind)
+        counts = self.context.get("counts") or ledger_counts.counts_for(self.region)
+        return getattr(counts, self.kind)
 
     def job_params(self) -> dict[str, Any]:
         return {"region": self.region.pk, "kind": self.kind}

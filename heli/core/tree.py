@@ -114,6 +114,22 @@ def counts_by_child(
 
     Returns {child path: count}; rows at the parent itself are left out.
     """
+    counted = {"n": measure or models.Count("pk")}
+    found = measures_by_child(queryset, path_field, parent_path, counted)
+    return {child: row["n"] for child, row in found.items()}
+
+
+def measures_by_child(
+    queryset: models.QuerySet,
+    path_field: str,
+    parent_path: str,
+    measures: dict[str, models.Aggregate],
+) -> dict[str, dict[str, int]]:
+    """Several `measures` (e.g. counts filtered each its own way) of `queryset` per child
+    subtree of `parent_path`, in one grouped query that reads the rows once.
+
+    Returns {child path: {measure name: value}}; rows at the parent itself are left out.
+    """
     child_length = len(parent_path) + STEP_WIDTH
     rows = (
         queryset.filter(subtree_q(path_field, parent_path) if parent_path else Q())
@@ -121,7 +137,7 @@ def counts_by_child(
         .filter(_len__gte=child_length)
         .annotate(_child=Substr(path_field, 1, child_length))
         .values("_child")
-        .annotate(_n=measure or models.Count("pk"))
+        .annotate(**{f"_m_{name}": measure for name, measure in measures.items()})
         .order_by()
     )
-    return {row["_child"]: row["_n"] or 0 for row in rows}
+    return {row["_child"]: {name: row[f"_m_{name}"] or 0 for name in measures} for row in rows}

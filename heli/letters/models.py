@@ -101,7 +101,11 @@ class ReminderLetter(models.Model):
                 name="one_open_letter_per_record",
             ),
         ]
-        indexes = [models.Index(fields=["status", "expected_reply_on"])]
+        indexes = [
+            models.Index(fields=["status", "expected_reply_on"]),
+            # The list newest first (read backwards): a page without sorting every letter.
+            models.Index(fields=["issued_on", "id"], name="letter_issued"),
+        ]
 
     def __str__(self) -> str:
         return self.number

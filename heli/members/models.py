@@ -160,6 +160,12 @@ class Member(NameInitials):
                 name="member_employer_prefix",
                 opclasses=["varchar_pattern_ops"],
             ),
+            # A district's or a town's floating ledger in name order (members.ledgers).
+            models.Index(
+                fields=["name", "id"],
+                name="member_floating_name",
+                condition=models.Q(status="floating", deleted_at__isnull=True),
+            ),
             # The deleted list: the few deleted members, newest first, without a scan.
             models.Index(
                 fields=["deleted_at"],

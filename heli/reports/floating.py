@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from heli.campaigns.models import CampaignStatus, CampaignTask
@@ -26,7 +26,7 @@ from heli.mobility.models import CheckIn, CheckInStatus, FloatingRecord, RecordS
 from heli.orgs.models import TOWN_LEVEL, Region
 from heli.reports import campaigns as campaign_stats
 from heli.reports import ledgers, tallies
-from heli.reports.structure import per_town
+from heli.reports.structure import measures_per_town, per_town
 from heli.stations.models import Station
 
 # The figures a row of the report has, in the order of the report's columns.
@@ -101,7 +101,14 @@ def figures(today: dt.date | None = None) -> Figures:
     share = ledgers.floating_share()
     # Floating members as the ledger counts them (the member records), the rest from the
     # floating tallies, letters, stations and tasks.
-    counted = {key: q.count() for key, (q, _path) in _querysets(today).items()}
+    querysets = _querysets(today)
+    counted = {key: q.count() for key, (q, _path) in querysets.items() if key != "letters_sent"}
+    # Letters sent and overdue in one pass over the scope's letters (filtered counts).
+    letters_counted = ReminderLetter.objects.aggregate(
+        sent=Count("id", filter=Q(sent_on__isnull=False)),
+        overdue=Count("id", filter=Q(status=LetterStatus.SENT, expected_reply_on__lt=today)),
+    )
+    counted["letters_sent"] = letters_counted["sent"]
     result = Figures(
         members=share.members,
         floating=share.floating,
@@ -110,9 +117,7 @@ def figures(today: dt.date | None = None) -> Figures:
         joined=tallies.total(_tallies().filter(TALLIED["joined"])),
         **counted,
     )
-    result.letters_overdue = ReminderLetter.objects.filter(
-        status=LetterStatus.SENT, expected_reply_on__lt=today
-    ).count()
+    result.letters_overdue = letters_counted["overdue"]
     result.sweep_done, result.sweep_total = campaign_stats.progress(
         CampaignTask.objects.filter(campaign__status=CampaignStatus.OPEN)
     )
@@ -127,12 +132,9 @@ def report_figures(today: dt.date | None = None) -> Figures:
     counts = {
         key: per_town(queryset, path, towns) for key, (queryset, path) in _querysets(today).items()
     }
-    counts.update(
-        {
-            key: per_town(_tallies().filter(q), "grid__path", towns, Sum("n"))
-            for key, q in TALLIED.items()
-        }
-    )
+    # The tallied figures in one grouped sum of the tallies, a filtered sum each.
+    tallied = {key: Sum("n", filter=q) for key, q in TALLIED.items()}
+    counts.update(measures_per_town(_tallies(), "grid__path", towns, tallied))
     result.towns = [
         {"town": town, **{key: counts[key].get(town.path, 0) for key in counts}} for town in towns
     ]

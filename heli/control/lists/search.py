@@ -151,18 +151,28 @@ def name_q(
     `prefix` is the path to the member from the rows listed ("member__"): the members are then
     found through their own indexes and the rows by their member (`member_id IN (…)`); the
     same condition across the join would read every row of the list."""
-    text = " ".join(unicodedata.normalize("NFKC", term).split())
-    person = Q(name__prefix=text)
-    letters = as_initials(text)
-    if letters:
-        person |= Q(**prefix_range("name_initials", letters))
-    for name in prefix_fields:
-        person |= Q(**{f"{name}__prefix": text})
+    first, *others = person_arms(term, prefix_fields)
+    person = first
+    for arm in others:
+        person |= arm
     if prefix:
         # Unscoped: it only narrows rows the list's own scoped queryset already selected.
         condition = Q(**{f"{prefix}in": Member.unscoped.filter(person).values("pk")})
     else:
         condition = person
+    text = " ".join(unicodedata.normalize("NFKC", term).split())
     for name in extra_fields:
         condition |= Q(**{f"{name}__icontains": text})
     return condition
+
+
+def person_arms(term: str, prefix_fields: tuple[str, ...] = ()) -> list[Q]:
+    """The conditions `name_q` joins with OR, each answered by one index: what the name starts
+    with, the pinyin initials (latin letters only), what each of `prefix_fields` starts with."""
+    text = " ".join(unicodedata.normalize("NFKC", term).split())
+    arms = [Q(name__prefix=text)]
+    letters = as_initials(text)
+    if letters:
+        arms.append(Q(**prefix_range("name_initials", letters)))
+    arms.extend(Q(**{f"{name}__prefix": text}) for name in prefix_fields)
+    return arms

@@ -27,13 +27,14 @@ def _ledger(pk: int, kind: str) -> dict:
 def ledger(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     place = _ledger(pk, kind)
     region = place["region"]
+    counts = counts_for(region)
     return respond(
         LedgerList,
         request,
-        place,
+        {**place, "counts": counts},  # the list's total is one of them: counted once
         kind_label=Ledger(kind).label,
         ledgers=Ledger.choices,
-        counts=counts_for(region),
+        counts=counts,
         crumbs=breadcrumbs(region, region_scope_path()),
     )
 

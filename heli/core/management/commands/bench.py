@@ -7,8 +7,9 @@ check-ins per second on a gunicorn server against a one-read-one-insert view (ne
 rows (default 200,000 rows; rolled back).
 `heli bench world [--members 1000000] [--audit N]`: a province-scale zone in the configured
 database, which is emptied first (its name or path must contain "bench").
-`heli bench pages [--rounds 3] [--roles district,town,grid] [--fail-over MS]`: every staff page
-on that zone, p50/p95 and queries against a baseline page."""
+`heli bench pages [--rounds 3] [--roles district,town,grid] [--fail-over MS] [--only a,b]`: every
+staff page on that zone (or those whose name holds one of `--only`'s substrings), p50/p95 and
+queries against a baseline page."""
 
 from __future__ import annotations
 
@@ -62,6 +63,12 @@ class Command(BaseCommand):
         parser.add_argument("--audit", type=int, default=None, help="world: audit entries")
         parser.add_argument("--rounds", type=int, default=3, help="pages: requests per page")
         parser.add_argument("--roles", default="district,town,grid", help="pages: who walks")
+        parser.add_argument(
+            "--only",
+            default="",
+            help="pages: only the pages whose name holds one of these comma-separated substrings "
+            "(the baseline always walks)",
+        )
         parser.add_argument(
             "--fail-over", type=float, default=None, help="pages: fail when a p50 exceeds MS"
         )
