@@ -63,7 +63,7 @@ def backward(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0011_deleted_index"),
+        ("members", "0014_status_direction_statistics"),
         ("orgs", "0003_name_initials"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
