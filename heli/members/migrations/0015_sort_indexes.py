@@ -50,6 +50,9 @@ def forward(apps, schema_editor) -> None:
             schema_editor.execute(schema_editor._delete_index_sql(member, name))
     for index in NEW_INDEXES:
         schema_editor.add_index(member, index)
+    # The planner's statistics of the new indexes: without them SQLite read a million-member
+    # roll through the wrong one (its list 57 ms before the migration, 1.3 s after it).
+    schema_editor.execute("ANALYZE members_member")
 
 
 def backward(apps, schema_editor) -> None:
