@@ -47,6 +47,17 @@ class Scope:
     def region_q(self, field: str) -> Q:
         return _path_q(field, self.region_path)
 
+    def org_in(self, field: str, model: type[models.Model]) -> Q:
+        """`org_q` as a semi-join: rows whose `field` (a foreign key to `model`, the
+        organizations) is one of the visible subtree's ids. Each key is then checked against
+        one list of ids, where `org_q(field + "__path")` joins the organizations once per key
+        (PostgreSQL: five hash joins of the whole tree before a count of lost contact)."""
+        return _ids_q(field, model, self.org_path)
+
+    def region_in(self, field: str, model: type[models.Model]) -> Q:
+        """`region_q` as a semi-join (see `org_in`); `model` is the regions."""
+        return _ids_q(field, model, self.region_path)
+
     def covers_org(self, path: str | None) -> bool:
         """`org_q` on a path in memory: the organization lies in the visible subtree."""
         return path is not None and self.org_path is not None and in_subtree(path, self.org_path)
@@ -65,6 +76,14 @@ def _path_q(field: str, path: str | None) -> Q:
         # Not an empty Q(): `Q() | other` collapses to `other`, which would narrow the scope.
         return Q(pk__isnull=False)
     return subtree_q(field, path)
+
+
+def _ids_q(field: str, model: type[models.Model], path: str | None) -> Q:
+    if path is None or path == "":
+        # Nothing or everything, as `_path_q` (a null key stays visible to the whole tree).
+        return _path_q(field, path)
+    nodes = model._base_manager.filter(subtree_q("path", path)).values("pk")
+    return Q(**{f"{field}__in": nodes})
 
 
 _current: contextvars.ContextVar[Scope | None] = contextvars.ContextVar("heli_scope", default=None)

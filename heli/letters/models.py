@@ -113,7 +113,8 @@ class ReminderLetter(models.Model):
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
         """The issuing organization's subtree and the outflow organization's subtree."""
-        return scope.org_q("issuing_org__path") | scope.org_q("record__outflow_org__path")
+        records = FloatingRecord.unscoped.filter(scope.org_in("outflow_org", PartyOrg))
+        return scope.org_in("issuing_org", PartyOrg) | models.Q(record__in=records.values("pk"))
 
     @property
     def is_open(self) -> bool:
