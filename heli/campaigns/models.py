@@ -151,10 +151,11 @@ class CampaignTask(models.Model):
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
         """Seen through the grid it is in, or by whoever sees the floating record (三方共管)."""
-        sides = [scope.org_in(f, PartyOrg) for f in ("outflow_org", "inflow_org")]
-        sides += [scope.org_in(f, PartyOrg) for f in ("industry_chain", "joined_org")]
-        records = FloatingRecord.unscoped.filter(functools.reduce(operator.or_, sides))
-        return scope.region_in("grid", Region) | models.Q(record__in=records.values("pk"))
+        # The record's keys through its one join (a semi-join on the records themselves read
+        # all 34,000 of a zone for 1,600 tasks).
+        sides = [scope.org_in(f"record__{f}", PartyOrg) for f in ("outflow_org", "inflow_org")]
+        sides += [scope.org_in(f"record__{f}", PartyOrg) for f in ("industry_chain", "joined_org")]
+        return functools.reduce(operator.or_, sides, scope.region_in("grid", Region))
 
     @property
     def is_pending(self) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 
@@ -48,14 +48,19 @@ class Scope:
         return _path_q(field, self.region_path)
 
     def org_in(self, field: str, model: type[models.Model]) -> Q:
-        """`org_q` as a semi-join: rows whose `field` (a foreign key to `model`, the
-        organizations) is one of the visible subtree's ids. Each key is then checked against
-        one list of ids, where `org_q(field + "__path")` joins the organizations once per key
-        (PostgreSQL: five hash joins of the whole tree before a count of lost contact)."""
+        """`org_q(field + "__path")` as a semi-join on PostgreSQL: rows whose `field` (a foreign
+        key to `model`, the organizations) is one of the visible subtree's ids, where the path
+        joins the organizations once per key (five hash joins of the whole tree before a count
+        of lost contact, and their planning). SQLite keeps the joins: it drives an OR of
+        semi-joins by each key's index (a multi-index OR over the whole zone, then a sort)."""
+        if connection.vendor != "postgresql":
+            return self.org_q(f"{field}__path")
         return _ids_q(field, model, self.org_path)
 
     def region_in(self, field: str, model: type[models.Model]) -> Q:
         """`region_q` as a semi-join (see `org_in`); `model` is the regions."""
+        if connection.vendor != "postgresql":
+            return self.region_q(f"{field}__path")
         return _ids_q(field, model, self.region_path)
 
     def covers_org(self, path: str | None) -> bool:

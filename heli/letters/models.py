@@ -113,8 +113,7 @@ class ReminderLetter(models.Model):
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
         """The issuing organization's subtree and the outflow organization's subtree."""
-        records = FloatingRecord.unscoped.filter(scope.org_in("outflow_org", PartyOrg))
-        return scope.org_in("issuing_org", PartyOrg) | models.Q(record__in=records.values("pk"))
+        return scope.org_in("issuing_org", PartyOrg) | scope.org_in("record__outflow_org", PartyOrg)
 
     @property
     def is_open(self) -> bool:
