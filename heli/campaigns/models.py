@@ -4,6 +4,9 @@ each task ends with an outcome. Decisions are kept as append-only `TaskEvent` ro
 
 from __future__ import annotations
 
+import functools
+import operator
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef
@@ -14,7 +17,7 @@ from heli.core.models import AppendOnly
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 from heli.members.models import Member
 from heli.mobility.models import FloatingRecord
-from heli.orgs.models import Region
+from heli.orgs.models import PartyOrg, Region
 
 
 class CampaignStatus(models.TextChoices):
@@ -148,13 +151,11 @@ class CampaignTask(models.Model):
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
         """Seen through the grid it is in, or by whoever sees the floating record (三方共管)."""
-        return (
-            scope.region_q("grid__path")
-            | scope.org_q("record__outflow_org__path")
-            | scope.org_q("record__inflow_org__path")
-            | scope.org_q("record__industry_chain__path")
-            | scope.org_q("record__joined_org__path")
-        )
+        # The record's keys through its one join (a semi-join on the records themselves read
+        # all 34,000 of a zone for 1,600 tasks).
+        sides = [scope.org_in(f"record__{f}", PartyOrg) for f in ("outflow_org", "inflow_org")]
+        sides += [scope.org_in(f"record__{f}", PartyOrg) for f in ("industry_chain", "joined_org")]
+        return functools.reduce(operator.or_, sides, scope.region_in("grid", Region))
 
     @property
     def is_pending(self) -> bool:

@@ -113,7 +113,7 @@ class ReminderLetter(models.Model):
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
         """The issuing organization's subtree and the outflow organization's subtree."""
-        return scope.org_q("issuing_org__path") | scope.org_q("record__outflow_org__path")
+        return scope.org_in("issuing_org", PartyOrg) | scope.org_in("record__outflow_org", PartyOrg)
 
     @property
     def is_open(self) -> bool:

@@ -87,5 +87,9 @@ def ledger_members(kind: str, region: Region) -> QuerySet:
         floating = (FLOATING_OUT & place("held", p)) | (FLOATING_IN & place("lives", p))
         if broad:
             return members.filter(status=MemberStatus.FLOATING).filter(floating)
-        return members.filter(floating)
+        # Each side's ids apart (a union): under an OR with the scope's semi-joins PostgreSQL
+        # walked the partial name index through the zone's 34,000 for a grid's 34 (140 ms).
+        out = Member.unscoped.filter(FLOATING_OUT & place("held", p)).values("pk")
+        into = Member.unscoped.filter(FLOATING_IN & place("lives", p)).values("pk")
+        return members.filter(pk__in=out.order_by().union(into.order_by()))
     raise ValueError(kind)

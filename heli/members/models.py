@@ -182,9 +182,9 @@ class Member(NameInitials):
         """Visible through the organization holding the relationship, or through the place
         where the member lives or has reported (a community sees its 在职 and 流入 members)."""
         return (
-            scope.org_q("org__path")
-            | scope.region_q("residence_grid__path")
-            | scope.region_q("reported_to__path")
+            scope.org_in("org", PartyOrg)
+            | scope.region_in("residence_grid", Region)
+            | scope.region_in("reported_to", Region)
         )
 
     @property

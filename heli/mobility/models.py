@@ -349,11 +349,11 @@ class FloatingRecord(models.Model):
         """三方共管: the outflow side, the inflow side (organization or grid) and the industry
         chain committee each see the record."""
         return (
-            scope.org_q("outflow_org__path")
-            | scope.org_q("inflow_org__path")
-            | scope.org_q("industry_chain__path")
-            | scope.region_q("grid__path")
-            | scope.org_q("joined_org__path")
+            scope.org_in("outflow_org", PartyOrg)
+            | scope.org_in("inflow_org", PartyOrg)
+            | scope.org_in("industry_chain", PartyOrg)
+            | scope.region_in("grid", Region)
+            | scope.org_in("joined_org", PartyOrg)
         )
 
 

@@ -69,7 +69,7 @@ class Station(models.Model):
 
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
-        return scope.region_q("grid__path") | scope.org_q("org__path")
+        return scope.region_in("grid", Region) | scope.org_in("org", PartyOrg)
 
     @classmethod
     def for_public_page(cls, token: str) -> Station | None:
