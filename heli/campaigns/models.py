@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +13,7 @@ from heli.core.models import AppendOnly
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 from heli.members.models import Member
 from heli.mobility.models import FloatingRecord
-from heli.orgs.models import Region
+from heli.orgs.models import Region, org_ids_q, region_ids_q
 
 
 class CampaignStatus(models.TextChoices):
@@ -74,10 +73,10 @@ class Campaign(models.Model):
         own = cls.managed_q(scope)
         if scope.region_path == "":
             return own
-        tasks = CampaignTask.unscoped.filter(campaign=OuterRef("pk")).filter(
-            CampaignTask.scope_q(scope)
-        )
-        return own | models.Q(Exists(tasks))
+        # The campaigns of the tasks in scope, as a semi-join on ids (an EXISTS per campaign
+        # over the tasks' paths cost PostgreSQL 20 ms, mostly planning).
+        tasks = CampaignTask.unscoped.filter(CampaignTask.scope_q(scope)).values("campaign_id")
+        return own | models.Q(pk__in=tasks)
 
     @classmethod
     def managed_q(cls, scope: Scope) -> models.Q:
@@ -148,12 +147,14 @@ class CampaignTask(models.Model):
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
         """Seen through the grid it is in, or by whoever sees the floating record (三方共管)."""
+        # Semi-joins on the paths' ids, not five joins: PostgreSQL planned the joins for
+        # 10 ms on every count of a sweep's tasks.
         return (
-            scope.region_q("grid__path")
-            | scope.org_q("record__outflow_org__path")
-            | scope.org_q("record__inflow_org__path")
-            | scope.org_q("record__industry_chain__path")
-            | scope.org_q("record__joined_org__path")
+            region_ids_q(scope, "grid")
+            | org_ids_q(scope, "record__outflow_org")
+            | org_ids_q(scope, "record__inflow_org")
+            | org_ids_q(scope, "record__industry_chain")
+            | org_ids_q(scope, "record__joined_org")
         )
 
     @property
