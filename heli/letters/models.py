@@ -10,9 +10,11 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from heli.core.lookups import Unindexed
 from heli.core.models import AppendOnly
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 from heli.members.models import Member
@@ -113,7 +115,17 @@ class ReminderLetter(models.Model):
     @classmethod
     def scope_q(cls, scope: Scope) -> models.Q:
         """The issuing organization's subtree and the outflow organization's subtree."""
-        return scope.org_q("issuing_org__path") | scope.org_q("record__outflow_org__path")
+        if not scope.org_path:  # nothing, or everything
+            return scope.org_q("issuing_org__path")
+        # Semi-joins on ids, not joins: the records of the outflow organizations by their own
+        # index (joined to every floating record, a town's letters took PostgreSQL 48 ms). The
+        # letter's keys stay out of SQLite's choice of index (Unindexed): driven by them it
+        # gathered and sorted all the letters; the list reads them by (issued_on, id).
+        orgs = PartyOrg.unscoped.filter(scope.org_q("path")).values("pk")
+        outflow = FloatingRecord.unscoped.filter(outflow_org__in=orgs).values("pk")
+        return models.Q(In(Unindexed("issuing_org_id"), orgs)) | models.Q(
+            In(Unindexed("record_id"), outflow)
+        )
 
     @property
     def is_open(self) -> bool:
