@@ -9,7 +9,6 @@ import operator
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -77,10 +76,10 @@ class Campaign(models.Model):
         own = cls.managed_q(scope)
         if scope.region_path == "":
             return own
-        tasks = CampaignTask.unscoped.filter(campaign=OuterRef("pk")).filter(
-            CampaignTask.scope_q(scope)
-        )
-        return own | models.Q(Exists(tasks))
+        # The campaigns of the tasks in scope, as a semi-join on ids (an EXISTS per campaign
+        # over the tasks' paths cost PostgreSQL 20 ms, mostly planning).
+        tasks = CampaignTask.unscoped.filter(CampaignTask.scope_q(scope)).values("campaign_id")
+        return own | models.Q(pk__in=tasks)
 
     @classmethod
     def managed_q(cls, scope: Scope) -> models.Q:

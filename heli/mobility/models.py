@@ -14,7 +14,7 @@ from heli.core.models import AppendOnly
 from heli.core.scoping import Scope, ScopedManager, UnscopedManager
 from heli.members.choices import FloatingDirection
 from heli.members.models import Member
-from heli.orgs.models import OrgCategory, PartyOrg, Region
+from heli.orgs.models import OrgCategory, PartyOrg, Region, org_ids_q, region_ids_q
 from heli.stations.models import Station
 
 
@@ -141,12 +141,14 @@ class CheckIn(models.Model):
     def scope_q(cls, scope: Scope) -> models.Q:
         """Seen by those who see the station, or the member's organization, place or
         industry-chain committee (the home branch and the chain see a check-in at once)."""
+        # Semi-joins on the trees' ids (orgs.models.region_ids_q): the station and the member
+        # are joined, the trees are not (eight joins a row were planned for every count).
         return (
-            scope.region_q("station__grid__path")
-            | scope.org_q("station__org__path")
-            | scope.org_q("member__org__path")
-            | scope.region_q("member__residence_grid__path")
-            | scope.org_q("member__industry_chain__path")
+            region_ids_q(scope, "station__grid")
+            | org_ids_q(scope, "station__org")
+            | org_ids_q(scope, "member__org")
+            | region_ids_q(scope, "member__residence_grid")
+            | org_ids_q(scope, "member__industry_chain")
         )
 
 
@@ -348,6 +350,7 @@ class FloatingRecord(models.Model):
     def scope_q(cls, scope: Scope) -> models.Q:
         """三方共管: the outflow side, the inflow side (organization or grid) and the industry
         chain committee each see the record."""
+        # Each path a semi-join on the tree's ids (orgs.models.region_ids_q), not a join.
         return (
             scope.org_in("outflow_org", PartyOrg)
             | scope.org_in("inflow_org", PartyOrg)

@@ -123,3 +123,21 @@ class PartyOrg(NameInitials, TreeNode):
     @property
     def is_external(self) -> bool:
         return self.category == OrgCategory.EXTERNAL
+
+
+def region_ids_q(scope: Scope, field: str) -> models.Q:
+    """`scope.region_q(f"{field}__path")` as a semi-join on the regions' ids: the row's foreign
+    key `field` among the ids of the scope's region subtree (one index range), with no join to
+    the region table. The planners take an OR of these semi-joins without planning one join
+    per path (PostgreSQL spent 10 ms planning a sweep's five joined paths for 1 ms of work)."""
+    if not scope.region_path:
+        return scope.region_q(field)  # nothing, or everything: no ids to ask for
+    return models.Q(**{f"{field}__in": Region.unscoped.filter(scope.region_q("path")).values("pk")})
+
+
+def org_ids_q(scope: Scope, field: str) -> models.Q:
+    """`scope.org_q(f"{field}__path")` as a semi-join on the organizations' ids (see
+    `region_ids_q`)."""
+    if not scope.org_path:
+        return scope.org_q(field)
+    return models.Q(**{f"{field}__in": PartyOrg.unscoped.filter(scope.org_q("path")).values("pk")})

@@ -23,6 +23,41 @@ def progress(tasks: QuerySet) -> tuple[int, int]:
     return figures["done"], figures["total"]
 
 
+@dataclass(frozen=True)
+class Summary:
+    """A sweep's figures over `tasks` in one pass: decided and total, {outcome: count} in the
+    order of `Outcome`, and the members who had lost contact (all, still pending, located)."""
+
+    done: int
+    total: int
+    outcomes: dict[str, int]
+    lost: int
+    lost_pending: int
+    lost_located: int
+
+
+def summary(tasks: QuerySet) -> Summary:
+    """`progress`, `outcome_counts` and the lost members' counts as one aggregate query (they
+    were five, each planning the tasks' scope again)."""
+    lost = Q(was_lost=True)
+    figures = tasks.aggregate(
+        total=Count("pk"),
+        lost=Count("pk", filter=lost),
+        lost_pending=Count("pk", filter=lost & Q(outcome=Outcome.PENDING)),
+        lost_located=Count("pk", filter=lost & Q(outcome=Outcome.LOCATED)),
+        **{f"outcome_{value}": Count("pk", filter=Q(outcome=value)) for value in Outcome.values},
+    )
+    outcomes = {value: figures[f"outcome_{value}"] for value in Outcome.values}
+    return Summary(
+        done=figures["total"] - outcomes[Outcome.PENDING],
+        total=figures["total"],
+        outcomes=outcomes,
+        lost=figures["lost"],
+        lost_pending=figures["lost_pending"],
+        lost_located=figures["lost_located"],
+    )
+
+
 def percent(done: int, total: int) -> int:
     return round(done * 100 / total) if total else 0
 

@@ -83,11 +83,11 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
 
 def _figures(campaign: Campaign) -> dict:
     tasks = CampaignTask.objects.filter(campaign=campaign)
-    done, total = stats.progress(tasks)
+    figures = stats.summary(tasks)
+    done, total, outcomes = figures.done, figures.total, figures.outcomes
     grids = stats.by_grid(tasks)
     towns = stats.by_town(grids)
     today = timezone.localdate()
-    outcomes = stats.outcome_counts(tasks)
     return {
         "done": done,
         "total": total,
@@ -98,9 +98,9 @@ def _figures(campaign: Campaign) -> dict:
         "grids": grids,
         "towns": towns,
         "finished": stats.finished_grids(grids),
-        "lost": tasks.filter(was_lost=True).count(),
-        "lost_pending": tasks.filter(was_lost=True, outcome=Outcome.PENDING).count(),
-        "lost_located": tasks.filter(was_lost=True, outcome=Outcome.LOCATED).count(),
+        "lost": figures.lost,
+        "lost_pending": figures.lost_pending,
+        "lost_located": figures.lost_located,
         "overdue": total - done if campaign.is_open and today > campaign.due_on else 0,
     }
 
