@@ -65,13 +65,12 @@ def _status_choices():
 MEMBER_COLUMNS = (
     column("name", pgettext_lazy("person", "Name"), "name", sort="name",
            link=detail_link("control:member_detail")),
-    column("gender", gettext_lazy("Gender"), "get_gender_display", sort="gender"),
+    column("gender", gettext_lazy("Gender"), "get_gender_display"),
     column("id_mask", gettext_lazy("ID number"), "id_mask", css="font-monospace",
            testid="id-mask"),
     column("phone_mask", gettext_lazy("Phone"), "phone_mask", css="font-monospace"),
-    column("education", gettext_lazy("Education"), "get_education_display", sort="education"),
-    column("membership", gettext_lazy("Membership"), "get_membership_display",
-           sort="membership"),
+    column("education", gettext_lazy("Education"), "get_education_display"),
+    column("membership", gettext_lazy("Membership"), "get_membership_display"),
     column("joined_on", gettext_lazy("Date joined the Party"),
            lambda member: member_date(member, "joined_on"), sort="joined_on", css="nowrap"),
     # Grouped by organization (or grid) through the member's own column and its index: the
@@ -80,8 +79,7 @@ MEMBER_COLUMNS = (
            sort="org_id"),
     column("grid", gettext_lazy("Residence grid"), "residence_grid.name",
            sort="residence_grid_id"),
-    column("occupation", gettext_lazy("Occupation"), "get_occupation_display",
-           sort="occupation"),
+    column("occupation", gettext_lazy("Occupation"), "get_occupation_display"),
     column("status", gettext_lazy("Status"), "get_status_display", sort="status",
            html=_status_cell),
 )  # fmt: skip

@@ -26,12 +26,9 @@ NEW_INDEXES = [
     models.Index(fields=["phone_tail_digest"], name="member_phone_tail"),
     *(
         models.Index(fields=[column, "id"], name=f"member_by_{column}")
-        for column in (
-            "gender", "education", "membership", "joined_on", "occupation", "status", "org",
-            "residence_grid",
-        )
+        for column in ("joined_on", "status", "org", "residence_grid")
     ),
-]  # fmt: skip
+]
 
 
 def _indexes(schema_editor, model, column: str) -> list[str]:
