@@ -97,3 +97,24 @@ def _spy(function, calls: list):
         return function(*args, **kwargs)
 
     return spied
+
+
+def test_a_connection_that_stays_open_keeps_the_export_in_one_process(roll, settings, monkeypatch):
+    import multiprocessing
+
+    from django.db import connections
+
+    alone, _rows = written(False, 1, settings)
+    monkeypatch.setattr(exportparts, "PARALLEL_FROM", 10)
+    monkeypatch.setattr(connections, "close_all", lambda: None)  # as if a close were refused
+    fork = multiprocessing.get_context("fork")
+
+    class NoForking:
+        Array, SimpleQueue = fork.Array, fork.SimpleQueue
+
+        def Process(self, *args, **kwargs):
+            raise AssertionError("forked with the parent's connection open")
+
+    monkeypatch.setattr(multiprocessing, "get_context", lambda method: NoForking())
+    together, _rows = written(False, 3, settings)
+    assert sheet_of(together) == sheet_of(alone)

@@ -170,10 +170,15 @@ class Exporter:
         # The rows go to a file of their own, written by sheetxml (xlsxwriter's cell-by-cell
         # writer was most of an export's time); `book.close` puts them into the sheet.
         total = self.count_rows() if exportparts.can_split(self, PARALLEL_PROBE) else None
+        parts = None
         if exportparts.can_split(self, total):
-            parts = exportparts.write_parts(
-                self, total, first + 1, book.styles, widths.widths, progress
-            )
+            try:
+                parts = exportparts.write_parts(
+                    self, total, first + 1, book.styles, widths.widths, progress
+                )
+            except exportparts.ParentConnectionOpen:
+                parts = None
+        if parts is not None:
             number = len(book.xlsx.worksheets())
             book.rows_of_sheet(number, parts.files, parts.last_row, parts.columns)
             widths.widths[:] = parts.widths

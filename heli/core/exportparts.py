@@ -39,6 +39,10 @@ PROGRESS_EVERY = 1000
 POLL_SECONDS = 0.5
 
 
+class ParentConnectionOpen(Exception):
+    """The parent's connections could not all be closed before forking."""
+
+
 @dataclass
 class Written:
     """What the parts wrote: their rows files in order, the last row's number (1-based: the
@@ -90,10 +94,12 @@ def write_parts(
     context = multiprocessing.get_context("fork")
     done = context.Array("q", len(bounds))  # rows written per part, for the progress
     outcomes = context.SimpleQueue()
-    files = [tempfile.TemporaryFile() for _ in bounds]  # noqa: SIM115 (handed to the caller)
     # The children must not inherit the parent's connections (a socket or an SQLite handle
     # used by two processes): closed here, each side opens its own.
     connections.close_all()
+    if any(c.connection is not None for c in connections.all(initialized_only=True)):
+        raise ParentConnectionOpen  # a connection refused to close: written by one process
+    files = [tempfile.TemporaryFile() for _ in bounds]  # noqa: SIM115 (handed to the caller)
     workers = [
         context.Process(
             target=_write_part,
@@ -154,6 +160,7 @@ def _write_part(part, index, scope, target, first, styles, done, outcomes) -> No
     """In a forked process: write the part's rows, then report (index, widths, columns,
     rows, last row number) or (index, None, the error)."""
     try:
+        _forget_inherited_connections()
         with activate(scope):
             out = _text(target)
             writer = sheetxml.RowWriter(out, first, styles, [])
@@ -169,6 +176,18 @@ def _write_part(part, index, scope, target, first, styles, done, outcomes) -> No
         outcomes.put((index, None, repr(exc), 0, 0))
     finally:
         connections.close_all()
+
+
+def _forget_inherited_connections() -> None:
+    """Drop, without closing, whatever connection objects the fork copied: closing one would
+    end the parent's session on the socket they share, using one would mix two processes'
+    messages on it. The part then opens its own."""
+    for wrapper in connections.all(initialized_only=True):
+        wrapper.connection = None
+        wrapper.in_atomic_block = False
+        wrapper.savepoint_ids = []
+        wrapper.needs_rollback = False
+        wrapper.closed_in_transaction = False
 
 
 def _text(target: IO[bytes]) -> io.TextIOWrapper:
