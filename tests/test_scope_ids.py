@@ -7,6 +7,7 @@ for its scope."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -104,6 +105,10 @@ def test_a_sweep_is_seen_by_whoever_sees_its_area_or_one_of_its_tasks(world):
         assert _seen(Campaign, scope) == expected, scope
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite keeps the joins: it would drive an OR of semi-joins by each key's index",
+)
 def test_a_tasks_scope_joins_no_tree_table(world):
     sql = _scope_sql(CampaignTask, world.users["grid_worker"].scope())
     assert 'JOIN "orgs_' not in sql and "JOIN `orgs_" not in sql
@@ -143,6 +148,10 @@ def test_the_members_due_a_letter_are_those_of_the_users_outflow_organizations(w
         assert due == joined, scope
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite keeps the joins: it would drive an OR of semi-joins by each key's index",
+)
 def test_a_records_or_a_letters_scope_joins_no_tree_table(world):
     for model in (FloatingRecord, ReminderLetter):
         sql = _scope_sql(model, world.users["grid_worker"].scope())
