@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from heli.audit.services import Actor
 from heli.members import services
@@ -24,7 +25,7 @@ from tests.test_member_import import (
     run_check,
 )
 
-TODAY = dt.date.today()
+TODAY = timezone.localdate()  # the zone's day (Asia/Shanghai), as the checks count it
 
 
 @pytest.fixture(autouse=True)

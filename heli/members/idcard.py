@@ -7,6 +7,7 @@ import operator
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -58,7 +59,7 @@ def validate(raw: str, *, today: dt.date | None = None) -> str:
             _("An ID number is 17 digits followed by a digit or X."), code="id_shape"
         )
     born = birth_date(number)
-    today = today or dt.date.today()
+    today = today or timezone.localdate()
     if born is None or born > today or born.year < 1850:
         raise ValidationError(
             _("The birth date inside the ID number (%(digits)s) is not a real date.")

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -169,7 +170,7 @@ class RowValidator:
         self.choice_plan = tuple((key, self.choices[key]) for key in CHOICE_KEYS)
         self.ids = {key: {"": None} for key in ("residence_grid", "industry_chain", "reported_to")}
         self.ids["org"] = {}
-        self.today = dt.date.today()
+        self.today = timezone.localdate()  # the zone's day, not the server's
         self._bad: set[str] = set()  # columns of the current row that already have a problem
         self._masked = False  # the current row's ID number is masked
 
