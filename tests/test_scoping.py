@@ -81,3 +81,32 @@ def test_the_unrestricted_scope_of_commands_sees_everything(world):
 def test_a_whole_tree_scope_combined_with_a_subtree_still_sees_the_whole_tree(world):
     with activate(Scope(org_path=world.town_b_org.path, region_path="")):
         assert Station.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_each_scope_keeps_its_own_resolved_filter(world):
+    town_a = world.users["town_admin"].scope()
+    town_b = world.users["outsider"].scope()
+    for _ in range(2):  # the second round reads the kept filters
+        with activate(town_a):
+            assert set(Station.objects.all()) == {world.station_a, world.station_a2}
+        with activate(town_b):
+            assert set(Station.objects.all()) == {world.station_b}
+
+
+@pytest.mark.django_db
+def test_a_kept_scoped_queryset_is_never_handed_out_itself(world):
+    with activate(Scope.everything()):
+        first = Station.objects.all()
+        assert list(first)  # evaluated: its result cache is its own
+        Station.objects.filter(pk=world.station_a.pk).update(name="改名后的直通站")
+        assert "改名后的直通站" in {station.name for station in Station.objects.all()}
+        assert Station.objects.get_queryset() is not Station.objects.get_queryset()
+
+
+@pytest.mark.django_db
+def test_a_related_manager_is_still_scoped(world):
+    with activate(world.users["outsider"].scope()):
+        assert not world.grid_a.stations.exists()
+    with activate(Scope.everything()):
+        assert world.grid_a.stations.exists()

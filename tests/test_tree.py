@@ -1,6 +1,8 @@
 import pytest
 
-from heli.core.tree import STEP_WIDTH, counts_by_child, next_prefix, subtree_q
+from django.db.models import Count
+
+from heli.core.tree import STEP_WIDTH, counts_by_child, measures_by_prefix, next_prefix, subtree_q
 from heli.orgs.models import Region, RegionKind
 from tests.factories import RegionFactory
 
@@ -41,6 +43,28 @@ def test_counts_by_child_groups_a_whole_subtree_in_one_query(world, django_asser
     with django_assert_num_queries(1):
         counts = counts_by_child(grids, "path", world.district.path)
     assert counts == {world.town_a.path: 2, world.town_b.path: 1}
+
+
+@pytest.mark.django_db
+def test_groups_by_prefix_add_up_to_the_whole_queryset(world, django_assert_num_queries):
+    regions = Region.unscoped.all()
+    town_length = len(world.town_a.path)
+    with django_assert_num_queries(1):
+        groups = measures_by_prefix(regions, "path", town_length, {"n": Count("pk")})
+    # The district's own path is shorter than a town's: a group of its own, not left out.
+    assert groups[world.district.path] == {"n": 1}
+    assert groups[world.town_a.path] == {"n": 4}
+    assert sum(values["n"] for values in groups.values()) == regions.count()
+
+
+@pytest.mark.django_db
+def test_a_row_without_the_node_falls_in_the_none_group(world):
+    grids = Region.unscoped.filter(kind=RegionKind.GRID).values("pk")
+    # Regions' parents: the district has none, so it groups under None.
+    groups = measures_by_prefix(
+        Region.unscoped.exclude(pk__in=grids), "parent__path", STEP_WIDTH, {"n": Count("pk")}
+    )
+    assert groups[None] == {"n": 1}
 
 
 @pytest.mark.django_db

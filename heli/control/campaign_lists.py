@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _gettext
@@ -15,6 +14,7 @@ from django.utils.translation import pgettext_lazy
 
 from heli.accounts.roles import Right
 from heli.campaigns.models import Campaign, CampaignStatus, CampaignTask, Outcome
+from heli.control import badges
 from heli.control.lists.columns import column, date_column, detail_link
 from heli.control.lists.export import exportable
 from heli.control.lists.filters import ChoiceFilter, FlagFilter, TreeFilter
@@ -26,7 +26,7 @@ from heli.reports import campaigns as stats
 
 
 def _progress_cell(campaign: Campaign):
-    return render_to_string("control/includes/campaign_progress.html", {"c": campaign})
+    return badges.progress(campaign.percent, campaign.done, campaign.total)
 
 
 @exportable

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -14,6 +13,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from heli.accounts.roles import Right
+from heli.control import badges
 from heli.control.lists.columns import column, date_column, detail_link
 from heli.control.lists.export import exportable
 from heli.control.lists.filters import ChoiceFilter, FlagFilter, TreeFilter, YearFilter
@@ -46,9 +46,7 @@ def parse_ids(raw: str | list[str]) -> list[int]:
 
 
 def _letter_status(letter: ReminderLetter):
-    return render_to_string(
-        "control/letter_status.html", {"letter": letter, "today": timezone.localdate()}
-    )
+    return badges.letter_status(letter)
 
 
 def _overdue_q() -> Q:
@@ -285,10 +283,7 @@ def _narrow_check_in_ids(scope: Scope) -> set[int] | None:
 
 
 def _transfer_status(transfer: Transfer):
-    return render_to_string(
-        "control/transfer_status.html",
-        {"status": transfer.status, "label": transfer.get_status_display()},
-    )
+    return badges.transfer_status(transfer.status, transfer.get_status_display())
 
 
 def _transfer_status_q(value: str) -> Q:

@@ -113,13 +113,32 @@ def activate(scope: Scope) -> Iterator[Scope]:
         _current.reset(token)
 
 
+# Resolved scoped querysets by manager, model, database, scope and vendor (ScopedManager): a few
+# hundred organizations' users and two dozen models at most; cleared whole when full.
+SCOPED_BASES = 4096
+_scoped_bases: dict[tuple, models.QuerySet] = {}
+
+
 class ScopedManager(models.Manager):
     """Default manager of organization-owned models. The model says how it is scoped by a
     classmethod `scope_q(scope) -> Q`."""
 
     def get_queryset(self) -> models.QuerySet:
         scope = current_scope()
-        return super().get_queryset().filter(self.model.scope_q(scope))
+        if self._hints:
+            # A related manager (hints name the instance, for the router): built each time.
+            return super().get_queryset().filter(self.model.scope_q(scope))
+        # Resolving a scope's filter (its paths, semi-joins and ORs) is a good part of a
+        # page's Python time when a page counts a dozen things; it depends on nothing but the
+        # model, the scope and the database, so each is resolved once per process and every
+        # caller gets a copy (never the kept queryset itself, which is never evaluated).
+        key = (type(self), self.model, self._db, scope, connection.vendor)
+        base = _scoped_bases.get(key)
+        if base is None:
+            if len(_scoped_bases) >= SCOPED_BASES:
+                _scoped_bases.clear()
+            base = _scoped_bases[key] = super().get_queryset().filter(self.model.scope_q(scope))
+        return base.all()
 
 
 class UnscopedManager(models.Manager):

@@ -141,3 +141,25 @@ def measures_by_child(
         .order_by()
     )
     return {row["_child"]: {name: row[f"_m_{name}"] or 0 for name in measures} for row in rows}
+
+
+def measures_by_prefix(
+    queryset: models.QuerySet,
+    path_field: str,
+    length: int,
+    measures: dict[str, models.Aggregate],
+) -> dict[str | None, dict[str, int]]:
+    """Several `measures` of `queryset` grouped by the first `length` characters of the path
+    in `path_field` (None where the row has no such node), in one grouped query.
+
+    Unlike `measures_by_child` nothing is filtered out: every row falls in exactly one group,
+    so the groups add up to the whole queryset's measures (a report's totals and its rows per
+    town from one reading of the rows).
+    """
+    rows = (
+        queryset.annotate(_prefix=Substr(path_field, 1, length))
+        .values("_prefix")
+        .annotate(**{f"_m_{name}": measure for name, measure in measures.items()})
+        .order_by()
+    )
+    return {row["_prefix"]: {name: row[f"_m_{name}"] or 0 for name in measures} for row in rows}

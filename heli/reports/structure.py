@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Aggregate, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from heli.core.tree import STEP_WIDTH, counts_by_child, measures_by_child
+from heli.core.tree import counts_by_child
 from heli.orgs.models import (
     TOWN_LEVEL,
     VILLAGE_LEVEL,
@@ -147,27 +147,3 @@ def children_overview(region: Region) -> list[dict]:
             {"name": _("Directly under %(name)s") % {"name": region.name}, "pk": None, **own}
         )
     return rows
-
-
-def per_town(
-    queryset: QuerySet, field: str, towns: list[Region], measure: Aggregate | None = None
-) -> dict[str, int]:
-    """{town path: rows of `queryset` whose `field` path lies under that town} (or the sum of
-    `measure` over them, e.g. the counts of tally rows)."""
-    counts: dict[str, int] = {}
-    for parent_path in {town.path[:-STEP_WIDTH] for town in towns}:
-        counts.update(counts_by_child(queryset, field, parent_path, measure))
-    return counts
-
-
-def measures_per_town(
-    queryset: QuerySet, field: str, towns: list[Region], measures: dict[str, Aggregate]
-) -> dict[str, dict[str, int]]:
-    """{measure name: {town path: value}}: `per_town` of several measures in one query (one
-    per parent of the towns), reading the rows once."""
-    found: dict[str, dict[str, int]] = {name: {} for name in measures}
-    for parent_path in {town.path[:-STEP_WIDTH] for town in towns}:
-        for child, row in measures_by_child(queryset, field, parent_path, measures).items():
-            for name, value in row.items():
-                found[name][child] = value
-    return found
