@@ -1,5 +1,4 @@
 import pytest
-
 from django.db.models import Count
 
 from heli.core.tree import STEP_WIDTH, counts_by_child, measures_by_prefix, next_prefix, subtree_q
