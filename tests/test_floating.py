@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from heli.audit.services import Actor
 from heli.core.scoping import activate
@@ -116,7 +117,7 @@ REFUSED_ONCE_ENDED = {
     "log a contact": lambda w, r, a: floating.log_contact(a, r, "call", ""),
     "name owners": lambda w, r, a: floating.assign_duties(a, r, {"contact_owner": None}),
     "confirm inflow": lambda w, r, a: floating.confirm_inflow(a, r, w.branch_a),
-    "join a branch": lambda w, r, a: floating.join_branch(a, r, w.branch_a, dt.date.today()),
+    "join a branch": lambda w, r, a: floating.join_branch(a, r, w.branch_a, timezone.localdate()),
 }
 
 

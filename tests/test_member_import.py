@@ -12,6 +12,7 @@ import zipfile
 import pytest
 import xlsxwriter
 from django.db import connection
+from django.utils import timezone
 
 from heli.audit.models import AuditEntry
 from heli.audit.services import Actor
@@ -206,7 +207,7 @@ def test_full_width_digits_lower_case_x_and_labels_or_codes_are_accepted(world):
     while not number.endswith("X"):
         number = make_id_number(BORN, "F")
     wide = number[:-1].translate(str.maketrans("0123456789", "０１２３４５６７８９")) + "x"
-    joined = (dt.date.today() - dt.timedelta(days=30)).isoformat()  # still on probation
+    joined = (timezone.localdate() - dt.timedelta(days=30)).isoformat()  # still on probation
     rows = [
         member_row(world, id_number=wide, ethnicity="汉", gender="F", education="bachelor",
                    status="floating", floating_direction="in", floating_place="安徽省",

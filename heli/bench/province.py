@@ -201,7 +201,7 @@ def build_places(size: Size) -> Places:
     return p
 
 
-TODAY = dt.date.today()  # the lost-contact clock and letters count from the real day
+TODAY = timezone.localdate()  # the clock and letters count from the zone's real day
 
 
 def _kind(i: int) -> str:
