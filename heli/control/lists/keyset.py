@@ -85,6 +85,19 @@ def _never_null(model: type[Model], path: str) -> bool:
     return True
 
 
+def rows_by_ids(window: QuerySet, rows: QuerySet) -> list:
+    """The rows of `window` (a slice of `rows` in their order), read as their ids in that
+    order, then whole by id. Sorting the whole rows sorts every joined row in full: a
+    floating record with its member and six organizations, 34,000 of them sorted by direction
+    took a second on PostgreSQL to show 50; the ids and the sort's columns alone sort in a
+    fraction, and 50 rows are then read by primary key."""
+    ids = list(window.values_list("pk", flat=True))
+    if not ids:
+        return []
+    whole = {row.pk: row for row in rows.order_by().filter(pk__in=ids)}
+    return [whole[pk] for pk in ids if pk in whole]
+
+
 def seek(rows: QuerySet, cursor: Cursor, size: int) -> tuple[list, bool] | None:
     """The `size` rows after (or before) the cursor's row in `rows`' order, in that order,
     and whether more lie beyond them in the direction read; None when the order cannot be
@@ -102,7 +115,7 @@ def seek(rows: QuerySet, cursor: Cursor, size: int) -> tuple[list, bool] | None:
     beyond = rows.filter(GreaterThan(lhs, rhs) if later else LessThan(lhs, rhs))
     if not cursor.forward:
         beyond = beyond.reverse()
-    found = list(beyond[: size + 1])
+    found = rows_by_ids(beyond[: size + 1], rows)
     more = len(found) > size
     found = found[:size]
     if not cursor.forward:

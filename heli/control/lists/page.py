@@ -30,6 +30,7 @@ from heli.control.lists.keyset import (
     ListRowsPage,
     keyset_page,
     offset_pages,
+    rows_by_ids,
     seek_order,
 )
 from heli.control.lists.search import Find, name_q, person_arms, recall
@@ -277,7 +278,7 @@ class ListPage:
         if seekable:  # deeper pages only by keyset (their cursor was stale or missing)
             number = min(number, offset_pages(self.page_size))
         shown = paginator.get_page(number)
-        shown.object_list = list(shown.object_list)
+        shown.object_list = rows_by_ids(shown.object_list, rows)
         shown.seekable = seekable
         return shown
 
